@@ -1,0 +1,18 @@
+// One registration function per subcommand file.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+
+namespace wimg::cli {
+
+void register_layer(CLI::App& app, Context& ctx);
+void register_image(CLI::App& app, Context& ctx);
+void register_images(CLI::App& app, Context& ctx);
+void register_tag(CLI::App& app, Context& ctx);
+void register_rmi(CLI::App& app, Context& ctx);
+void register_prune(CLI::App& app, Context& ctx);
+void register_store(CLI::App& app, Context& ctx);
+
+}  // namespace wimg::cli

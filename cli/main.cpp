@@ -1,0 +1,52 @@
+// wimg command-line entry point: parses arguments, runs one subcommand and
+// maps the one exception hierarchy (support/errors.h) to exit codes.
+#include <clocale>
+#include <cstdlib>
+
+#include "cli/commands.h"
+#include "support/errors.h"
+
+namespace wimg::cli {
+
+store::Store Context::open_store() const {
+  store::RootSources src{store_flag, getenv("WIMG_STORE"), getenv("XDG_DATA_HOME"), getenv("HOME")};
+  std::string root = unwrap(store::resolve_root(src));
+  return unwrap(store::Store::open(root));
+}
+
+}  // namespace wimg::cli
+
+int main(int argc, char** argv) {
+  // libarchive converts member names through the C library's multibyte
+  // functions: a UTF-8 locale keeps UTF-8 names byte-exact.
+  std::setlocale(LC_CTYPE, "C.UTF-8");
+  wimg::cli::Context ctx{std::nullopt, std::cout, std::cerr, [](const char* n) { return std::getenv(n); }};
+  CLI::App app{"wimg: build content-addressed layers into one WebAssembly binary"};
+  app.set_version_flag("--version", "wimg 0.1.0");
+  app.add_option_function<std::string>(
+      "--store", [&](const std::string& s) { ctx.store_flag = s; },
+      "Store directory (default: $WIMG_STORE, $XDG_DATA_HOME/wimg, ~/.local/share/wimg)");
+  app.require_subcommand(1);
+  wimg::cli::register_layer(app, ctx);
+  wimg::cli::register_image(app, ctx);
+  wimg::cli::register_images(app, ctx);
+  wimg::cli::register_tag(app, ctx);
+  wimg::cli::register_rmi(app, ctx);
+  wimg::cli::register_prune(app, ctx);
+  wimg::cli::register_store(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : static_cast<int>(wimg::ErrorKind::Usage);
+  } catch (const wimg::Failure& f) {
+    std::cout.flush();
+    std::cerr << "wimg: error: " << f.what() << "\n";
+    return f.exit_code();
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << "wimg: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,62 @@
+// Images in the store: creating, naming, resolving, listing, removing,
+// garbage collection and verification. This is the room that knows how
+// objects refer to each other (refs -> manifests -> base, layers -> files);
+// store/ itself only knows blobs and refs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "image/manifest.h"
+#include "image/reference.h"
+#include "store/store.h"
+
+namespace wimg::image {
+
+// Stores a manifest after checking that everything it names is present.
+Result<Digest> put_image(store::Store& store, const Manifest& m);
+
+// Stores a base .wasm file as an object (header checked: "\0asm", version 1).
+Result<BaseRef> put_base_wasm(store::Store& store, const std::string& path);
+
+// Resolves "name[:tag]", "sha256:<hex>" or a unique hex prefix (>= 4 digits)
+// of an image digest to the image's digest.
+Result<Digest> resolve_image(const store::Store& store, std::string_view spec);
+Result<Manifest> load_image(const store::Store& store, const Digest& d);
+
+struct ImageRow {
+  std::string ref;  // "name:tag", or "<none>:<none>" never (untagged images are unreachable)
+  Digest digest;
+  Manifest manifest;
+};
+Result<std::vector<ImageRow>> list_images(const store::Store& store);
+
+Status tag_image(store::Store& store, const Digest& d, const Reference& ref);
+// Removes refs; the objects stay until prune. Errors if a ref does not exist.
+Status untag(store::Store& store, const std::vector<Reference>& refs);
+
+struct PruneReport {
+  std::uint64_t objects_removed = 0;
+  std::uint64_t bytes_removed = 0;
+  std::uint64_t temp_removed = 0;
+  std::uint64_t objects_kept = 0;
+};
+// Removes every object unreachable from refs, and all temp files, under the
+// store's exclusive lock (waits for running writers). Refuses to delete
+// anything if the reachable graph cannot be read completely.
+Result<PruneReport> prune(store::Store& store, bool dry_run);
+
+struct VerifyReport {
+  std::uint64_t objects_checked = 0;
+  std::uint64_t bytes_checked = 0;
+  std::uint64_t images_checked = 0;
+  std::uint64_t layers_checked = 0;
+  std::vector<std::string> problems;  // empty: the store is sound
+  std::uint64_t temp_entries = 0;    // leftovers of interrupted writers (harmless)
+};
+// Re-hashes every object and checks that every ref's image is complete.
+Result<VerifyReport> verify_store(const store::Store& store);
+
+}  // namespace wimg::image

@@ -1,0 +1,121 @@
+#include "image/manifest.h"
+
+#include <nlohmann/json.hpp>
+
+namespace wimg::image {
+
+using nlohmann::json;
+
+std::uint64_t Manifest::total_bytes() const {
+  std::uint64_t n = base ? base->size : 0;
+  for (const auto& l : layers) n += l.bytes;
+  return n;
+}
+
+std::string encode_manifest(const Manifest& m) {
+  json j;
+  j["schemaVersion"] = 1;
+  j["mediaType"] = kManifestMediaType;
+  j["created"] = m.created;
+  j["base"] = m.base ? json{{"digest", m.base->digest.str()}, {"size", m.base->size}} : json(nullptr);
+  j["layers"] = json::array();
+  for (const auto& l : m.layers) {
+    j["layers"].push_back({{"digest", l.digest.str()}, {"files", l.files}, {"bytes", l.bytes}, {"created_by", l.created_by}});
+  }
+  json c;
+  c["env"] = m.config.env;
+  c["entrypoint"] = m.config.entrypoint ? json(*m.config.entrypoint) : json(nullptr);
+  c["cmd"] = m.config.cmd ? json(*m.config.cmd) : json(nullptr);
+  c["workdir"] = m.config.workdir;
+  c["labels"] = m.config.labels;
+  j["config"] = c;
+  j["history"] = json::array();
+  for (const auto& h : m.history) j["history"].push_back({{"created_by", h.created_by}, {"empty_layer", h.empty_layer}});
+  // nlohmann::json objects are std::map-backed: keys come out sorted.
+  return j.dump();
+}
+
+namespace {
+
+struct Decoder {
+  std::string_view shown;
+  Error fail(const std::string& why) const {
+    return make_error(ErrorKind::Corrupt, "image manifest " + std::string(shown) + ": " + why);
+  }
+};
+
+Result<std::optional<std::vector<std::string>>> string_list_or_null(const json& v, const Decoder& d, const char* key) {
+  if (v.is_null()) return std::optional<std::vector<std::string>>{};
+  if (!v.is_array()) return d.fail(std::string(key) + " must be a list of strings or null");
+  std::vector<std::string> out;
+  for (const auto& s : v) {
+    if (!s.is_string()) return d.fail(std::string(key) + " must be a list of strings");
+    out.push_back(s.get<std::string>());
+  }
+  return std::optional<std::vector<std::string>>(std::move(out));
+}
+
+Result<Digest> digest_field(const json& obj, const Decoder& d, const char* where) {
+  if (!obj.is_object() || !obj.contains("digest") || !obj["digest"].is_string()) return d.fail(std::string(where) + " lacks a digest");
+  auto r = Digest::parse(obj["digest"].get<std::string>());
+  if (!r.ok()) return d.fail(std::string(where) + ": " + r.error().message);
+  return r;
+}
+
+Result<std::uint64_t> uint_field(const json& obj, const Decoder& d, const char* key) {
+  if (!obj.contains(key) || !obj[key].is_number_unsigned()) return d.fail(std::string("missing or bad \"") + key + "\"");
+  return obj[key].get<std::uint64_t>();
+}
+
+Status decode_config(const json& c, Manifest& m, const Decoder& d) {
+  if (!c.is_object()) return d.fail("config must be an object");
+  for (const auto& e : c.value("env", json::array())) {
+    if (!e.is_string()) return d.fail("config.env must be a list of strings");
+    m.config.env.push_back(e.get<std::string>());
+  }
+  WIMG_ASSIGN(m.config.entrypoint, string_list_or_null(c.value("entrypoint", json(nullptr)), d, "config.entrypoint"));
+  WIMG_ASSIGN(m.config.cmd, string_list_or_null(c.value("cmd", json(nullptr)), d, "config.cmd"));
+  const json wd = c.value("workdir", json(""));
+  if (!wd.is_string()) return d.fail("config.workdir must be a string");
+  m.config.workdir = wd.get<std::string>();
+  for (auto& [k, v] : c.value("labels", json::object()).items()) {
+    if (!v.is_string()) return d.fail("config.labels values must be strings");
+    m.config.labels[k] = v.get<std::string>();
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Manifest> decode_manifest(std::string_view text, std::string_view shown) {
+  Decoder d{shown};
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return d.fail("not a JSON object");
+  if (j.value("schemaVersion", 0) != 1) return d.fail("unsupported schemaVersion");
+  if (j.value("mediaType", std::string()) != kManifestMediaType) return d.fail("unexpected mediaType");
+  Manifest m;
+  if (j.contains("created") && j["created"].is_number_integer()) m.created = j["created"].get<std::int64_t>();
+  if (j.contains("base") && !j["base"].is_null()) {
+    BaseRef b;
+    WIMG_ASSIGN(b.digest, digest_field(j["base"], d, "base"));
+    WIMG_ASSIGN(b.size, uint_field(j["base"], d, "size"));
+    m.base = b;
+  }
+  if (!j.contains("layers") || !j["layers"].is_array()) return d.fail("layers must be a list");
+  for (const auto& l : j["layers"]) {
+    LayerRef r;
+    WIMG_ASSIGN(r.digest, digest_field(l, d, "layer"));
+    WIMG_ASSIGN(r.files, uint_field(l, d, "files"));
+    WIMG_ASSIGN(r.bytes, uint_field(l, d, "bytes"));
+    r.created_by = l.value("created_by", std::string());
+    m.layers.push_back(std::move(r));
+  }
+  WIMG_TRY(decode_config(j.value("config", json::object()), m, d));
+  for (const auto& h : j.value("history", json::array())) {
+    if (!h.is_object()) return d.fail("history items must be objects");
+    m.history.push_back({h.value("created_by", std::string()), h.value("empty_layer", false)});
+  }
+  return m;
+}
+
+}  // namespace wimg::image

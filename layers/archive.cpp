@@ -1,0 +1,130 @@
+#include "layers/archive.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <memory>
+
+#include "layers/path.h"
+
+namespace wimg::layers {
+
+namespace {
+
+struct ArchiveCloser {
+  void operator()(archive* a) const { archive_read_free(a); }
+};
+using ArchivePtr = std::unique_ptr<archive, ArchiveCloser>;
+
+ArchivePtr open_reader() {
+  ArchivePtr a(archive_read_new());
+  archive_read_support_format_tar(a.get());
+  archive_read_support_format_gnutar(a.get());
+  archive_read_support_format_zip(a.get());
+  archive_read_support_filter_gzip(a.get());
+  archive_read_support_filter_bzip2(a.get());
+  archive_read_support_filter_xz(a.get());
+  archive_read_support_filter_lzma(a.get());
+  archive_read_support_filter_zstd(a.get());
+  return a;
+}
+
+Error archive_error(const std::string& path, archive* a, std::string_view what) {
+  const char* msg = archive_error_string(a);
+  return make_error(ErrorKind::Input,
+                    path + ": " + std::string(what) + (msg != nullptr ? std::string(": ") + msg : std::string()));
+}
+
+Result<Digest> store_data(archive* a, const std::string& path, const std::string& member, store::Batch& batch,
+                          std::uint64_t* size) {
+  WIMG_ASSIGN(auto writer, batch.begin());
+  for (;;) {
+    const void* buf = nullptr;
+    size_t len = 0;
+    la_int64_t offset = 0;
+    int r = archive_read_data_block(a, &buf, &len, &offset);
+    if (r == ARCHIVE_EOF) break;
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return archive_error(path, a, "member \"" + quote_path(member) + "\"");
+    // Sparse members: fill holes with zeros so the object is the logical file.
+    if (static_cast<std::uint64_t>(offset) > writer.size()) {
+      std::string zeros(static_cast<std::size_t>(offset) - writer.size(), '\0');
+      WIMG_TRY(writer.write(zeros.data(), zeros.size()));
+    }
+    WIMG_TRY(writer.write(buf, len));
+  }
+  *size = writer.size();
+  return writer.finish();
+}
+
+Status add_member(archive* a, archive_entry* e, const std::string& path, store::Batch& batch, LayerBuilder& builder,
+                  const ImportOptions& opts) {
+  const char* raw = archive_entry_pathname(e);
+  if (raw == nullptr) return make_error(ErrorKind::Input, path + ": a member has no name");
+  std::string member(raw);
+  auto normalized = normalize_member_name(member);
+  if (!normalized.ok()) return make_error(ErrorKind::Input, path + ": " + normalized.error().message);
+  const std::string& name = *normalized;
+  auto mode = static_cast<std::uint32_t>(archive_entry_perm(e)) & 0777;
+
+  if (const char* hl = archive_entry_hardlink(e); hl != nullptr) {
+    auto target = normalize_member_name(hl);
+    if (!target.ok()) return make_error(ErrorKind::Input, path + ": hard link \"" + quote_path(member) + "\": " + target.error().message);
+    if (name.empty() || target->empty()) return make_error(ErrorKind::Input, path + ": hard link involving the archive root");
+    return builder.add_hardlink(name, *target);
+  }
+  switch (archive_entry_filetype(e)) {
+    case AE_IFDIR:
+      if (name.empty()) return {};  // "./": the root itself has no entry
+      return builder.add_dir(name, mode);
+    case AE_IFREG: {
+      if (name.empty()) return make_error(ErrorKind::Input, path + ": member \"" + quote_path(member) + "\" names the root as a file");
+      std::uint64_t size = 0;
+      WIMG_ASSIGN(Digest d, store_data(a, path, member, batch, &size));
+      return builder.add_file(name, mode, d, size);
+    }
+    case AE_IFLNK: {
+      const char* t = archive_entry_symlink(e);
+      if (name.empty() || t == nullptr) return make_error(ErrorKind::Input, path + ": bad symlink member \"" + quote_path(member) + "\"");
+      return builder.add_symlink(name, t);
+    }
+    default:
+      if (opts.warn) opts.warn(path + ": skipping \"" + quote_path(member) + "\": not a regular file, directory or symlink");
+      return {};
+  }
+}
+
+}  // namespace
+
+bool looks_like_archive(const std::string& path) {
+  ArchivePtr a = open_reader();
+  if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) return false;
+  archive_entry* e = nullptr;
+  int r = archive_read_next_header(a.get(), &e);
+  return r == ARCHIVE_OK || r == ARCHIVE_WARN || r == ARCHIVE_EOF;
+}
+
+Status read_archive(const std::string& path, store::Batch& batch, LayerBuilder& builder, const ImportOptions& opts) {
+  ArchivePtr a = open_reader();
+  if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) {
+    return archive_error(path, a.get(), "not a supported archive (tar, tar.gz/bz2/xz/zst, zip)");
+  }
+  for (;;) {
+    archive_entry* e = nullptr;
+    int r = archive_read_next_header(a.get(), &e);
+    if (r == ARCHIVE_EOF) break;
+    if (r == ARCHIVE_WARN) {
+      // Name conversion problems arrive as warnings; a name that could not be
+      // decoded is refused rather than stored mangled.
+      const char* msg = archive_error_string(a.get());
+      if (msg != nullptr && std::string_view(msg).find("convert") != std::string_view::npos) {
+        return archive_error(path, a.get(), "member name");
+      }
+    } else if (r != ARCHIVE_OK) {
+      return archive_error(path, a.get(), "cannot read archive");
+    }
+    WIMG_TRY(add_member(a.get(), e, path, batch, builder, opts));
+  }
+  return {};
+}
+
+}  // namespace wimg::layers

@@ -1,0 +1,212 @@
+#include "layers/index.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "layers/path.h"
+
+namespace wimg::layers {
+
+namespace {
+constexpr std::string_view kMagic = "WIMGLAYR";
+
+void put_u32(std::string& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+void put_str(std::string& out, std::string_view s) {
+  put_u32(out, static_cast<std::uint32_t>(s.size()));
+  out += s;
+}
+
+// Bounds-checked little-endian reader.
+class Reader {
+ public:
+  explicit Reader(std::string_view b) : b_(b) {}
+  bool u8(std::uint8_t* v) {
+    if (left() < 1) return false;
+    *v = static_cast<std::uint8_t>(b_[pos_++]);
+    return true;
+  }
+  bool u32(std::uint32_t* v) {
+    if (left() < 4) return false;
+    *v = 0;
+    for (int i = 0; i < 4; ++i) *v |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(b_[pos_++])) << (8 * i);
+    return true;
+  }
+  bool u64(std::uint64_t* v) {
+    if (left() < 8) return false;
+    *v = 0;
+    for (int i = 0; i < 8; ++i) *v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(b_[pos_++])) << (8 * i);
+    return true;
+  }
+  bool bytes(std::size_t n, std::string_view* v) {
+    if (left() < n) return false;
+    *v = b_.substr(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  bool str(std::string_view* v) {
+    std::uint32_t n;
+    return u32(&n) && bytes(n, v);
+  }
+  std::size_t left() const { return b_.size() - pos_; }
+  std::size_t pos() const { return pos_; }
+
+ private:
+  std::string_view b_;
+  std::size_t pos_ = 0;
+};
+
+Status check_entry(const Entry& e, std::string_view shown) {
+  auto bad = [&](const std::string& why) {
+    return make_error(ErrorKind::Input, std::string(shown) + ": entry \"" + quote_path(e.path) + "\": " + why);
+  };
+  if (auto s = check_path(e.path, e.path); !s) return bad(s.error().message);
+  if (e.mode > 0777) return bad("mode has bits beyond 0777");
+  switch (e.kind) {
+    case Kind::Dir:
+    case Kind::Opaque:
+      if (e.size != 0) return bad("directory with a non-zero size");
+      break;
+    case Kind::Whiteout:
+      if (e.size != 0 || e.mode != 0) return bad("whiteout with a size or mode");
+      break;
+    case Kind::File:
+      break;
+    case Kind::Symlink:
+      if (e.target.empty() || e.target.size() > kMaxPath) return bad("symlink target must be 1..4095 bytes");
+      if (e.target.find('\0') != std::string::npos) return bad("symlink target contains NUL");
+      if (e.size != e.target.size()) return bad("symlink size differs from its target length");
+      break;
+    default:
+      return bad("unknown kind " + std::to_string(static_cast<int>(e.kind)));
+  }
+  if (e.kind != Kind::Symlink && !e.target.empty()) return bad("link target on a non-symlink");
+  if (e.kind != Kind::File && e.digest != Digest{}) return bad("content digest on a non-file");
+  return {};
+}
+}  // namespace
+
+char kind_letter(Kind k) {
+  switch (k) {
+    case Kind::Dir: return 'd';
+    case Kind::File: return 'f';
+    case Kind::Symlink: return 'l';
+    case Kind::Whiteout: return 'w';
+    case Kind::Opaque: return 'o';
+  }
+  return '?';
+}
+
+const char* kind_name(Kind k) {
+  switch (k) {
+    case Kind::Dir: return "dir";
+    case Kind::File: return "file";
+    case Kind::Symlink: return "symlink";
+    case Kind::Whiteout: return "whiteout";
+    case Kind::Opaque: return "opaque";
+  }
+  return "unknown";
+}
+
+LayerStats stats_of(const std::vector<Entry>& entries) {
+  LayerStats s;
+  for (const auto& e : entries) {
+    if (e.kind == Kind::File) {
+      ++s.files;
+      s.bytes += e.size;
+    }
+  }
+  return s;
+}
+
+Status check_canonical(const std::vector<Entry>& entries, std::string_view shown) {
+  // Sorted order puts a directory before all its descendants, so a stack of
+  // open directories is enough to check that every parent exists.
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    WIMG_TRY(check_entry(e, shown));
+    if (i > 0 && !(entries[i - 1].path < e.path)) {
+      return make_error(ErrorKind::Input, std::string(shown) + ": entries not sorted or duplicated at \"" +
+                                              quote_path(e.path) + "\"");
+    }
+  }
+  // Parent check: binary search among earlier entries.
+  for (const Entry& e : entries) {
+    std::string_view parent = parent_of(e.path);
+    if (parent.empty()) continue;
+    auto it = std::lower_bound(entries.begin(), entries.end(), parent,
+                               [](const Entry& x, std::string_view p) { return x.path < p; });
+    if (it == entries.end() || it->path != parent || (it->kind != Kind::Dir && it->kind != Kind::Opaque)) {
+      return make_error(ErrorKind::Input, std::string(shown) + ": entry \"" + quote_path(e.path) +
+                                              "\" has no parent directory entry \"" + quote_path(parent) + "\"");
+    }
+  }
+  return {};
+}
+
+Result<std::string> encode_index(const std::vector<Entry>& entries) {
+  WIMG_TRY(check_canonical(entries, "layer"));
+  std::string out;
+  out.reserve(24 + entries.size() * 64);
+  out += kMagic;
+  put_u32(out, kIndexVersion);
+  put_u64(out, entries.size());
+  for (const Entry& e : entries) {
+    out += static_cast<char>(e.kind);
+    put_str(out, e.path);
+    put_u32(out, e.mode);
+    put_u64(out, e.size);
+    if (e.kind == Kind::File) out.append(reinterpret_cast<const char*>(e.digest.bytes.data()), 32);
+    if (e.kind == Kind::Symlink) put_str(out, e.target);
+  }
+  return out;
+}
+
+Result<std::vector<Entry>> decode_index(std::string_view bytes, std::string_view shown) {
+  auto bad = [&](std::size_t at, const std::string& why) {
+    return make_error(ErrorKind::Corrupt,
+                      std::string(shown) + ": invalid layer index at byte " + std::to_string(at) + ": " + why);
+  };
+  Reader r(bytes);
+  std::string_view magic;
+  std::uint32_t version = 0;
+  std::uint64_t count = 0;
+  if (!r.bytes(8, &magic) || magic != kMagic) return bad(0, "bad magic (not a wimg layer index)");
+  if (!r.u32(&version) || version != kIndexVersion) return bad(8, "unsupported version " + std::to_string(version));
+  if (!r.u64(&count)) return bad(12, "truncated header");
+  // Each entry takes at least 25 bytes: a hostile count cannot force a huge allocation.
+  if (count > r.left() / 25) return bad(12, "entry count " + std::to_string(count) + " exceeds the data");
+  std::vector<Entry> entries;
+  entries.reserve(count);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::size_t at = r.pos();
+    Entry e;
+    std::uint8_t kind;
+    std::string_view path;
+    if (!r.u8(&kind) || !r.str(&path) || !r.u32(&e.mode) || !r.u64(&e.size)) return bad(at, "truncated entry");
+    if (kind < 1 || kind > 5) return bad(at, "unknown kind " + std::to_string(kind));
+    e.kind = static_cast<Kind>(kind);
+    e.path = std::string(path);
+    if (e.kind == Kind::File) {
+      std::string_view d;
+      if (!r.bytes(32, &d)) return bad(at, "truncated digest");
+      std::memcpy(e.digest.bytes.data(), d.data(), 32);
+    } else if (e.kind == Kind::Symlink) {
+      std::string_view t;
+      if (!r.str(&t)) return bad(at, "truncated symlink target");
+      e.target = std::string(t);
+    }
+    entries.push_back(std::move(e));
+  }
+  if (r.left() != 0) return bad(r.pos(), "trailing bytes");
+  if (auto s = check_canonical(entries, shown); !s) {
+    return make_error(ErrorKind::Corrupt, "invalid layer index: " + s.error().message);
+  }
+  return entries;
+}
+
+}  // namespace wimg::layers

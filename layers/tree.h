@@ -1,0 +1,29 @@
+// Directory walk into a LayerBuilder. Entries are visited in bytewise name
+// order whatever the host's readdir order; symlinks are stored as links and
+// never followed; devices, sockets and FIFOs are skipped with a warning.
+// All access is relative to open directory fds with O_NOFOLLOW, so a tree
+// that changes during the walk cannot redirect it outside the root.
+#pragma once
+
+#include <string>
+
+#include "layers/builder.h"
+#include "layers/ignore.h"
+#include "layers/import.h"
+#include "layers/statcache.h"
+#include "store/batch.h"
+
+namespace wimg::layers {
+
+struct TreeWalk {
+  store::Batch& batch;
+  store::Store& store;
+  LayerBuilder& builder;
+  const IgnoreRules& ignore;
+  StatCache* cache;  // null: hash everything
+  const ImportOptions& opts;
+};
+
+Status walk_tree(const std::string& root, TreeWalk& walk);
+
+}  // namespace wimg::layers

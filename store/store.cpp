@@ -1,0 +1,236 @@
+#include "store/store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <random>
+
+namespace wimg::store {
+
+namespace {
+constexpr std::string_view kVersionLine = "wimg-store 1\n";
+
+bool nonempty(const char* s) { return s != nullptr && *s != '\0'; }
+}  // namespace
+
+Result<std::string> resolve_root(const RootSources& src) {
+  if (src.flag && !src.flag->empty()) return *src.flag;
+  if (nonempty(src.wimg_store)) return std::string(src.wimg_store);
+  if (nonempty(src.xdg_data_home)) return std::string(src.xdg_data_home) + "/wimg";
+  if (nonempty(src.home)) return std::string(src.home) + "/.local/share/wimg";
+  return make_error(ErrorKind::Usage, "no store location: set --store, WIMG_STORE, XDG_DATA_HOME or HOME");
+}
+
+Result<Store> Store::open(const std::string& root) {
+  for (const char* sub : {"objects/sha256", "tmp", "cache/stat"}) {
+    WIMG_TRY(fs::mkdirs(root + "/" + sub));
+  }
+  std::string version_path = root + "/version";
+  auto version = fs::read_file(version_path);
+  if (version.ok()) {
+    if (*version != kVersionLine) {
+      return make_error(ErrorKind::Corrupt, "store " + root + " has an unsupported version file " + version_path);
+    }
+  } else if (version.error().kind == ErrorKind::NotFound) {
+    WIMG_TRY(fs::atomic_write_file(version_path, kVersionLine));
+  } else {
+    return std::move(version).error();
+  }
+  return Store(root);
+}
+
+std::string Store::shard_dir(const Digest& d) const { return root_ + "/objects/sha256/" + d.hex().substr(0, 2); }
+
+std::string Store::object_path(const Digest& d) const {
+  std::string hex = d.hex();
+  return root_ + "/objects/sha256/" + hex.substr(0, 2) + "/" + hex.substr(2);
+}
+
+bool Store::has(const Digest& d) const { return fs::exists(object_path(d)); }
+
+Result<std::uint64_t> Store::size_of(const Digest& d) const {
+  struct stat st;
+  std::string path = object_path(d);
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return make_error(ErrorKind::NotFound, "object " + d.str() + " is not in the store");
+    return fs::os_error("cannot stat", path, errno);
+  }
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+Result<std::string> Store::get(const Digest& d, bool verify) const {
+  std::string path = object_path(d);
+  auto bytes = fs::read_file(path);
+  if (!bytes.ok()) {
+    if (bytes.error().kind == ErrorKind::NotFound) {
+      return make_error(ErrorKind::NotFound, "object " + d.str() + " is not in the store");
+    }
+    return bytes;
+  }
+  if (verify && sha256_of(*bytes) != d) {
+    return make_error(ErrorKind::Corrupt, "object " + path + " is corrupt: its content does not hash to " + d.str());
+  }
+  return bytes;
+}
+
+Result<std::pair<std::string, fs::UniqueFd>> Store::make_temp(std::string_view prefix) const {
+  std::random_device rd;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    char name[96];
+    std::snprintf(name, sizeof name, "/%.*s%d-%08x%08x", static_cast<int>(prefix.size()), prefix.data(),
+                  static_cast<int>(::getpid()), rd(), rd());
+    std::string path = tmp_dir() + name;
+    auto fd = fs::open_file(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd.ok()) return std::make_pair(path, std::move(fd).value());
+  }
+  return make_error(ErrorKind::Io, "cannot create a temporary file in " + tmp_dir());
+}
+
+Result<bool> Store::install_temp(const std::string& temp_path, const Digest& d) {
+  std::string target = object_path(d);
+  auto renamed = fs::rename_noreplace(temp_path, target);
+  if (!renamed.ok() && renamed.error().kind == ErrorKind::NotFound) {
+    WIMG_TRY(fs::mkdirs(shard_dir(d)));
+    renamed = fs::rename_noreplace(temp_path, target);
+  }
+  if (!renamed.ok()) return renamed;
+  if (!*renamed) ::unlink(temp_path.c_str());  // same bytes already stored
+  return renamed;
+}
+
+Result<Digest> Store::put(std::string_view bytes) {
+  Digest d = sha256_of(bytes);
+  if (has(d)) return d;
+  WIMG_ASSIGN(auto temp, make_temp("put-"));
+  auto& [path, fd] = temp;
+  auto fail = [&](Error e) -> Result<Digest> {
+    ::unlink(path.c_str());
+    return e;
+  };
+  if (auto s = fs::write_all(fd.get(), bytes.data(), bytes.size(), path); !s) return fail(std::move(s).error());
+  if (::fchmod(fd.get(), 0444) != 0) return fail(fs::os_error("cannot chmod", path, errno));
+  if (auto s = fs::fsync_fd(fd.get(), path); !s) return fail(std::move(s).error());
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) != bytes.size()) {
+    return fail(make_error(ErrorKind::Io, "short write to " + path));
+  }
+  fd.reset();
+  WIMG_ASSIGN(bool created, install_temp(path, d));
+  if (created) WIMG_TRY(fs::fsync_dir(shard_dir(d)));
+  return d;
+}
+
+Result<fs::FileLock> Store::writer_lock() const {
+  return fs::FileLock::acquire(root_ + "/lock", fs::FileLock::Mode::Shared);
+}
+
+Result<fs::FileLock> Store::exclusive_lock() const {
+  return fs::FileLock::acquire(root_ + "/lock", fs::FileLock::Mode::Exclusive);
+}
+
+namespace {
+// Lists a directory's entry names (without "." and "..").
+Result<std::vector<std::string>> list_dir(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return fs::os_error("cannot read directory", dir, errno);
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    std::string_view n = e->d_name;
+    if (n != "." && n != "..") names.emplace_back(n);
+  }
+  ::closedir(d);
+  return names;
+}
+
+bool is_hex(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+Status remove_tree(const std::string& path, std::uint64_t* count) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return errno == ENOENT ? Status{} : fs::os_error("cannot stat", path, errno);
+  if (S_ISDIR(st.st_mode)) {
+    WIMG_ASSIGN(auto names, list_dir(path));
+    for (const auto& n : names) WIMG_TRY(remove_tree(path + "/" + n, count));
+    if (::rmdir(path.c_str()) != 0) return fs::os_error("cannot remove", path, errno);
+    return {};
+  }
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return fs::os_error("cannot remove", path, errno);
+  ++*count;
+  return {};
+}
+}  // namespace
+
+Status Store::for_each_object(const std::function<Status(const Digest&, const std::string&)>& fn) const {
+  std::string base = root_ + "/objects/sha256";
+  WIMG_ASSIGN(auto shards, list_dir(base));
+  std::sort(shards.begin(), shards.end());
+  for (const auto& shard : shards) {
+    std::string shard_path = base + "/" + shard;
+    WIMG_ASSIGN(auto names, list_dir(shard_path));
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) {
+      std::string path = shard_path + "/" + name;
+      auto d = Digest::parse(shard + name, /*allow_bare=*/true);
+      if (shard.size() != 2 || !is_hex(shard) || !d.ok()) {
+        return make_error(ErrorKind::Corrupt, "unexpected file in the object store: " + path);
+      }
+      WIMG_TRY(fn(*d, path));
+    }
+  }
+  return {};
+}
+
+Status Store::remove_object(const Digest& d) {
+  std::string path = object_path(d);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return fs::os_error("cannot remove", path, errno);
+  return {};
+}
+
+Result<std::uint64_t> Store::clear_tmp() {
+  WIMG_ASSIGN(auto names, list_dir(tmp_dir()));
+  std::uint64_t count = 0;
+  for (const auto& n : names) WIMG_TRY(remove_tree(tmp_dir() + "/" + n, &count));
+  return count;
+}
+
+Result<std::map<std::string, Digest>> Store::read_refs() const {
+  std::string path = root_ + "/refs.json";
+  auto text = fs::read_file(path);
+  std::map<std::string, Digest> refs;
+  if (!text.ok()) {
+    if (text.error().kind == ErrorKind::NotFound) return refs;
+    return std::move(text).error();
+  }
+  auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("refs") || !j["refs"].is_object()) {
+    return make_error(ErrorKind::Corrupt, "refs file " + path + " is not valid: expected {\"refs\":{...}}");
+  }
+  for (auto& [name, value] : j["refs"].items()) {
+    if (!value.is_string()) return make_error(ErrorKind::Corrupt, "refs file " + path + ": ref " + name + " is not a string");
+    auto d = Digest::parse(value.get<std::string>());
+    if (!d.ok()) return make_error(ErrorKind::Corrupt, "refs file " + path + ": ref " + name + ": " + d.error().message);
+    refs.emplace(name, *d);
+  }
+  return refs;
+}
+
+Status Store::update_refs(const std::function<Status(std::map<std::string, Digest>&)>& fn) {
+  WIMG_ASSIGN(auto lock, fs::FileLock::acquire(root_ + "/refs.lock", fs::FileLock::Mode::Exclusive));
+  WIMG_ASSIGN(auto refs, read_refs());
+  WIMG_TRY(fn(refs));
+  nlohmann::json j;
+  j["refs"] = nlohmann::json::object();
+  for (const auto& [name, d] : refs) j["refs"][name] = d.str();
+  return fs::atomic_write_file(root_ + "/refs.json", j.dump(2) + "\n");
+}
+
+}  // namespace wimg::store

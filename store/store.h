@@ -1,0 +1,90 @@
+// The content-addressed store.
+//
+// Layout (format version 1):
+//   <root>/version                      "wimg-store 1\n"
+//   <root>/lock                         flock: shared by writers, exclusive by prune
+//   <root>/objects/sha256/<2hex>/<62hex> immutable blob, mode 0444, name = sha256(bytes)
+//   <root>/refs.json                    {"refs":{"<name>:<tag>":"sha256:<hex>",...}}
+//   <root>/refs.lock                    flock held around every refs.json update
+//   <root>/tmp/                         in-flight temp files and batch dirs
+//   <root>/cache/stat/<hex>             per-tree stat caches (layers/statcache.h)
+//
+// Commit protocol: bytes go to a temp file under tmp/ (same filesystem),
+// are hashed as written, flushed (fsync, or one syncfs per batch), checked
+// for size, renamed into objects/ without overwriting (an existing object
+// with that name is the same bytes: success), and the shard directory is
+// fsynced. A crash leaves only garbage under tmp/, which prune removes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "support/digest.h"
+#include "support/fs.h"
+#include "support/result.h"
+
+namespace wimg::store {
+
+// Where the store lives: --store, else $WIMG_STORE, else $XDG_DATA_HOME/wimg,
+// else $HOME/.local/share/wimg. Environment values are passed in, not read.
+struct RootSources {
+  std::optional<std::string> flag;
+  const char* wimg_store = nullptr;
+  const char* xdg_data_home = nullptr;
+  const char* home = nullptr;
+};
+Result<std::string> resolve_root(const RootSources& src);
+
+class Store {
+ public:
+  // Opens (creating if needed) the store at root.
+  static Result<Store> open(const std::string& root);
+
+  const std::string& root() const { return root_; }
+  std::string object_path(const Digest& d) const;
+  std::string tmp_dir() const { return root_ + "/tmp"; }
+  std::string cache_dir() const { return root_ + "/cache"; }
+
+  bool has(const Digest& d) const;
+  // Size of a stored object, or NotFound.
+  Result<std::uint64_t> size_of(const Digest& d) const;
+  // Reads an object; when verify is set, re-hashes it and fails as Corrupt on mismatch.
+  Result<std::string> get(const Digest& d, bool verify = true) const;
+  // Stores bytes as one object with a full durable commit.
+  Result<Digest> put(std::string_view bytes);
+
+  // Writers hold this (shared) for as long as they create objects that are
+  // not yet reachable; prune takes it exclusively.
+  Result<fs::FileLock> writer_lock() const;
+  Result<fs::FileLock> exclusive_lock() const;
+
+  // Every object in the store (digest from its file name).
+  Status for_each_object(const std::function<Status(const Digest&, const std::string& path)>& fn) const;
+  // Removes an object. Only call under exclusive_lock().
+  Status remove_object(const Digest& d);
+  // Removes everything under tmp/. Only call under exclusive_lock().
+  Result<std::uint64_t> clear_tmp();
+
+  // Refs: "<name>:<tag>" -> image manifest digest.
+  Result<std::map<std::string, Digest>> read_refs() const;
+  // Applies fn to the refs map under refs.lock and writes it back atomically.
+  Status update_refs(const std::function<Status(std::map<std::string, Digest>&)>& fn);
+
+  // Creates a fresh temp file under tmp/; returns its path and fd.
+  Result<std::pair<std::string, fs::UniqueFd>> make_temp(std::string_view prefix) const;
+  // Moves a complete, flushed temp file into objects/ as d. Returns false when
+  // the object already existed (temp removed). Does not fsync the shard dir.
+  Result<bool> install_temp(const std::string& temp_path, const Digest& d);
+  std::string shard_dir(const Digest& d) const;
+
+ private:
+  explicit Store(std::string root) : root_(std::move(root)) {}
+  std::string root_;
+};
+
+}  // namespace wimg::store

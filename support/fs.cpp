@@ -1,0 +1,177 @@
+#include "support/fs.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+
+namespace wimg::fs {
+
+void UniqueFd::reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+Error os_error(std::string_view what, std::string_view path, int err) {
+  ErrorKind kind = ErrorKind::Io;
+  if (err == ENOENT) kind = ErrorKind::NotFound;
+  std::string msg(what);
+  msg += " ";
+  msg += path;
+  msg += ": ";
+  msg += std::strerror(err);
+  return make_error(kind, std::move(msg));
+}
+
+Result<UniqueFd> open_file(const std::string& path, int flags, mode_t mode) {
+  return open_at(AT_FDCWD, path, flags, mode, path);
+}
+
+Result<UniqueFd> open_at(int dirfd, const std::string& name, int flags, mode_t mode, std::string_view shown_path) {
+  for (;;) {
+    int fd = ::openat(dirfd, name.c_str(), flags | O_CLOEXEC, mode);
+    if (fd >= 0) return UniqueFd(fd);
+    if (errno != EINTR) return os_error("cannot open", shown_path, errno);
+  }
+}
+
+Status write_all(int fd, const void* data, std::size_t n, std::string_view shown_path) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return os_error("cannot write", shown_path, errno);
+    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return {};
+}
+
+Result<std::string> read_fd(int fd, std::string_view shown_path) {
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t r = ::read(fd, buf, sizeof buf);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return os_error("cannot read", shown_path, errno);
+    }
+    if (r == 0) return out;
+    out.append(buf, static_cast<std::size_t>(r));
+  }
+}
+
+Result<std::string> read_file(const std::string& path) {
+  WIMG_ASSIGN(UniqueFd fd, open_file(path, O_RDONLY));
+  return read_fd(fd.get(), path);
+}
+
+Status mkdirs(const std::string& path, mode_t mode) {
+  if (path.empty()) return {};
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return {};
+    return make_error(ErrorKind::Io, "cannot create directory " + path + ": a file is in the way");
+  }
+  std::string parent = dirname(path);
+  if (parent != path) WIMG_TRY(mkdirs(parent, mode));
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) return os_error("cannot create directory", path, errno);
+  return {};
+}
+
+Status fsync_fd(int fd, std::string_view shown_path) {
+  if (::fsync(fd) != 0) return os_error("cannot fsync", shown_path, errno);
+  return {};
+}
+
+Status fsync_dir(const std::string& dir) {
+  WIMG_ASSIGN(UniqueFd fd, open_file(dir, O_RDONLY | O_DIRECTORY));
+  return fsync_fd(fd.get(), dir);
+}
+
+bool exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+namespace {
+std::string temp_name_for(const std::string& path) {
+  std::random_device rd;
+  char suffix[32];
+  std::snprintf(suffix, sizeof suffix, ".tmp-%d-%08x", static_cast<int>(::getpid()), rd());
+  return path + suffix;
+}
+}  // namespace
+
+Status atomic_write_file(const std::string& path, std::string_view bytes, mode_t mode, Durability durability) {
+  std::string tmp = temp_name_for(path);
+  WIMG_ASSIGN(UniqueFd fd, open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600));
+  auto fail = [&](Error e) -> Status {
+    ::unlink(tmp.c_str());
+    return e;
+  };
+  if (auto s = write_all(fd.get(), bytes.data(), bytes.size(), tmp); !s) return fail(std::move(s).error());
+  if (::fchmod(fd.get(), mode) != 0) return fail(os_error("cannot chmod", tmp, errno));
+  if (durability == Durability::Fsync) {
+    if (auto s = fsync_fd(fd.get(), tmp); !s) return fail(std::move(s).error());
+  }
+  fd.reset();
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(os_error("cannot rename into", path, errno));
+  if (durability == Durability::Fsync) WIMG_TRY(fsync_dir(dirname(path)));
+  return {};
+}
+
+Result<bool> rename_noreplace(const std::string& from, const std::string& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
+  if (errno == EEXIST) return false;
+  if (errno != EINVAL && errno != ENOSYS) return os_error("cannot rename into", to, errno);
+  // Filesystems without RENAME_NOREPLACE: link() fails with EEXIST atomically.
+  if (::link(from.c_str(), to.c_str()) == 0) {
+    ::unlink(from.c_str());
+    return true;
+  }
+  if (errno == EEXIST) return false;
+  return os_error("cannot link into", to, errno);
+}
+
+Result<FileLock> FileLock::acquire(const std::string& path, Mode mode) {
+  WIMG_ASSIGN(UniqueFd fd, open_file(path, O_RDWR | O_CREAT, 0644));
+  int op = mode == Mode::Shared ? LOCK_SH : LOCK_EX;
+  while (::flock(fd.get(), op) != 0) {
+    if (errno != EINTR) return os_error("cannot lock", path, errno);
+  }
+  return FileLock(std::move(fd));
+}
+
+std::string join(std::string_view a, std::string_view b) {
+  if (a.empty()) return std::string(b);
+  std::string out(a);
+  if (out.back() != '/') out += '/';
+  out += b;
+  return out;
+}
+
+std::string dirname(std::string_view path) {
+  auto pos = path.find_last_of('/');
+  if (pos == std::string_view::npos) return ".";
+  if (pos == 0) return "/";
+  return std::string(path.substr(0, pos));
+}
+
+Result<std::string> real_path(const std::string& path) {
+  char* r = ::realpath(path.c_str(), nullptr);
+  if (r == nullptr) return os_error("cannot resolve", path, errno);
+  std::string out(r);
+  std::free(r);
+  return out;
+}
+
+}  // namespace wimg::fs

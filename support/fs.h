@@ -1,0 +1,85 @@
+// Thin, checked wrappers over POSIX file APIs. Every failure becomes an
+// Error naming the path and the OS reason, so callers never format errno.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "support/result.h"
+
+namespace wimg::fs {
+
+// Owns a file descriptor; closes it on destruction.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd() { reset(); }
+  UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int release() { return std::exchange(fd_, -1); }
+  void reset();
+
+ private:
+  int fd_ = -1;
+};
+
+// "<what> <path>: <strerror(err)>", kind chosen from errno (ENOENT -> NotFound).
+Error os_error(std::string_view what, std::string_view path, int err);
+
+Result<UniqueFd> open_file(const std::string& path, int flags, mode_t mode = 0);
+Result<UniqueFd> open_at(int dirfd, const std::string& name, int flags, mode_t mode, std::string_view shown_path);
+Status write_all(int fd, const void* data, std::size_t n, std::string_view shown_path);
+Result<std::string> read_file(const std::string& path);
+Result<std::string> read_fd(int fd, std::string_view shown_path);
+Status mkdirs(const std::string& path, mode_t mode = 0755);
+Status fsync_fd(int fd, std::string_view shown_path);
+Status fsync_dir(const std::string& dir);
+bool exists(const std::string& path);
+
+enum class Durability { Fsync, NoFsync };
+
+// The one atomic-file helper: write to a temp file in the target's directory,
+// (fsync,) rename over the target, (fsync the directory). Readers see the old
+// or the new content, never a mix. `mode` applies to the new file.
+Status atomic_write_file(const std::string& path, std::string_view bytes, mode_t mode = 0644,
+                         Durability durability = Durability::Fsync);
+
+// Rename that never replaces an existing target. Returns true if renamed,
+// false if the target already existed (the source is left in place).
+Result<bool> rename_noreplace(const std::string& from, const std::string& to);
+
+// Advisory whole-file lock held for the object's lifetime (flock: released
+// by the kernel if the process dies, so a kill -9 never wedges the store).
+class FileLock {
+ public:
+  enum class Mode { Shared, Exclusive };
+  static Result<FileLock> acquire(const std::string& path, Mode mode);
+  FileLock() = default;
+
+ private:
+  explicit FileLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
+};
+
+std::string join(std::string_view a, std::string_view b);
+std::string dirname(std::string_view path);
+
+// Absolute, symlink-resolved path of an existing file or directory.
+Result<std::string> real_path(const std::string& path);
+
+}  // namespace wimg::fs
