@@ -69,7 +69,9 @@ Result<std::uint64_t> uint_field(const json& obj, const Decoder& d, const char* 
 
 Status decode_config(const json& c, Manifest& m, const Decoder& d) {
   if (!c.is_object()) return d.fail("config must be an object");
-  for (const auto& e : c.value("env", json::array())) {
+  const json env = c.value("env", json::array());
+  if (!env.is_array()) return d.fail("config.env must be a list of strings");
+  for (const auto& e : env) {
     if (!e.is_string()) return d.fail("config.env must be a list of strings");
     m.config.env.push_back(e.get<std::string>());
   }
@@ -78,7 +80,9 @@ Status decode_config(const json& c, Manifest& m, const Decoder& d) {
   const json wd = c.value("workdir", json(""));
   if (!wd.is_string()) return d.fail("config.workdir must be a string");
   m.config.workdir = wd.get<std::string>();
-  for (auto& [k, v] : c.value("labels", json::object()).items()) {
+  const json labels = c.value("labels", json::object());
+  if (!labels.is_object()) return d.fail("config.labels must be an object");
+  for (const auto& [k, v] : labels.items()) {
     if (!v.is_string()) return d.fail("config.labels values must be strings");
     m.config.labels[k] = v.get<std::string>();
   }
@@ -111,7 +115,9 @@ Result<Manifest> decode_manifest(std::string_view text, std::string_view shown) 
     m.layers.push_back(std::move(r));
   }
   WIMG_TRY(decode_config(j.value("config", json::object()), m, d));
-  for (const auto& h : j.value("history", json::array())) {
+  const json history = j.value("history", json::array());
+  if (!history.is_array()) return d.fail("history must be a list");
+  for (const auto& h : history) {
     if (!h.is_object()) return d.fail("history items must be objects");
     m.history.push_back({h.value("created_by", std::string()), h.value("empty_layer", false)});
   }

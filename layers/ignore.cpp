@@ -390,6 +390,8 @@ bool IgnoreRules::must_descend(std::string_view rel_dir) const {
   return false;
 }
 
-bool IgnoreRules::empty() const { return rules_.empty(); }
+bool IgnoreRules::empty() const {
+  return rules_.empty();
+}
 
 }  // namespace wimg::layers

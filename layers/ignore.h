@@ -13,7 +13,8 @@
 // Before matching, a pattern is cleaned like Go's filepath.Clean ("./", "//"
 // and "x/.." collapse, trailing "/" dropped) and a leading "/" is removed, so
 // "/build/", "./build" and "build" are the same rule. A line that is just "!"
-// is an error, as are an unterminated or malformed class and a trailing "\".
+// is an error, as are an unterminated or malformed class (including a reversed
+// range such as "[z-a]") and a trailing "\".
 //
 // Matching is on slash-separated relative paths ("a/b/c.txt"):
 //   *      any run of characters except "/"
@@ -21,7 +22,9 @@
 //   [..]   one character in the class ("^" negates; like Go, may match "/")
 //   \c     the character c itself
 //   **     any number of whole path components, including none: "**/x",
-//          "a/**/x" and "a/**" ("a/**" matches everything below a, not a)
+//          "a/**/x" and "a/**" ("a/**" matches everything below a, not a).
+//          Docker tests "**name" (no "/" after "**", no wildcard or "\" in
+//          name) as a plain suffix, so it also matches "dir/xname".
 // A rule applies to a path if it matches the path or any of its parent
 // directories: "build" excludes "build/x/y.o", while "*.o" only matches
 // top-level names ("x.o", not "a/x.o"). Rules are applied in order and the

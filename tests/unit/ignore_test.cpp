@@ -99,8 +99,8 @@ TEST(IgnoreRules, QuestionMarkIsOneNonSlashCharacter) {
 
 TEST(IgnoreRules, QuestionMarkMatchesWholeUtf8Character) {
   auto r = rules("?.txt");
-  EXPECT_TRUE(r.excluded("\xc3\xa9.txt"));          // é
-  EXPECT_TRUE(r.excluded("\xe2\x82\xac.txt"));      // €
+  EXPECT_TRUE(r.excluded("\xc3\xa9.txt"));           // é
+  EXPECT_TRUE(r.excluded("\xe2\x82\xac.txt"));       // €
   EXPECT_FALSE(r.excluded("\xc3\xa9\xc3\xa9.txt"));  // two characters
 }
 
@@ -285,7 +285,8 @@ TEST(IgnoreRules, PatternsOutsideContextMatchNothing) {
 TEST(IgnoreRules, ErrorUnterminatedClassNamesLine) {
   EXPECT_EQ(parse_error("ok\n# comment\n[a\n"),
             "ctx/.wimgignore:3: bad pattern \"[a\": unterminated character class");
-  EXPECT_EQ(parse_error("x\n\n!src/[a-"), "ctx/.wimgignore:3: bad pattern \"!src/[a-\": unterminated character class");
+  EXPECT_EQ(parse_error("x\n\n!src/[a-"),
+            "ctx/.wimgignore:3: bad pattern \"!src/[a-\": unterminated character class");
 }
 
 TEST(IgnoreRules, ErrorTrailingBackslash) {
@@ -305,6 +306,7 @@ TEST(IgnoreRules, ErrorMalformedClasses) {
 TEST(IgnoreRules, ErrorLoneExclamationMark) {
   EXPECT_EQ(parse_error("a\n\n!\n"), "ctx/.wimgignore:3: illegal exclusion pattern \"!\"");
   EXPECT_EQ(parse_error("  !   "), "ctx/.wimgignore:1: illegal exclusion pattern \"!\"");
+  EXPECT_EQ(parse_error("!/"), "ctx/.wimgignore:1: illegal exclusion pattern \"!\"");  // cleans to "!"
 }
 
 TEST(IgnoreRules, MustDescendWhenExceptionIsBelow) {

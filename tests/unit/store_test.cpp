@@ -1,1 +1,172 @@
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "store/batch.h"
+#include "store/store.h"
+#include "test_util.h"
+
+namespace wimg::store {
+namespace {
+
+using test::TempDir;
+
+TEST(Store, ResolveRootOrder) {
+  RootSources s;
+  s.home = "/home/u";
+  EXPECT_EQ(*resolve_root(s), "/home/u/.local/share/wimg");
+  s.xdg_data_home = "/xdg";
+  EXPECT_EQ(*resolve_root(s), "/xdg/wimg");
+  s.wimg_store = "/ws";
+  EXPECT_EQ(*resolve_root(s), "/ws");
+  s.flag = "/flag";
+  EXPECT_EQ(*resolve_root(s), "/flag");
+  EXPECT_FALSE(resolve_root(RootSources{}).ok());
+}
+
+TEST(Store, PutGetRoundTripAndReadOnly) {
+  TempDir t;
+  auto st = Store::open(t / "s");
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  auto d = st->put("hello");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d, sha256_of("hello"));
+  EXPECT_TRUE(st->has(*d));
+  EXPECT_EQ(*st->get(*d), "hello");
+  struct stat sb;
+  ASSERT_EQ(::stat(st->object_path(*d).c_str(), &sb), 0);
+  EXPECT_EQ(sb.st_mode & 0777, 0444u);
+  // Storing again is a no-op success.
+  EXPECT_EQ(*st->put("hello"), *d);
+}
+
+TEST(Store, GetDetectsCorruption) {
+  TempDir t;
+  auto st = Store::open(t / "s");
+  Digest d = *st->put("payload");
+  std::string p = st->object_path(d);
+  ::chmod(p.c_str(), 0644);
+  test::write_file(p, "paYload");
+  auto r = st->get(d);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::Corrupt);
+  EXPECT_NE(r.error().message.find(p), std::string::npos);
+}
+
+TEST(Store, MissingObjectIsNotFound) {
+  TempDir t;
+  auto st = Store::open(t / "s");
+  auto r = st->get(sha256_of("absent"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::NotFound);
+}
+
+TEST(Store, RejectsForeignVersion) {
+  TempDir t;
+  test::write_file(t / "s/version", "something else\n");
+  auto st = Store::open(t / "s");
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().kind, ErrorKind::Corrupt);
+}
+
+TEST(Batch, NothingVisibleBeforeCommit) {
+  TempDir t;
+  auto st = Store::open(t / "s");
+  Digest d;
+  {
+    Batch b(*st);
+    d = *b.add_bytes("one");
+    EXPECT_FALSE(st->has(d));
+    ASSERT_TRUE(b.commit().ok());
+    EXPECT_TRUE(st->has(d));
+  }
+  EXPECT_EQ(*st->get(d), "one");
+}
+
+TEST(Batch, DestructorDiscardsUncommitted) {
+  TempDir t;
+  auto st = Store::open(t / "s");
+  auto before = test::snapshot(t / "s");
+  {
+    Batch b(*st);
+    ASSERT_TRUE(b.add_bytes("lost").ok());
+    auto w = b.begin();
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE(w->write("partial", 7).ok());
+  }
+  EXPECT_EQ(test::snapshot(t / "s"), before);
+}
+
+TEST(Batch, DedupsWithinBatchAndAgainstStore) {
+  TempDir t;
+  auto st = Store::open(t / "s");
+  Digest existing = *st->put("shared");
+  Batch b(*st);
+  EXPECT_EQ(*b.add_bytes("shared"), existing);
+  EXPECT_EQ(b.pending_objects(), 0u);
+  EXPECT_TRUE(b.add_bytes("x").ok());
+  EXPECT_TRUE(b.add_bytes("x").ok());
+  EXPECT_EQ(b.pending_objects(), 1u);
+  ASSERT_TRUE(b.commit().ok());
+}
+
+TEST(Batch, AutoCommitsAtLimit) {
+  TempDir t;
+  auto st = Store::open(t / "s");
+  Batch b(*st, BatchLimits{3, 1ull << 30});
+  Digest d1 = *b.add_bytes("1");
+  (void)*b.add_bytes("2");
+  EXPECT_FALSE(st->has(d1));
+  (void)*b.add_bytes("3");  // third object triggers the commit
+  EXPECT_TRUE(st->has(d1));
+  EXPECT_EQ(b.pending_objects(), 0u);
+}
+
+TEST(Batch, StreamingLargeObject) {
+  TempDir t;
+  auto st = Store::open(t / "s");
+  std::string big(3 << 20, 'z');
+  big[12345] = 'q';
+  test::write_file(t / "big", big);
+  Batch b(*st);
+  auto fd = fs::open_file(t / "big", O_RDONLY);
+  std::uint64_t size = 0;
+  auto d = b.add_fd(fd->get(), "big", &size);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(size, big.size());
+  EXPECT_EQ(*d, sha256_of(big));
+  ASSERT_TRUE(b.commit().ok());
+  EXPECT_EQ(*st->get(*d), big);
+}
+
+TEST(Refs, UpdateAndRead) {
+  TempDir t;
+  auto st = Store::open(t / "s");
+  Digest d = sha256_of("m");
+  ASSERT_TRUE(st->update_refs([&](auto& refs) -> Status {
+                  refs["app:1"] = d;
+                  return {};
+                }).ok());
+  auto refs = st->read_refs();
+  ASSERT_TRUE(refs.ok());
+  EXPECT_EQ(refs->at("app:1"), d);
+  // A failing update leaves the refs untouched.
+  EXPECT_FALSE(st->update_refs([&](auto& r) -> Status {
+                   r.clear();
+                   return make_error(ErrorKind::Input, "no");
+                 }).ok());
+  EXPECT_EQ(st->read_refs()->size(), 1u);
+}
+
+TEST(Refs, CorruptRefsFileIsReported) {
+  TempDir t;
+  auto st = Store::open(t / "s");
+  test::write_file(t / "s/refs.json", "{not json");
+  auto r = st->read_refs();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::Corrupt);
+  EXPECT_NE(r.error().message.find("refs.json"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wimg::store
