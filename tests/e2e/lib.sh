@@ -133,6 +133,11 @@ count_tmp() {
   find "$1/tmp" -mindepth 1 -maxdepth 1 | wc -l | tr -d ' '
 }
 
+# count_tmp_files STORE: number of regular files anywhere under tmp/.
+count_tmp_files() {
+  find "$1/tmp" -type f | wc -l | tr -d ' '
+}
+
 # tree_stats DIR...: prints "FILES BYTES UNIQUE SYMLINKS" over all the given
 # trees together: regular files, their total size, the number of distinct
 # contents (by sha256) and symlinks. Symlinks are not followed.

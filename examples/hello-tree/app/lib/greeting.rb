@@ -1,0 +1,3 @@
+class Greeting
+  def text = "Hello, wimg"
+end

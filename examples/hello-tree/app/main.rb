@@ -1,0 +1,2 @@
+require_relative "lib/greeting"
+puts Greeting.new.text
