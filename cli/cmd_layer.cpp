@@ -30,6 +30,7 @@ void run_add(const AddArgs& a, const Context& ctx) {
   opts.warn = [&](const std::string& m) { ctx.warn(m); };
   opts.use_stat_cache = !a.no_stat_cache;
   opts.walk_start_ns = wall_clock_ns();
+  if (const char* t = ctx.getenv("WIMG_THREADS")) opts.threads = static_cast<unsigned>(std::atoi(t));
   auto r = unwrap(layers::import_path(store, a.path, opts));
   if (a.json) {
     nlohmann::json j{{"digest", r.digest.str()}, {"files", r.stats.files}, {"bytes", r.stats.bytes}};

@@ -50,17 +50,6 @@ Status mark_image(const store::Store& store, const Digest& image, DigestSet& out
   return {};
 }
 
-Result<std::uint64_t> count_tmp(const store::Store& store) {
-  DIR* d = ::opendir(store.tmp_dir().c_str());
-  if (d == nullptr) return fs::os_error("cannot read directory", store.tmp_dir(), errno);
-  std::uint64_t n = 0;
-  while (dirent* e = ::readdir(d)) {
-    std::string_view name = e->d_name;
-    if (name != "." && name != "..") ++n;
-  }
-  ::closedir(d);
-  return n;
-}
 
 struct Hashed {
   Digest digest;
@@ -234,7 +223,9 @@ Result<PruneReport> prune(store::Store& store, bool dry_run) {
     ++rep.objects_removed;
     rep.bytes_removed += size;
   }
-  if (!dry_run) {
+  if (dry_run) {
+    WIMG_ASSIGN(rep.temp_removed, store.count_tmp());
+  } else {
     WIMG_ASSIGN(rep.temp_removed, store.clear_tmp());
   }
   return rep;
@@ -269,7 +260,7 @@ Result<VerifyReport> verify_store(const store::Store& store) {
   }
   // Layers not (yet) used by an image must be complete too.
   for (const auto& d : layer_objects) check_layer(store, "layer " + d.str(), d, rep, layers_seen, /*candidate=*/true);
-  WIMG_ASSIGN(rep.temp_entries, count_tmp(store));
+  WIMG_ASSIGN(rep.temp_entries, store.count_tmp());
   return rep;
 }
 

@@ -103,28 +103,46 @@ bool looks_like_archive(const std::string& path) {
   return r == ARCHIVE_OK || r == ARCHIVE_WARN || r == ARCHIVE_EOF;
 }
 
+namespace {
+
+Status read_members(archive* a, const std::string& path, store::Batch& batch, LayerBuilder& builder,
+                    const ImportOptions& opts) {
+  for (;;) {
+    archive_entry* e = nullptr;
+    int r = archive_read_next_header(a, &e);
+    if (r == ARCHIVE_EOF) break;
+    if (r == ARCHIVE_WARN) {
+      // Name conversion problems arrive as warnings; a name that could not be
+      // decoded is refused rather than stored mangled.
+      const char* msg = archive_error_string(a);
+      if (msg != nullptr && std::string_view(msg).find("convert") != std::string_view::npos) {
+        return archive_error(path, a, "member name");
+      }
+    } else if (r != ARCHIVE_OK) {
+      return archive_error(path, a, "cannot read archive");
+    }
+    WIMG_TRY(add_member(a, e, path, batch, builder, opts));
+  }
+  return {};
+}
+
+}  // namespace
+
 Status read_archive(const std::string& path, store::Batch& batch, LayerBuilder& builder, const ImportOptions& opts) {
   ArchivePtr a = open_reader();
   if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) {
     return archive_error(path, a.get(), "not a supported archive (tar, tar.gz/bz2/xz/zst, zip)");
   }
-  for (;;) {
-    archive_entry* e = nullptr;
-    int r = archive_read_next_header(a.get(), &e);
-    if (r == ARCHIVE_EOF) break;
-    if (r == ARCHIVE_WARN) {
-      // Name conversion problems arrive as warnings; a name that could not be
-      // decoded is refused rather than stored mangled.
-      const char* msg = archive_error_string(a.get());
-      if (msg != nullptr && std::string_view(msg).find("convert") != std::string_view::npos) {
-        return archive_error(path, a.get(), "member name");
-      }
-    } else if (r != ARCHIVE_OK) {
-      return archive_error(path, a.get(), "cannot read archive");
-    }
-    WIMG_TRY(add_member(a.get(), e, path, batch, builder, opts));
+  return read_members(a.get(), path, batch, builder, opts);
+}
+
+Status read_archive_memory(std::string_view bytes, const std::string& name, store::Batch& batch, LayerBuilder& builder,
+                           const ImportOptions& opts) {
+  ArchivePtr a = open_reader();
+  if (archive_read_open_memory(a.get(), bytes.data(), bytes.size()) != ARCHIVE_OK) {
+    return archive_error(name, a.get(), "not a supported archive (tar, tar.gz/bz2/xz/zst, zip)");
   }
-  return {};
+  return read_members(a.get(), name, batch, builder, opts);
 }
 
 }  // namespace wimg::layers

@@ -18,6 +18,9 @@
 namespace wimg::layers {
 
 Status read_archive(const std::string& path, store::Batch& batch, LayerBuilder& builder, const ImportOptions& opts);
+// The same over bytes in memory; `name` stands for the archive in messages.
+Status read_archive_memory(std::string_view bytes, const std::string& name, store::Batch& batch, LayerBuilder& builder,
+                           const ImportOptions& opts);
 
 // True if the file starts like an archive format read_archive accepts.
 bool looks_like_archive(const std::string& path);

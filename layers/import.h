@@ -21,6 +21,7 @@ struct ImportOptions {
   std::function<void(const std::string&)> warn;  // non-fatal notes (skipped devices)
   bool use_stat_cache = true;
   std::int64_t walk_start_ns = 0;  // wall clock at start, for the stat cache's racy window
+  unsigned threads = 2;            // files hashed and stored in parallel
 };
 
 struct ImportResult {

@@ -178,8 +178,9 @@ Result<std::vector<Entry>> decode_index(std::string_view bytes, std::string_view
   if (!r.bytes(8, &magic) || magic != kMagic) return bad(0, "bad magic (not a wimg layer index)");
   if (!r.u32(&version) || version != kIndexVersion) return bad(8, "unsupported version " + std::to_string(version));
   if (!r.u64(&count)) return bad(12, "truncated header");
-  // Each entry takes at least 25 bytes: a hostile count cannot force a huge allocation.
-  if (count > r.left() / 25) return bad(12, "entry count " + std::to_string(count) + " exceeds the data");
+  // Each entry takes at least 18 bytes (kind, a 1-byte path, mode, size):
+  // a hostile count cannot force a huge allocation.
+  if (count > r.left() / 18) return bad(12, "entry count " + std::to_string(count) + " exceeds the data");
   std::vector<Entry> entries;
   entries.reserve(count);
   for (std::uint64_t i = 0; i < count; ++i) {

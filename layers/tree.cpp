@@ -2,11 +2,17 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <functional>
+#include <optional>
+#include <thread>
 #include <vector>
 
 #include "layers/path.h"
@@ -46,27 +52,103 @@ std::string child_rel(const std::string& parent, const std::string& name) {
   return parent.empty() ? name : parent + "/" + name;
 }
 
-Status add_regular(TreeWalk& w, const Dir& dir, const std::string& name, const std::string& rel,
-                   const struct stat& st) {
-  StatKey key = StatKey::from(st);
-  if (w.cache != nullptr) {
-    if (auto d = w.cache->lookup(rel, key); d && w.store.has(*d)) {
-      w.cache->record(rel, key, *d);
-      return w.builder.add_file(rel, st.st_mode & 0777, *d, key.size);
-    }
-  }
-  std::string shown = fs::join(dir.shown, name);
-  WIMG_ASSIGN(fs::UniqueFd fd, fs::open_at(dir.fd.get(), name, O_RDONLY | O_NOFOLLOW | O_NOCTTY, 0, shown));
-  struct stat now;
-  if (::fstat(fd.get(), &now) != 0) return fs::os_error("cannot stat", shown, errno);
-  if (!S_ISREG(now.st_mode) || now.st_ino != st.st_ino) {
-    return make_error(ErrorKind::Input, shown + ": changed while being read");
-  }
+// Hashing and storing one regular file; runs on worker threads, so it only
+// touches the batch (thread-safe) and its own result.
+struct FileJob {
+  std::string rel;    // opened beneath the root with this path
+  std::string shown;  // host path for messages
+  struct stat st;
+  // Results
+  Digest digest{};
   std::uint64_t size = 0;
-  WIMG_ASSIGN(Digest d, w.batch.add_fd(fd.get(), shown, &size));
+  StatKey stored_key{};
+  bool cacheable = false;
+  std::optional<Error> error;
+};
+
+// Opens rel beneath root_fd refusing every symlink on the way (openat2
+// RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH), so a tree changed during the walk
+// cannot redirect the read outside the root. Kernels before 5.6 lack
+// openat2: there the last component alone is protected by O_NOFOLLOW.
+Result<fs::UniqueFd> open_beneath(int root_fd, const std::string& rel, const std::string& shown) {
+  struct open_how how {};
+  how.flags = O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  for (;;) {
+    long fd = ::syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how);
+    if (fd >= 0) return fs::UniqueFd(static_cast<int>(fd));
+    if (errno == EINTR || errno == EAGAIN) continue;
+    if (errno == ENOSYS) break;
+    return fs::os_error("cannot open", shown, errno);
+  }
+  return fs::open_at(root_fd, rel, O_RDONLY | O_NOFOLLOW | O_NOCTTY, 0, shown);
+}
+
+void store_file(TreeWalk& w, int root_fd, FileJob& job) {
+  const std::string& shown = job.shown;
+  auto fd = open_beneath(root_fd, job.rel, shown);
+  if (!fd.ok()) {
+    job.error = std::move(fd).error();
+    return;
+  }
+  struct stat now;
+  if (::fstat(fd->get(), &now) != 0) {
+    job.error = fs::os_error("cannot stat", shown, errno);
+    return;
+  }
+  if (!S_ISREG(now.st_mode) || now.st_ino != job.st.st_ino) {
+    job.error = make_error(ErrorKind::Input, shown + ": changed while being read");
+    return;
+  }
+  auto d = w.batch.add_fd(fd->get(), shown, static_cast<std::uint64_t>(now.st_size), &job.size);
+  if (!d.ok()) {
+    job.error = std::move(d).error();
+    return;
+  }
+  job.digest = *d;
+  job.stored_key = StatKey::from(now);
   // A file that grew or shrank while being read would make the cache lie.
-  if (w.cache != nullptr && size == static_cast<std::uint64_t>(st.st_size)) w.cache->record(rel, StatKey::from(now), d);
-  return w.builder.add_file(rel, st.st_mode & 0777, d, size);
+  job.cacheable = job.size == static_cast<std::uint64_t>(now.st_size);
+}
+
+// Runs fn(i) for i in [0, n) on up to `threads` threads (the caller's included).
+void parallel_for(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& fn) {
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < n; i = next++) fn(i);
+  };
+  std::vector<std::thread> pool;
+  unsigned extra = n < 8 || threads < 2 ? 0 : std::min<unsigned>(threads, static_cast<unsigned>(n)) - 1;
+  for (unsigned t = 0; t < extra; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+}
+
+// Hashes and stores every file the walk found, in parallel, then adds them
+// to the builder in walk order.
+Status add_files(TreeWalk& w, int root_fd, std::vector<FileJob>& jobs) {
+  std::vector<std::size_t> misses;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    FileJob& job = jobs[i];
+    StatKey key = StatKey::from(job.st);
+    if (w.cache != nullptr) {
+      if (auto d = w.cache->lookup(job.rel, key); d && w.store.has(*d)) {
+        job.digest = *d;
+        job.size = key.size;
+        job.stored_key = key;
+        job.cacheable = true;
+        continue;
+      }
+    }
+    misses.push_back(i);
+  }
+  parallel_for(misses.size(), w.opts.threads, [&](std::size_t k) { store_file(w, root_fd, jobs[misses[k]]); });
+  for (auto& job : jobs) {
+    if (job.error) return std::move(*job.error);
+    if (w.cache != nullptr && job.cacheable) w.cache->record(job.rel, job.stored_key, job.digest);
+    WIMG_TRY(w.builder.add_file(job.rel, job.st.st_mode & 0777, job.digest, job.size));
+  }
+  return {};
 }
 
 Status add_symlink(TreeWalk& w, const Dir& dir, const std::string& name, const std::string& rel) {
@@ -79,7 +161,9 @@ Status add_symlink(TreeWalk& w, const Dir& dir, const std::string& name, const s
   return w.builder.add_symlink(rel, target);
 }
 
-Status walk_dir(TreeWalk& w, const Dir& dir) {
+// Phase one: directories and symlinks go to the builder at once; regular
+// files are collected for phase two (add_files).
+Status walk_dir(TreeWalk& w, const Dir& dir, std::vector<FileJob>& files) {
   WIMG_ASSIGN(auto names, sorted_names(dir));
   for (const auto& name : names) {
     std::string rel = child_rel(dir.rel, name);
@@ -98,12 +182,16 @@ Status walk_dir(TreeWalk& w, const Dir& dir) {
       WIMG_ASSIGN(fs::UniqueFd fd,
                   fs::open_at(dir.fd.get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, shown));
       Dir sub{std::move(fd), rel, shown};
-      WIMG_TRY(walk_dir(w, sub));
+      WIMG_TRY(walk_dir(w, sub, files));
       continue;
     }
     if (excluded) continue;
     if (S_ISREG(st.st_mode)) {
-      WIMG_TRY(add_regular(w, dir, name, rel, st));
+      FileJob job;
+      job.rel = rel;
+      job.shown = shown;
+      job.st = st;
+      files.push_back(std::move(job));
     } else if (S_ISLNK(st.st_mode)) {
       WIMG_TRY(add_symlink(w, dir, name, rel));
     } else if (w.opts.warn) {
@@ -117,8 +205,11 @@ Status walk_dir(TreeWalk& w, const Dir& dir) {
 
 Status walk_tree(const std::string& root, TreeWalk& walk) {
   WIMG_ASSIGN(fs::UniqueFd fd, fs::open_file(root, O_RDONLY | O_DIRECTORY));
+  int root_fd = fd.get();
   Dir top{std::move(fd), "", root};
-  return walk_dir(walk, top);
+  std::vector<FileJob> files;
+  WIMG_TRY(walk_dir(walk, top, files));
+  return add_files(walk, root_fd, files);
 }
 
 }  // namespace wimg::layers

@@ -1,13 +1,15 @@
 #include "store/batch.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <memory>
 #include <random>
-#include <set>
 #include <vector>
 
 namespace wimg::store {
@@ -17,10 +19,16 @@ Batch::Batch(Store& store, BatchLimits limits) : store_(store), limits_(limits) 
 Batch::~Batch() { discard(); }
 
 void Batch::discard() {
+  std::lock_guard lock(mu_);
   if (dir_.empty()) return;
-  for (const auto& d : pending_) ::unlink((dir_ + "/" + d.hex()).c_str());
-  // Writers that failed mid-way leave numbered temp files; sweep them too.
-  for (std::uint64_t i = 0; i < counter_; ++i) ::unlink((dir_ + "/w" + std::to_string(i)).c_str());
+  // Only the failure path has files left: sweep whatever is in the directory.
+  if (DIR* d = ::opendir(dir_.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      std::string_view n = e->d_name;
+      if (n != "." && n != "..") ::unlink((dir_ + "/" + std::string(n)).c_str());
+    }
+    ::closedir(d);
+  }
   ::rmdir(dir_.c_str());
   pending_.clear();
   dir_.clear();
@@ -43,10 +51,19 @@ Status Batch::ensure_dir() {
 }
 
 Result<Batch::Writer> Batch::begin() {
-  WIMG_TRY(ensure_dir());
-  std::string path = dir_ + "/w" + std::to_string(counter_++);
-  WIMG_ASSIGN(fs::UniqueFd fd, fs::open_file(path, O_WRONLY | O_CREAT | O_EXCL, 0600));
+  std::string path;
+  {
+    std::lock_guard lock(mu_);
+    WIMG_TRY(ensure_dir());
+    path = dir_ + "/w" + std::to_string(counter_++);
+  }
+  // Created read-only: the descriptor stays writable, the object never is.
+  WIMG_ASSIGN(fs::UniqueFd fd, fs::open_file(path, O_WRONLY | O_CREAT | O_EXCL, 0444));
   return Writer(this, path, std::move(fd));
+}
+
+Batch::Writer::~Writer() {
+  if (!path_.empty()) ::unlink(path_.c_str());  // abandoned half-written object
 }
 
 Status Batch::Writer::write(const void* data, std::size_t n) {
@@ -57,33 +74,39 @@ Status Batch::Writer::write(const void* data, std::size_t n) {
 
 Result<Digest> Batch::Writer::finish() {
   Digest d = hash_.finish();
-  struct stat st;
-  if (::fstat(fd_.get(), &st) != 0) return fs::os_error("cannot stat", path_, errno);
-  if (static_cast<std::uint64_t>(st.st_size) != size_) {
-    ::unlink(path_.c_str());
-    return make_error(ErrorKind::Io, "short write to " + path_);
-  }
-  if (::fchmod(fd_.get(), 0444) != 0) return fs::os_error("cannot chmod", path_, errno);
+  // write_all() either wrote every byte or failed: size_ is what the file holds.
+  // Start writeback now (git's "writeout-only" flush) so that the one
+  // syncfs() at commit finds most data already on its way to the disk.
+  if (size_ > 0) ::sync_file_range(fd_.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
   fd_.reset();
-  return batch_->adopt(path_, d, size_);
+  return batch_->adopt(std::exchange(path_, std::string()), d, size_);
 }
 
-Result<Digest> Batch::adopt(const std::string& temp_path, const Digest& d, std::uint64_t size) {
-  if (pending_.count(d) != 0 || store_.has(d)) {
+bool Batch::known(const Digest& d) const {
+  {
+    std::lock_guard lock(mu_);
+    if (pending_.count(d) != 0) return true;
+  }
+  return store_.has(d);  // a syscall: not under the lock
+}
+
+Result<Digest> Batch::adopt(std::string temp_path, const Digest& d, std::uint64_t size) {
+  std::lock_guard lock(mu_);
+  // Only the batch is checked here: an object that reached the store since
+  // the caller looked is caught by install_temp's no-overwrite rename.
+  if (pending_.count(d) != 0) {
     ::unlink(temp_path.c_str());
     return d;
   }
-  std::string named = dir_ + "/" + d.hex();
-  if (::rename(temp_path.c_str(), named.c_str()) != 0) return fs::os_error("cannot rename", temp_path, errno);
-  pending_.insert(d);
+  pending_.emplace(d, std::move(temp_path));
   pending_bytes_ += size;
-  WIMG_TRY(maybe_commit());
+  if (pending_.size() >= limits_.max_objects || pending_bytes_ >= limits_.max_bytes) WIMG_TRY(commit_locked());
   return d;
 }
 
 Result<Digest> Batch::add_bytes(std::string_view bytes) {
   Digest d = sha256_of(bytes);
-  if (pending_.count(d) != 0 || store_.has(d)) return d;
+  if (known(d)) return d;
   WIMG_ASSIGN(Writer w, begin());
   // The digest is recomputed while writing: what lands is what was hashed.
   WIMG_TRY(w.write(bytes.data(), bytes.size()));
@@ -92,63 +115,74 @@ Result<Digest> Batch::add_bytes(std::string_view bytes) {
   return d;
 }
 
-Result<Digest> Batch::add_fd(int fd, std::string_view shown_path, std::uint64_t* size_out) {
-  // Small files are read whole so an object that already exists is never
-  // written again; large ones stream through a writer.
+Result<Digest> Batch::add_fd(int fd, std::string_view shown_path, std::uint64_t size_hint,
+                             std::uint64_t* size_out) {
+  // Files up to kWhole are read whole, so an object that already exists is
+  // never written again; larger ones stream through a writer.
   constexpr std::size_t kWhole = 1 << 20;
-  std::string buf;
-  buf.resize(kWhole);
+  std::size_t cap = static_cast<std::size_t>(std::min<std::uint64_t>(size_hint + 1, kWhole));
+  std::unique_ptr<char[]> buf(new char[cap]);  // uninitialised on purpose
   std::size_t have = 0;
   for (;;) {
-    ssize_t r = ::read(fd, buf.data() + have, kWhole - have);
+    ssize_t r = ::read(fd, buf.get() + have, cap - have);
     if (r < 0) {
       if (errno == EINTR) continue;
       return fs::os_error("cannot read", shown_path, errno);
     }
     if (r == 0) break;
     have += static_cast<std::size_t>(r);
-    if (have == kWhole) break;
+    // All the bytes stat promised have arrived: skip the read that would only
+    // report end of file. Like tar, a file growing during the walk is cut at
+    // its stat size; its new mtime makes the next walk re-hash it.
+    if (have == cap || have == size_hint) break;
   }
-  if (have < kWhole) {
+  if (have < cap) {
     *size_out = have;
-    return add_bytes(std::string_view(buf.data(), have));
+    return add_bytes(std::string_view(buf.get(), have));
   }
+  // The file is larger than the hint said (or than kWhole): stream it.
   WIMG_ASSIGN(Writer w, begin());
-  WIMG_TRY(w.write(buf.data(), have));
+  WIMG_TRY(w.write(buf.get(), have));
+  if (cap < kWhole) {
+    cap = kWhole;
+    buf.reset(new char[cap]);
+  }
   for (;;) {
-    ssize_t r = ::read(fd, buf.data(), kWhole);
+    ssize_t r = ::read(fd, buf.get(), cap);
     if (r < 0) {
       if (errno == EINTR) continue;
       return fs::os_error("cannot read", shown_path, errno);
     }
     if (r == 0) break;
-    WIMG_TRY(w.write(buf.data(), static_cast<std::size_t>(r)));
+    WIMG_TRY(w.write(buf.get(), static_cast<std::size_t>(r)));
   }
   *size_out = w.size();
   return w.finish();
 }
 
-Status Batch::maybe_commit() {
-  if (pending_.size() >= limits_.max_objects || pending_bytes_ >= limits_.max_bytes) return commit();
-  return {};
+std::size_t Batch::pending_objects() const {
+  std::lock_guard lock(mu_);
+  return pending_.size();
 }
 
 Status Batch::commit() {
+  std::lock_guard lock(mu_);
+  return commit_locked();
+}
+
+Status Batch::commit_locked() {
   if (pending_.empty()) return {};
-  // One sync makes every pending file's data durable before any becomes visible.
-  {
-    WIMG_ASSIGN(fs::UniqueFd dfd, fs::open_file(dir_, O_RDONLY | O_DIRECTORY));
-    if (::syncfs(dfd.get()) != 0) return fs::os_error("cannot sync filesystem of", dir_, errno);
-  }
-  std::vector<Digest> order(pending_.begin(), pending_.end());
+  WIMG_ASSIGN(fs::UniqueFd dfd, fs::open_file(dir_, O_RDONLY | O_DIRECTORY));
+  // First sync: every pending file's data is durable before any is visible.
+  if (::syncfs(dfd.get()) != 0) return fs::os_error("cannot sync filesystem of", dir_, errno);
+  std::vector<std::pair<Digest, std::string>> order(pending_.begin(), pending_.end());
   std::sort(order.begin(), order.end());
-  std::set<std::string> shards;
-  for (const auto& d : order) {
-    WIMG_ASSIGN(bool created, store_.install_temp(dir_ + "/" + d.hex(), d));
-    if (created) shards.insert(store_.shard_dir(d));
+  for (auto& [d, temp] : order) {
+    WIMG_TRY(store_.install_temp(temp, d));
     pending_.erase(d);
   }
-  for (const auto& s : shards) WIMG_TRY(fs::fsync_dir(s));
+  // Second sync: the renames themselves are durable.
+  if (::syncfs(dfd.get()) != 0) return fs::os_error("cannot sync filesystem of", dir_, errno);
   pending_bytes_ = 0;
   return {};
 }

@@ -1,26 +1,31 @@
 // Batched object commits: like git's core.fsyncMethod=batch, thousands of
-// small objects cost one filesystem sync instead of one fsync each.
+// small objects cost two filesystem syncs instead of one fsync each.
 //
-// Objects are written into a private directory under tmp/, named by their
-// digest once complete. commit() syncs the filesystem once (syncfs), then
-// renames each into objects/ (no-overwrite) and fsyncs each touched shard
-// directory once. Until commit() nothing is visible; if the process dies,
-// the batch directory is garbage that prune removes. The destructor of an
-// uncommitted batch removes its directory, so a failed import leaves the
-// store unchanged.
+// Objects are written into a private directory under tmp/ as complete,
+// read-only temp files, hashed while written. commit() syncs the filesystem
+// once (syncfs: every pending file's data is durable), renames each into
+// objects/ without overwriting (an existing object with that name holds the
+// same bytes), and syncs once more so the renames are durable — one journal
+// commit instead of an fsync per shard directory. Until commit() nothing is
+// visible; if the process dies, the batch directory is garbage that prune
+// removes. Destroying an uncommitted batch removes its directory, so a
+// failed import leaves the store unchanged.
+//
+// Thread-safe: several threads may add objects to one batch at once.
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "store/store.h"
 
 namespace wimg::store {
 
 struct BatchLimits {
-  std::size_t max_objects = 4096;            // commit automatically beyond this
+  std::size_t max_objects = 4096;          // commit automatically beyond this
   std::uint64_t max_bytes = 256ull << 20;  // ... or beyond this many pending bytes
 };
 
@@ -38,12 +43,16 @@ class Batch {
     // Completes the object; the batch takes it over. Returns its digest.
     Result<Digest> finish();
     std::uint64_t size() const { return size_; }
+    ~Writer();
+    Writer(Writer&&) noexcept = default;
+    Writer& operator=(Writer&&) = delete;
+    Writer(const Writer&) = delete;
 
    private:
     friend class Batch;
     Writer(Batch* batch, std::string path, fs::UniqueFd fd) : batch_(batch), path_(std::move(path)), fd_(std::move(fd)) {}
     Batch* batch_;
-    std::string path_;
+    std::string path_;  // cleared once the batch has taken the file over
     fs::UniqueFd fd_;
     Sha256 hash_;
     std::uint64_t size_ = 0;
@@ -52,23 +61,26 @@ class Batch {
   Result<Writer> begin();
   // Stores bytes held in memory (skips the write when the object exists).
   Result<Digest> add_bytes(std::string_view bytes);
-  // Stores the remaining content of fd. *size_out receives the byte count.
-  Result<Digest> add_fd(int fd, std::string_view shown_path, std::uint64_t* size_out);
+  // Stores the rest of fd's content; `size_hint` (e.g. st_size) sizes the
+  // read buffer. *size_out receives the byte count actually stored.
+  Result<Digest> add_fd(int fd, std::string_view shown_path, std::uint64_t size_hint, std::uint64_t* size_out);
 
   // Makes every pending object durable and visible.
   Status commit();
-  std::size_t pending_objects() const { return pending_.size(); }
+  std::size_t pending_objects() const;
 
  private:
   Status ensure_dir();
-  Result<Digest> adopt(const std::string& temp_path, const Digest& d, std::uint64_t size);
-  Status maybe_commit();
+  bool known(const Digest& d) const;  // pending or already stored
+  Result<Digest> adopt(std::string temp_path, const Digest& d, std::uint64_t size);
+  Status commit_locked();
   void discard();
 
   Store& store_;
   BatchLimits limits_;
-  std::string dir_;  // empty until first object
-  std::unordered_set<Digest, DigestHash> pending_;
+  mutable std::mutex mu_;
+  std::string dir_;  // empty until the first object
+  std::unordered_map<Digest, std::string, DigestHash> pending_;  // digest -> complete temp file
   std::uint64_t pending_bytes_ = 0;
   std::uint64_t counter_ = 0;
 };

@@ -195,11 +195,16 @@ Status Store::remove_object(const Digest& d) {
   return {};
 }
 
+Result<std::uint64_t> Store::count_tmp() const {
+  WIMG_ASSIGN(auto names, list_dir(tmp_dir()));
+  return static_cast<std::uint64_t>(names.size());
+}
+
 Result<std::uint64_t> Store::clear_tmp() {
   WIMG_ASSIGN(auto names, list_dir(tmp_dir()));
-  std::uint64_t count = 0;
-  for (const auto& n : names) WIMG_TRY(remove_tree(tmp_dir() + "/" + n, &count));
-  return count;
+  std::uint64_t files = 0;
+  for (const auto& n : names) WIMG_TRY(remove_tree(tmp_dir() + "/" + n, &files));
+  return static_cast<std::uint64_t>(names.size());
 }
 
 Result<std::map<std::string, Digest>> Store::read_refs() const {

@@ -67,7 +67,10 @@ class Store {
   Status for_each_object(const std::function<Status(const Digest&, const std::string& path)>& fn) const;
   // Removes an object. Only call under exclusive_lock().
   Status remove_object(const Digest& d);
-  // Removes everything under tmp/. Only call under exclusive_lock().
+  // Top-level entries under tmp/ (temp files and batch directories).
+  Result<std::uint64_t> count_tmp() const;
+  // Removes everything under tmp/; returns the number of top-level entries
+  // removed. Only call under exclusive_lock().
   Result<std::uint64_t> clear_tmp();
 
   // Refs: "<name>:<tag>" -> image manifest digest.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the end-to-end tests (sourced, not run).
 #
 #   source "$(dirname "$0")/lib.sh"
@@ -59,10 +60,10 @@ e2e_cleanup() {
   local rc=$?
   local p
   for p in "${E2E_PIDS[@]:-}"; do
-    [[ -n "$p" ]] && kill -9 "$p" 2>/dev/null || true
+    if [[ -n "$p" ]]; then kill -9 "$p" 2>/dev/null || true; fi
   done
   for p in "${E2E_PIDS[@]:-}"; do
-    [[ -n "$p" ]] && wait "$p" 2>/dev/null || true
+    if [[ -n "$p" ]]; then wait "$p" 2>/dev/null || true; fi
   done
   if [[ -n "$E2E_TMP" && -d "$E2E_TMP" ]]; then
     if [[ -n "${E2E_KEEP:-}" ]]; then
@@ -87,7 +88,6 @@ e2e_init() {
   # Run a private copy so a concurrent rebuild cannot swap the binary mid-test.
   mkdir -p "$E2E_TMP/bin"
   cp "$WIMG" "$E2E_TMP/bin/wimg" || fail "cannot copy $WIMG"
-  WIMG_ORIG=$WIMG
   WIMG=$E2E_TMP/bin/wimg
   # Keep the tests independent of the caller's store settings.
   unset WIMG_STORE

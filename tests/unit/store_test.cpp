@@ -131,7 +131,7 @@ TEST(Batch, StreamingLargeObject) {
   Batch b(*st);
   auto fd = fs::open_file(t / "big", O_RDONLY);
   std::uint64_t size = 0;
-  auto d = b.add_fd(fd->get(), "big", &size);
+  auto d = b.add_fd(fd->get(), "big", 10, &size);
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(size, big.size());
   EXPECT_EQ(*d, sha256_of(big));
