@@ -14,12 +14,19 @@
 
 namespace wimg::store {
 
-Batch::Batch(Store& store, BatchLimits limits) : store_(store), limits_(limits) {}
+Batch::Batch(Store& store, BatchLimits limits) : store_(store), limits_(limits) {
+  std::random_device rd;
+  char prefix[48];
+  std::snprintf(prefix, sizeof prefix, "%d-%08x%08x-", static_cast<int>(::getpid()), rd(), rd());
+  tag_prefix_ = prefix;
+}
 
 Batch::~Batch() { discard(); }
 
 void Batch::discard() {
   std::lock_guard lock(mu_);
+  for (const auto& [d, temp] : pending_) ::unlink(temp.c_str());
+  pending_.clear();
   if (dir_.empty()) return;
   // Only the failure path has files left: sweep whatever is in the directory.
   if (DIR* d = ::opendir(dir_.c_str())) {
@@ -75,9 +82,6 @@ Status Batch::Writer::write(const void* data, std::size_t n) {
 Result<Digest> Batch::Writer::finish() {
   Digest d = hash_.finish();
   // write_all() either wrote every byte or failed: size_ is what the file holds.
-  // Start writeback now (git's "writeout-only" flush) so that the one
-  // syncfs() at commit finds most data already on its way to the disk.
-  if (size_ > 0) ::sync_file_range(fd_.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
   fd_.reset();
   return batch_->adopt(std::exchange(path_, std::string()), d, size_);
 }
@@ -107,12 +111,22 @@ Result<Digest> Batch::adopt(std::string temp_path, const Digest& d, std::uint64_
 Result<Digest> Batch::add_bytes(std::string_view bytes) {
   Digest d = sha256_of(bytes);
   if (known(d)) return d;
-  WIMG_ASSIGN(Writer w, begin());
-  // The digest is recomputed while writing: what lands is what was hashed.
-  WIMG_TRY(w.write(bytes.data(), bytes.size()));
-  WIMG_ASSIGN(Digest written, w.finish());
-  if (written != d) return make_error(ErrorKind::Io, "content changed while being stored");
-  return d;
+  std::string tag;
+  {
+    std::lock_guard lock(mu_);
+    tag = tag_prefix_ + std::to_string(counter_++);
+  }
+  // The digest is known: write beside the final name, so the commit's
+  // rename stays inside one directory (cheap, and no filesystem-wide
+  // cross-directory rename lock) and threads spread over 256 directories.
+  WIMG_ASSIGN(auto temp, store_.make_shard_temp(d, tag));
+  auto& [path, fd] = temp;
+  if (auto st = fs::write_all(fd.get(), bytes.data(), bytes.size(), path); !st) {
+    ::unlink(path.c_str());
+    return std::move(st).error();
+  }
+  fd.reset();
+  return adopt(std::move(path), d, bytes.size());
 }
 
 Result<Digest> Batch::add_fd(int fd, std::string_view shown_path, std::uint64_t size_hint,
@@ -172,9 +186,9 @@ Status Batch::commit() {
 
 Status Batch::commit_locked() {
   if (pending_.empty()) return {};
-  WIMG_ASSIGN(fs::UniqueFd dfd, fs::open_file(dir_, O_RDONLY | O_DIRECTORY));
+  WIMG_ASSIGN(fs::UniqueFd dfd, fs::open_file(store_.root(), O_RDONLY | O_DIRECTORY));
   // First sync: every pending file's data is durable before any is visible.
-  if (::syncfs(dfd.get()) != 0) return fs::os_error("cannot sync filesystem of", dir_, errno);
+  if (::syncfs(dfd.get()) != 0) return fs::os_error("cannot sync filesystem of", store_.root(), errno);
   std::vector<std::pair<Digest, std::string>> order(pending_.begin(), pending_.end());
   std::sort(order.begin(), order.end());
   for (auto& [d, temp] : order) {
@@ -182,7 +196,7 @@ Status Batch::commit_locked() {
     pending_.erase(d);
   }
   // Second sync: the renames themselves are durable.
-  if (::syncfs(dfd.get()) != 0) return fs::os_error("cannot sync filesystem of", dir_, errno);
+  if (::syncfs(dfd.get()) != 0) return fs::os_error("cannot sync filesystem of", store_.root(), errno);
   pending_bytes_ = 0;
   return {};
 }

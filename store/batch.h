@@ -1,8 +1,9 @@
 // Batched object commits: like git's core.fsyncMethod=batch, thousands of
 // small objects cost two filesystem syncs instead of one fsync each.
 //
-// Objects are written into a private directory under tmp/ as complete,
-// read-only temp files, hashed while written. commit() syncs the filesystem
+// Objects are written as complete, read-only temp files, hashed while
+// written: beside their final name (".tmp-*" in the shard directory) when
+// the digest is known first, else in a private directory under tmp/. commit() syncs the filesystem
 // once (syncfs: every pending file's data is durable), renames each into
 // objects/ without overwriting (an existing object with that name holds the
 // same bytes), and syncs once more so the renames are durable — one journal
@@ -83,6 +84,7 @@ class Batch {
   std::unordered_map<Digest, std::string, DigestHash> pending_;  // digest -> complete temp file
   std::uint64_t pending_bytes_ = 0;
   std::uint64_t counter_ = 0;
+  std::string tag_prefix_;  // "<pid>-<random>-": unique temp names across processes
 };
 
 }  // namespace wimg::store

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -37,6 +38,13 @@ Result<Store> Store::open(const std::string& root) {
       return make_error(ErrorKind::Corrupt, "store " + root + " has an unsupported version file " + version_path);
     }
   } else if (version.error().kind == ErrorKind::NotFound) {
+    // A new store gets all 256 shard directories up front: writers never
+    // race to create them, and a failed import adds no directory.
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (int i = 0; i < 256; ++i) {
+      std::string shard = root + "/objects/sha256/" + kHex[i >> 4] + kHex[i & 15];
+      if (::mkdir(shard.c_str(), 0755) != 0 && errno != EEXIST) return fs::os_error("cannot create", shard, errno);
+    }
     WIMG_TRY(fs::atomic_write_file(version_path, kVersionLine));
   } else {
     return std::move(version).error();
@@ -178,6 +186,7 @@ Status Store::for_each_object(const std::function<Status(const Digest&, const st
     WIMG_ASSIGN(auto names, list_dir(shard_path));
     std::sort(names.begin(), names.end());
     for (const auto& name : names) {
+      if (name.starts_with(kShardTempPrefix)) continue;  // in-flight or crash leftover
       std::string path = shard_path + "/" + name;
       auto d = Digest::parse(shard + name, /*allow_bare=*/true);
       if (shard.size() != 2 || !is_hex(shard) || !d.ok()) {
@@ -195,16 +204,45 @@ Status Store::remove_object(const Digest& d) {
   return {};
 }
 
-Result<std::uint64_t> Store::count_tmp() const {
+Result<std::vector<std::string>> Store::temp_entries() const {
   WIMG_ASSIGN(auto names, list_dir(tmp_dir()));
-  return static_cast<std::uint64_t>(names.size());
+  std::vector<std::string> out;
+  for (const auto& n : names) out.push_back(tmp_dir() + "/" + n);
+  std::string base = root_ + "/objects/sha256";
+  WIMG_ASSIGN(auto shards, list_dir(base));
+  for (const auto& shard : shards) {
+    WIMG_ASSIGN(auto files, list_dir(base + "/" + shard));
+    for (const auto& f : files) {
+      if (f.starts_with(kShardTempPrefix)) out.push_back(base + "/" + shard + "/" + f);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<std::uint64_t> Store::count_tmp() const {
+  WIMG_ASSIGN(auto entries, temp_entries());
+  return static_cast<std::uint64_t>(entries.size());
 }
 
 Result<std::uint64_t> Store::clear_tmp() {
-  WIMG_ASSIGN(auto names, list_dir(tmp_dir()));
+  WIMG_ASSIGN(auto entries, temp_entries());
   std::uint64_t files = 0;
-  for (const auto& n : names) WIMG_TRY(remove_tree(tmp_dir() + "/" + n, &files));
-  return static_cast<std::uint64_t>(names.size());
+  for (const auto& e : entries) WIMG_TRY(remove_tree(e, &files));
+  return static_cast<std::uint64_t>(entries.size());
+}
+
+Result<std::pair<std::string, fs::UniqueFd>> Store::make_shard_temp(const Digest& d, std::string_view tag) const {
+  std::string dir = shard_dir(d);
+  std::string path = dir + "/" + std::string(kShardTempPrefix) + std::string(tag);
+  // Created read-only: the descriptor stays writable, the object never is.
+  auto fd = fs::open_file(path, O_WRONLY | O_CREAT | O_EXCL, 0444);
+  if (!fd.ok() && fd.error().kind == ErrorKind::NotFound) {
+    WIMG_TRY(fs::mkdirs(dir));
+    fd = fs::open_file(path, O_WRONLY | O_CREAT | O_EXCL, 0444);
+  }
+  if (!fd.ok()) return std::move(fd).error();
+  return std::make_pair(path, std::move(fd).value());
 }
 
 Result<std::map<std::string, Digest>> Store::read_refs() const {

@@ -7,10 +7,13 @@
 //   <root>/refs.json                    {"refs":{"<name>:<tag>":"sha256:<hex>",...}}
 //   <root>/refs.lock                    flock held around every refs.json update
 //   <root>/tmp/                         in-flight temp files and batch dirs
+//   <root>/objects/sha256/<2hex>/.tmp-* in-flight objects of known digest
 //   <root>/cache/stat/<hex>             per-tree stat caches (layers/statcache.h)
 //
-// Commit protocol: bytes go to a temp file under tmp/ (same filesystem),
-// are hashed as written, flushed (fsync, or one syncfs per batch), checked
+// Commit protocol: bytes go to a temp file on the same filesystem — in the
+// object's shard directory when the digest is known in advance (as git does
+// for loose objects, so the final rename stays within one directory), else
+// under tmp/ — are hashed as written, flushed (fsync, or one syncfs per batch), checked
 // for size, renamed into objects/ without overwriting (an existing object
 // with that name is the same bytes: success), and the shard directory is
 // fsynced. A crash leaves only garbage under tmp/, which prune removes.
@@ -29,6 +32,9 @@
 #include "support/result.h"
 
 namespace wimg::store {
+
+// Temp files inside shard directories start with this; never an object name.
+constexpr std::string_view kShardTempPrefix = ".tmp-";
 
 // Where the store lives: --store, else $WIMG_STORE, else $XDG_DATA_HOME/wimg,
 // else $HOME/.local/share/wimg. Environment values are passed in, not read.
@@ -67,7 +73,9 @@ class Store {
   Status for_each_object(const std::function<Status(const Digest&, const std::string& path)>& fn) const;
   // Removes an object. Only call under exclusive_lock().
   Status remove_object(const Digest& d);
-  // Top-level entries under tmp/ (temp files and batch directories).
+  // Leftovers of writers: top-level entries under tmp/ and ".tmp-*" files in
+  // shard directories (full paths, sorted).
+  Result<std::vector<std::string>> temp_entries() const;
   Result<std::uint64_t> count_tmp() const;
   // Removes everything under tmp/; returns the number of top-level entries
   // removed. Only call under exclusive_lock().
@@ -84,6 +92,9 @@ class Store {
   // the object already existed (temp removed). Does not fsync the shard dir.
   Result<bool> install_temp(const std::string& temp_path, const Digest& d);
   std::string shard_dir(const Digest& d) const;
+  // Creates "<shard of d>/.tmp-<tag>" (mode 0444, opened for writing),
+  // creating the shard directory if needed.
+  Result<std::pair<std::string, fs::UniqueFd>> make_shard_temp(const Digest& d, std::string_view tag) const;
 
  private:
   explicit Store(std::string root) : root_(std::move(root)) {}

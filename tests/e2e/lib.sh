@@ -123,19 +123,21 @@ $out"
   assert_not_contains "problem:" "$out" "$what"
 }
 
-# count_objects STORE: number of files under objects/.
+# count_objects STORE: number of objects (files under objects/ other than
+# the ".tmp-*" files writers leave in shard directories).
 count_objects() {
-  find "$1/objects" -type f | wc -l | tr -d ' '
+  find "$1/objects" -type f ! -name '.tmp-*' | wc -l | tr -d ' '
 }
 
-# count_tmp STORE: number of entries (files and dirs) directly under tmp/.
+# count_tmp STORE: writer leftovers: entries directly under tmp/ plus
+# ".tmp-*" files in shard directories (what `wimg prune` removes).
 count_tmp() {
-  find "$1/tmp" -mindepth 1 -maxdepth 1 | wc -l | tr -d ' '
+  echo $(( $(find "$1/tmp" -mindepth 1 -maxdepth 1 | wc -l) + $(find "$1/objects" -type f -name '.tmp-*' | wc -l) ))
 }
 
-# count_tmp_files STORE: number of regular files anywhere under tmp/.
+# count_tmp_files STORE: regular files among the writer leftovers.
 count_tmp_files() {
-  find "$1/tmp" -type f | wc -l | tr -d ' '
+  echo $(( $(find "$1/tmp" -type f | wc -l) + $(find "$1/objects" -type f -name '.tmp-*' | wc -l) ))
 }
 
 # tree_stats DIR...: prints "FILES BYTES UNIQUE SYMLINKS" over all the given
