@@ -1,7 +1,10 @@
 // wimg layer add PATH | wimg layer ls DIGEST — layer plumbing.
 #include <time.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli/commands.h"
 #include "layers/import.h"
@@ -18,6 +21,17 @@ std::int64_t wall_clock_ns() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+// Worker threads for hashing and storing files: $WIMG_THREADS, else the
+// number of CPUs (at most 8: beyond that the disk, not hashing, limits).
+unsigned import_threads(const Context& ctx) {
+  if (const char* t = ctx.getenv("WIMG_THREADS"); t != nullptr && *t != '\0') {
+    int n = std::atoi(t);
+    if (n < 1 || n > 256) throw Failure(ErrorKind::Usage, "WIMG_THREADS must be a number from 1 to 256");
+    return static_cast<unsigned>(n);
+  }
+  return std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+}
+
 struct AddArgs {
   std::string path;
   bool json = false;
@@ -30,7 +44,7 @@ void run_add(const AddArgs& a, const Context& ctx) {
   opts.warn = [&](const std::string& m) { ctx.warn(m); };
   opts.use_stat_cache = !a.no_stat_cache;
   opts.walk_start_ns = wall_clock_ns();
-  if (const char* t = ctx.getenv("WIMG_THREADS")) opts.threads = static_cast<unsigned>(std::atoi(t));
+  opts.threads = import_threads(ctx);
   auto r = unwrap(layers::import_path(store, a.path, opts));
   if (a.json) {
     nlohmann::json j{{"digest", r.digest.str()}, {"files", r.stats.files}, {"bytes", r.stats.bytes}};
