@@ -48,6 +48,9 @@ void run_create(const CreateArgs& a, const Context& ctx) {
   std::vector<image::Reference> refs;
   for (const auto& t : a.tags) refs.push_back(unwrap(image::parse_reference(t)));
   store::Store store = ctx.open_store();
+  // Held from the first object to the ref that makes them reachable: a
+  // concurrent prune waits instead of collecting a half-made image.
+  auto lock = unwrap(store.writer_lock());
   image::Manifest m;
   m.created = source_date_epoch(ctx);
   if (!a.base.empty()) m.base = unwrap(image::put_base_wasm(store, a.base));
