@@ -2,6 +2,7 @@
 // accepted archive must yield a canonical layer; nothing is committed.
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "layers/archive.h"
@@ -9,15 +10,26 @@
 #include "store/batch.h"
 
 namespace {
-wimg::store::Store& fuzz_store() {
-  // One scratch store per fuzzing process; batches are never committed.
-  static wimg::store::Store store = [] {
+// One scratch store per fuzzing process (batches are never committed),
+// removed when the process exits.
+struct ScratchStore {
+  std::string dir;
+  wimg::store::Store store;
+  ScratchStore() : dir(make_dir()), store(*wimg::store::Store::open(dir + "/store")) {}
+  ~ScratchStore() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  static std::string make_dir() {
     char tmpl[] = "/tmp/wimg-fuzz-XXXXXX";
-    const char* dir = ::mkdtemp(tmpl);
-    if (dir == nullptr) std::abort();
-    return *wimg::store::Store::open(std::string(dir) + "/store");
-  }();
-  return store;
+    if (::mkdtemp(tmpl) == nullptr) std::abort();
+    return tmpl;
+  }
+};
+
+wimg::store::Store& fuzz_store() {
+  static ScratchStore scratch;
+  return scratch.store;
 }
 }  // namespace
 
