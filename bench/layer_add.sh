@@ -3,7 +3,7 @@
 # tree. A report, not a test: exits 0 whether or not the targets are met
 # (non-zero only if a command fails).
 #
-#   bench/layer_add.sh [WIMG_BINARY]      default /work/main/build/wimg
+#   bench/layer_add.sh [WIMG_BINARY]      default build/wimg of this checkout
 #
 # Env: BENCH_RUNS (timed runs per workload, default 7, minimum 7),
 #      BENCH_TMPDIR (where the tree and stores go; default $TMPDIR or /tmp),
@@ -12,7 +12,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
-WIMG_BIN=${1:-/work/main/build/wimg}
+WIMG_BIN=${1:-$ROOT/build/wimg}
 RUNS=${BENCH_RUNS:-7}
 (( RUNS >= 7 )) || RUNS=7
 
