@@ -1,7 +1,5 @@
 // wimg image create — assemble an image manifest from a base and layers
 // (plumbing; `wimg build` is the porcelain that arrives later).
-#include <time.h>
-
 #include "cli/commands.h"
 #include "image/images.h"
 #include "layers/import.h"
@@ -35,12 +33,7 @@ image::LayerRef layer_from_arg(store::Store& store, const std::string& arg, cons
     auto st = layers::stats_of(entries);
     return {d, st.files, st.bytes, "layer " + d.str()};
   }
-  layers::ImportOptions opts;
-  opts.warn = [&](const std::string& m) { ctx.warn(m); };
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  opts.walk_start_ns = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-  auto r = unwrap(layers::import_path(store, arg, opts));
+  auto r = unwrap(layers::import_path(store, arg, ctx.import_options()));
   return {r.digest, r.stats.files, r.stats.bytes, "layer add " + arg};
 }
 

@@ -1,10 +1,5 @@
 // wimg layer add PATH | wimg layer ls DIGEST — layer plumbing.
-#include <time.h>
-
-#include <algorithm>
-#include <cstdlib>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "cli/commands.h"
 #include "layers/import.h"
@@ -15,23 +10,6 @@ namespace wimg::cli {
 
 namespace {
 
-std::int64_t wall_clock_ns() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-// Worker threads for hashing and storing files: $WIMG_THREADS, else the
-// number of CPUs (at most 8: beyond that the disk, not hashing, limits).
-unsigned import_threads(const Context& ctx) {
-  if (const char* t = ctx.getenv("WIMG_THREADS"); t != nullptr && *t != '\0') {
-    int n = std::atoi(t);
-    if (n < 1 || n > 256) throw Failure(ErrorKind::Usage, "WIMG_THREADS must be a number from 1 to 256");
-    return static_cast<unsigned>(n);
-  }
-  return std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
-}
-
 struct AddArgs {
   std::string path;
   bool json = false;
@@ -40,11 +18,8 @@ struct AddArgs {
 
 void run_add(const AddArgs& a, const Context& ctx) {
   store::Store store = ctx.open_store();
-  layers::ImportOptions opts;
-  opts.warn = [&](const std::string& m) { ctx.warn(m); };
+  layers::ImportOptions opts = ctx.import_options();
   opts.use_stat_cache = !a.no_stat_cache;
-  opts.walk_start_ns = wall_clock_ns();
-  opts.threads = import_threads(ctx);
   auto r = unwrap(layers::import_path(store, a.path, opts));
   if (a.json) {
     nlohmann::json j{{"digest", r.digest.str()}, {"files", r.stats.files}, {"bytes", r.stats.bytes}};

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "layers/import.h"
 #include "store/store.h"
 
 namespace wimg::cli {
@@ -18,6 +19,9 @@ struct Context {
   std::function<const char*(const char*)> getenv;
 
   store::Store open_store() const;
+  // Options for importing a tree or archive: warnings to err, the wall clock
+  // for the stat cache, threads from $WIMG_THREADS or the CPU count.
+  layers::ImportOptions import_options() const;
   void warn(const std::string& msg) const { err << "wimg: warning: " << msg << "\n"; }
 };
 

@@ -6,16 +6,6 @@
 #include "cli/commands.h"
 #include "support/errors.h"
 
-namespace wimg::cli {
-
-store::Store Context::open_store() const {
-  store::RootSources src{store_flag, getenv("WIMG_STORE"), getenv("XDG_DATA_HOME"), getenv("HOME")};
-  std::string root = unwrap(store::resolve_root(src));
-  return unwrap(store::Store::open(root));
-}
-
-}  // namespace wimg::cli
-
 int main(int argc, char** argv) {
   // libarchive converts member names through the C library's multibyte
   // functions: a UTF-8 locale keeps UTF-8 names byte-exact.
