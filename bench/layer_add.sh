@@ -93,15 +93,17 @@ def digest_of(out):
 
 nothing = lambda i: None
 tar_out = os.path.join(tmp, "out.tar")
-cp_out = os.path.join(tmp, "cp-copy")
+cp_out = lambda i: os.path.join(tmp, f"cp-copy-{i}")
 
 results = {}
 results["tar cf"] = bench(nothing, lambda i: ["tar", "cf", tar_out, "-C", tree, "."], lambda i: rm(tar_out))
-results["cp -r"] = bench(nothing, lambda i: ["cp", "-r", tree, cp_out], lambda i: rm(cp_out))
+# Copies are kept until the end, like the cold stores (see below).
+results["cp -r"] = bench(nothing, lambda i: ["cp", "-r", tree, cp_out(i)], nothing)
 cold_store = lambda i: os.path.join(tmp, f"cold-store-{i}")
-# Cold stores are removed only after all runs: on this VM's ext4 (mounted
-# with online discard) deleting thousands of files slows the file creations
-# that follow for a while, which would charge one run's cleanup to the next.
+# Cold stores are removed only after all runs: on ext4, creating a file
+# right after thousands were deleted is several times slower (the inode
+# allocator skips recently deleted inodes, `recently_deleted()` in perf),
+# which would charge one run's cleanup to the next.
 results["wimg layer add (cold)"] = bench(
     lambda i: rm(cold_store(i)),
     lambda i: [wimg, "--store", cold_store(i), "layer", "add", tree],

@@ -125,24 +125,24 @@ void parallel_for(std::size_t n, unsigned threads, const std::function<void(std:
 }
 
 // Hashes and stores every file the walk found, in parallel, then adds them
-// to the builder in walk order.
+// to the builder in walk order. A stat-cache hit still checks that its
+// object is in the store (a prune may have removed it); those checks run on
+// the workers too, as they are most of what an unchanged tree costs.
 Status add_files(TreeWalk& w, int root_fd, std::vector<FileJob>& jobs) {
-  std::vector<std::size_t> misses;
-  for (std::size_t i = 0; i < jobs.size(); ++i) {
-    FileJob& job = jobs[i];
-    StatKey key = StatKey::from(job.st);
+  parallel_for(jobs.size(), w.opts.threads, [&](std::size_t k) {
+    FileJob& job = jobs[k];
     if (w.cache != nullptr) {
+      StatKey key = StatKey::from(job.st);
       if (auto d = w.cache->lookup(job.rel, key); d && w.store.has(*d)) {
         job.digest = *d;
         job.size = key.size;
         job.stored_key = key;
         job.cacheable = true;
-        continue;
+        return;
       }
     }
-    misses.push_back(i);
-  }
-  parallel_for(misses.size(), w.opts.threads, [&](std::size_t k) { store_file(w, root_fd, jobs[misses[k]]); });
+    store_file(w, root_fd, job);
+  });
   for (auto& job : jobs) {
     if (job.error) return std::move(*job.error);
     if (w.cache != nullptr && job.cacheable) w.cache->record(job.rel, job.stored_key, job.digest);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -49,7 +50,8 @@ Result<Store> Store::open(const std::string& root) {
   } else {
     return std::move(version).error();
   }
-  return Store(root);
+  WIMG_ASSIGN(fs::UniqueFd objects, fs::open_file(root + "/objects/sha256", O_RDONLY | O_DIRECTORY));
+  return Store(root, std::move(objects));
 }
 
 std::string Store::shard_dir(const Digest& d) const { return root_ + "/objects/sha256/" + d.hex().substr(0, 2); }
@@ -59,7 +61,16 @@ std::string Store::object_path(const Digest& d) const {
   return root_ + "/objects/sha256/" + hex.substr(0, 2) + "/" + hex.substr(2);
 }
 
-bool Store::has(const Digest& d) const { return fs::exists(object_path(d)); }
+bool Store::has(const Digest& d) const {
+  std::string hex = d.hex();
+  char rel[66];
+  std::memcpy(rel, hex.data(), 2);
+  rel[2] = '/';
+  std::memcpy(rel + 3, hex.data() + 2, 62);
+  rel[65] = '\0';
+  struct stat st;
+  return ::fstatat(objects_dir_->get(), rel, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
 
 Result<std::uint64_t> Store::size_of(const Digest& d) const {
   struct stat st;

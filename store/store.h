@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -97,8 +98,12 @@ class Store {
   Result<std::pair<std::string, fs::UniqueFd>> make_shard_temp(const Digest& d, std::string_view tag) const;
 
  private:
-  explicit Store(std::string root) : root_(std::move(root)) {}
+  Store(std::string root, fs::UniqueFd objects_dir)
+      : root_(std::move(root)), objects_dir_(std::make_shared<fs::UniqueFd>(std::move(objects_dir))) {}
   std::string root_;
+  // objects/sha256 kept open: existence checks resolve two path components
+  // instead of the whole absolute path (most of an unchanged tree's cost).
+  std::shared_ptr<fs::UniqueFd> objects_dir_;
 };
 
 }  // namespace wimg::store

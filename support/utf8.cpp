@@ -33,8 +33,16 @@ std::optional<char32_t> decode_at(std::string_view s, std::size_t i, std::size_t
 }
 
 bool valid(std::string_view s) {
-  for (std::size_t i = 0, len = 0; i < s.size(); i += len) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // Paths are mostly ASCII: skip those bytes without decoding.
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
     if (!decode_at(s, i, &len)) return false;
+    i += len;
   }
   return true;
 }
