@@ -1,0 +1,54 @@
+// libFuzzer target: the wasm module reader and writer. Anything the reader
+// accepts must be written back byte for byte with no edits, and must still
+// be a readable module after the edits wimg makes (a custom section and
+// passive data segments appended).
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "runtime/wasm/module.h"
+#include "runtime/wasm/writer.h"
+
+namespace {
+
+using wimg::wasm::Edits;
+using wimg::wasm::Module;
+
+void check_round_trip(const Module& m, std::string_view bytes) {
+  auto same = wimg::wasm::write_module(m, Edits{}, "fuzz");
+  if (!same.ok() || same->bytes != bytes || !same->new_segments.empty()) std::abort();
+}
+
+void check_edited(const Module& m) {
+  const std::string segment(300, 's');  // a two-byte length
+  Edits e;
+  e.remove_custom = {"name"};
+  e.add_custom = {{"wimg.manifest", "{}"}};
+  e.add_passive = {segment, ""};
+  auto w = wimg::wasm::write_module(m, e, "fuzz");
+  if (!w.ok()) std::abort();
+  auto back = wimg::wasm::parse_module(w->bytes, "fuzz");
+  if (!back.ok()) std::abort();
+  const std::size_t n = m.data.size() + 2;
+  if (back->data.size() != n || back->data_count != n) std::abort();
+  if (w->new_segments.size() != 2 || w->new_segments[0] != m.data.size()) std::abort();
+  if (back->segment_bytes(back->data[n - 2]) != segment || back->data[n - 1].data_size != 0) std::abort();
+  if (back->custom_sections("wimg.manifest").size() != m.custom_sections("wimg.manifest").size() + 1) std::abort();
+  if (!back->custom_sections("name").empty()) std::abort();
+  if (back->sections.back().name != "wimg.manifest") std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  auto m = wimg::wasm::parse_module(bytes, "fuzz");
+  if (!m.ok()) {
+    if (m.error().kind != wimg::ErrorKind::Input) std::abort();
+    return 0;
+  }
+  check_round_trip(*m, bytes);
+  check_edited(*m);
+  return 0;
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// wasi-run.mjs: run a WASI preview1 command module under node's built-in WASI
+// (node 24 or later; node 20 crashes when a WASI guest grows its memory).
+//
+//   node wasi-run.mjs [--dir HOST[::GUEST]]... [--env K=V]... [--] module.wasm [args...]
+//
+// Each --dir preopens the host directory HOST under the guest path GUEST
+// (default: HOST). The guest sees exactly the --env variables (none of the
+// host's) and argv = [module.wasm as given, args...]. We exit with the
+// guest's exit code; usage and load errors exit 2 with a message on stderr,
+// and a trap (unreachable, abort(), out-of-bounds access) exits 134 like
+// wasmtime does. Dependency-free on purpose: wimg ships this one file.
+
+import { readFileSync, statSync } from 'node:fs';
+
+// Refuse old nodes up front instead of crashing mid-run.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  process.stderr.write(`wasi-run: needs node >= 24 (this is ${process.version}; node 20 crashes when a WASI guest grows its memory)\n`);
+  process.exit(2);
+}
+
+const USAGE = 'usage: node wasi-run.mjs [--dir HOST[::GUEST]]... [--env K=V]... [--] module.wasm [args...]';
+
+function die(msg, code = 2) {
+  process.stderr.write(`wasi-run: ${msg}\n`);
+  process.exit(code);
+}
+
+// Options come first; the first non-option (or whatever follows "--") is the
+// module, and everything after it belongs to the guest, even if it looks
+// like an option.
+function parseArgs(argv) {
+  const preopens = {};
+  const env = {};
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') { i++; break; }
+    if (a === '-h' || a === '--help') { process.stdout.write(USAGE + '\n'); process.exit(0); }
+    if (!a.startsWith('-') || a === '-') break;
+    const eq = a.indexOf('=');
+    const name = eq >= 0 ? a.slice(0, eq) : a;
+    if (name !== '--dir' && name !== '--env') die(`unknown option ${name}\n${USAGE}`);
+    let value;
+    if (eq >= 0) value = a.slice(eq + 1);
+    else if (i + 1 < argv.length) value = argv[++i];
+    else die(`${name} needs a value\n${USAGE}`);
+    if (name === '--env') {
+      const k = value.indexOf('=');
+      if (k <= 0) die(`--env ${value}: expected K=V`);
+      env[value.slice(0, k)] = value.slice(k + 1);
+    } else {
+      const sep = value.indexOf('::');
+      const host = sep >= 0 ? value.slice(0, sep) : value;
+      const guest = sep >= 0 ? value.slice(sep + 2) : value;
+      if (!host || !guest) die(`--dir ${value}: expected HOST or HOST::GUEST`);
+      // uvwasi would fail later with a bare errno; say which directory is wrong.
+      let st;
+      try { st = statSync(host); } catch (e) { die(`--dir ${host}: ${e.code || e.message}`); }
+      if (!st.isDirectory()) die(`--dir ${host}: not a directory`);
+      if (guest in preopens) die(`--dir: guest path ${guest} given twice`);
+      preopens[guest] = host;
+    }
+  }
+  if (i >= argv.length) die(`no module given\n${USAGE}`);
+  return { preopens, env, module: argv[i], args: argv.slice(i) };
+}
+
+const opts = parseArgs(process.argv.slice(2));
+
+let bytes;
+try {
+  bytes = readFileSync(opts.module);
+} catch (e) {
+  die(`cannot read module ${opts.module}: ${e.code || e.message}`);
+}
+let module;
+try {
+  module = await WebAssembly.compile(bytes);
+} catch (e) {
+  die(`${opts.module} is not a valid WebAssembly module: ${e.message}`);
+}
+// A command exports _start (and memory); a reactor exports _initialize and
+// is meant to be called into, not run.
+const exports = new Map(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind]));
+if (exports.get('_start') !== 'function') {
+  const what = exports.has('_initialize') ? 'a WASI reactor (_initialize)' : 'not a WASI command';
+  die(`${opts.module} is ${what}: it exports no _start function`);
+}
+if (exports.get('memory') !== 'memory') die(`${opts.module} exports no memory`);
+
+// node prints an ExperimentalWarning when node:wasi is loaded; it would end
+// up in the guest's stderr transcript, so drop that one warning (and only
+// it). The import is dynamic so that the filter is in place before it runs.
+const emitWarning = process.emitWarning;
+process.emitWarning = function (warning, ...rest) {
+  const text = typeof warning === 'string' ? warning : warning?.message;
+  const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
+  if (type === 'ExperimentalWarning' && /\bWASI\b/.test(String(text))) return;
+  return emitWarning.call(this, warning, ...rest);
+};
+const { WASI } = await import('node:wasi');
+
+const wasi = new WASI({
+  version: 'preview1',
+  args: opts.args,
+  env: opts.env,
+  preopens: opts.preopens,
+  returnOnExit: true, // proc_exit returns from start() instead of killing node
+});
+let instance;
+try {
+  instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+} catch (e) {
+  die(`cannot instantiate ${opts.module}: ${e.message}`);
+}
+try {
+  // start() returns the proc_exit code, or 0 when _start simply returns.
+  // exitCode (not exit()) lets node flush anything still queued on stderr.
+  process.exitCode = wasi.start(instance) ?? 0;
+} catch (e) {
+  // A trap, or the guest's own recursion blowing node's stack.
+  if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError) {
+    die(`${opts.module} trapped: ${e.message}`, 134);
+  }
+  throw e;
+}

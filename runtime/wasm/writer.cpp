@@ -1,0 +1,237 @@
+#include "runtime/wasm/writer.h"
+
+#include <algorithm>
+#include <deque>
+
+#include "runtime/wasm/leb128.h"
+#include "support/utf8.h"
+
+namespace wimg::wasm {
+namespace {
+
+constexpr std::uint64_t kMaxU32 = 0xffffffffu;
+constexpr std::size_t kHeaderSize = 8;
+constexpr char kPassiveFlags = 0x01;
+
+Error fail(std::string_view shown, const std::string& msg) {
+  return make_error(ErrorKind::Input, std::string(shown) + ": " + msg);
+}
+
+std::string encode_u32(std::uint32_t v) {
+  std::string s;
+  append_u32(&s, v);
+  return s;
+}
+
+// One section's payload as an ordered list of byte ranges.
+struct Pieces {
+  std::vector<std::string_view> parts;
+  std::uint64_t size = 0;
+  void add(std::string_view p) {
+    parts.push_back(p);
+    size += p.size();
+  }
+};
+
+// The whole output as byte ranges: views into the input module, into the
+// caller's spans, or into small encodings the plan owns. Nothing is copied
+// until emit().
+class Plan {
+ public:
+  // Owns `s` for the plan's lifetime (a deque never moves its elements, so
+  // the returned view stays valid).
+  std::string_view keep(std::string s) {
+    owned_.push_back(std::move(s));
+    return owned_.back();
+  }
+  void add(std::string_view p) {
+    parts_.push_back(p);
+    total_ += p.size();
+  }
+  // id, size, payload. Refuses payloads a u32 size cannot describe.
+  Status add_section(std::uint8_t id, const Pieces& payload, std::string_view shown) {
+    if (payload.size > kMaxU32) {
+      return fail(shown, "section " + std::to_string(id) + " (" + std::string(section_name(id)) + ") would be " +
+                             std::to_string(payload.size) + " bytes, more than a section can hold (" +
+                             std::to_string(kMaxU32) + ")");
+    }
+    std::string header(1, static_cast<char>(id));
+    append_u32(&header, static_cast<std::uint32_t>(payload.size));
+    add(keep(std::move(header)));
+    for (std::string_view p : payload.parts) add(p);
+    return {};
+  }
+  // Phase 2: one allocation of the final size, filled front to back.
+  std::string emit() const {
+    std::string out;
+    out.reserve(total_);
+    for (std::string_view p : parts_) out.append(p);
+    return out;
+  }
+
+ private:
+  std::deque<std::string> owned_;
+  std::vector<std::string_view> parts_;
+  std::uint64_t total_ = 0;
+};
+
+// The decisions of phase 1, made before any byte is laid out.
+struct Layout {
+  bool add_segments = false;
+  std::uint32_t data_count = 0;  // segments after the edit
+  // Index in m.sections after which a missing section is created; -1 means
+  // before the first section; unused when the section exists.
+  long datacount_after = -1;
+  long data_after = -1;
+  bool create_datacount = false;
+  bool create_data = false;
+};
+
+// The last known section that must precede a section of this id.
+long insertion_point(const Module& m, SectionId id) {
+  long after = -1;
+  for (std::size_t i = 0; i < m.sections.size(); ++i) {
+    const std::uint8_t sid = m.sections[i].id;
+    if (sid != 0 && section_rank(sid) < section_rank(static_cast<std::uint8_t>(id))) after = static_cast<long>(i);
+  }
+  return after;
+}
+
+Result<Layout> plan_layout(const Module& m, const Edits& edits, std::string_view shown) {
+  Layout l;
+  l.add_segments = !edits.add_passive.empty();
+  const std::uint64_t total = m.data.size() + edits.add_passive.size();
+  if (total > kMaxU32) {
+    return fail(shown, "adding " + std::to_string(edits.add_passive.size()) + " data segments makes " +
+                           std::to_string(total) + ", more than a module can hold (" + std::to_string(kMaxU32) + ")");
+  }
+  l.data_count = static_cast<std::uint32_t>(total);
+  if (!l.add_segments) return l;
+  l.create_datacount = m.find(SectionId::DataCount) == nullptr;
+  l.create_data = m.find(SectionId::Data) == nullptr;
+  l.datacount_after = insertion_point(m, SectionId::DataCount);
+  l.data_after = insertion_point(m, SectionId::Data);
+  return l;
+}
+
+Status check_edits(const Edits& edits, std::string_view shown) {
+  for (std::size_t i = 0; i < edits.add_passive.size(); ++i) {
+    if (edits.add_passive[i].size() > kMaxU32) {
+      return fail(shown, "new data segment " + std::to_string(i) + " is " +
+                             std::to_string(edits.add_passive[i].size()) + " bytes, more than a segment can hold (" +
+                             std::to_string(kMaxU32) + ")");
+    }
+  }
+  for (const NewCustomSection& c : edits.add_custom) {
+    if (!utf8::valid(c.name)) return fail(shown, "custom section name \"" + c.name + "\" is not valid UTF-8");
+    if (c.name.size() > kMaxU32) return fail(shown, "custom section name is too long");
+  }
+  return {};
+}
+
+// The entries of an existing data section: its payload after the count.
+Result<std::string_view> data_entries(const Module& m, const Section& s, std::string_view shown) {
+  std::size_t pos = s.payload_offset;
+  std::uint32_t count = 0;
+  if (decode_u32(m.bytes.substr(0, s.end()), &pos, &count) != LebFault::None) {
+    return fail(shown, "byte " + std::to_string(s.payload_offset) + ": data section count is unreadable");
+  }
+  return m.bytes.substr(pos, s.end() - pos);
+}
+
+Status add_datacount(Plan& plan, const Layout& l, std::string_view shown) {
+  Pieces p;
+  p.add(plan.keep(encode_u32(l.data_count)));
+  return plan.add_section(static_cast<std::uint8_t>(SectionId::DataCount), p, shown);
+}
+
+// existing: the old entries (empty when the section is created).
+Status add_data(Plan& plan, const Layout& l, const Edits& edits, std::string_view existing, std::string_view shown) {
+  Pieces p;
+  p.add(plan.keep(encode_u32(l.data_count)));
+  p.add(existing);
+  for (std::string_view seg : edits.add_passive) {
+    std::string head(1, kPassiveFlags);
+    append_u32(&head, static_cast<std::uint32_t>(seg.size()));
+    p.add(plan.keep(std::move(head)));
+    p.add(seg);
+  }
+  return plan.add_section(static_cast<std::uint8_t>(SectionId::Data), p, shown);
+}
+
+Status add_custom(Plan& plan, const NewCustomSection& c, std::string_view shown) {
+  Pieces p;
+  p.add(plan.keep(encode_u32(static_cast<std::uint32_t>(c.name.size()))));
+  p.add(c.name);
+  p.add(c.content);
+  return plan.add_section(0, p, shown);
+}
+
+bool removed(const Section& s, const Edits& edits) {
+  return s.id == 0 &&
+         std::find(edits.remove_custom.begin(), edits.remove_custom.end(), s.name) != edits.remove_custom.end();
+}
+
+// Sections created by the edit that belong right after position `after`.
+Status add_created(Plan& plan, const Layout& l, const Edits& edits, long after, std::string_view shown) {
+  if (l.create_datacount && l.datacount_after == after) WIMG_TRY(add_datacount(plan, l, shown));
+  if (l.create_data && l.data_after == after) WIMG_TRY(add_data(plan, l, edits, {}, shown));
+  return {};
+}
+
+// One input section: dropped, rewritten, or copied verbatim.
+Status add_existing(Plan& plan, const Module& m, const Layout& l, const Edits& edits, const Section& s,
+                    std::string_view shown) {
+  if (removed(s, edits)) return {};
+  if (l.add_segments && s.id == static_cast<std::uint8_t>(SectionId::DataCount)) return add_datacount(plan, l, shown);
+  if (l.add_segments && s.id == static_cast<std::uint8_t>(SectionId::Data)) {
+    WIMG_ASSIGN(std::string_view entries, data_entries(m, s, shown));
+    return add_data(plan, l, edits, entries, shown);
+  }
+  plan.add(m.bytes.substr(s.start, s.end() - s.start));
+  return {};
+}
+
+// Phase 1: every output byte range, in order.
+Status plan_module(Plan& plan, const Module& m, const Layout& l, const Edits& edits, std::string_view shown) {
+  plan.add(m.bytes.substr(0, kHeaderSize));
+  WIMG_TRY(add_created(plan, l, edits, -1, shown));
+  for (std::size_t i = 0; i < m.sections.size(); ++i) {
+    WIMG_TRY(add_existing(plan, m, l, edits, m.sections[i], shown));
+    WIMG_TRY(add_created(plan, l, edits, static_cast<long>(i), shown));
+  }
+  for (const NewCustomSection& c : edits.add_custom) WIMG_TRY(add_custom(plan, c, shown));
+  return {};
+}
+
+// A Module built by hand could point outside its bytes; refuse rather
+// than read out of bounds.
+Status check_module(const Module& m, std::string_view shown) {
+  if (m.bytes.size() < kHeaderSize) return fail(shown, "module has no header");
+  for (const Section& s : m.sections) {
+    if (s.start >= s.payload_offset || s.payload_offset > m.bytes.size() || s.payload_size > m.bytes.size() ||
+        s.end() > m.bytes.size()) {
+      return fail(shown, "byte " + std::to_string(s.start) + ": section lies outside the module's bytes");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Written> write_module(const Module& m, const Edits& edits, std::string_view shown) {
+  WIMG_TRY(check_module(m, shown));
+  WIMG_TRY(check_edits(edits, shown));
+  WIMG_ASSIGN(Layout layout, plan_layout(m, edits, shown));
+  Plan plan;
+  WIMG_TRY(plan_module(plan, m, layout, edits, shown));
+  Written w;
+  w.bytes = plan.emit();
+  w.new_segments.reserve(edits.add_passive.size());
+  for (std::size_t i = 0; i < edits.add_passive.size(); ++i) {
+    w.new_segments.push_back(static_cast<std::uint32_t>(m.data.size() + i));
+  }
+  return w;
+}
+
+}  // namespace wimg::wasm
