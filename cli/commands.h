@@ -14,5 +14,6 @@ void register_tag(CLI::App& app, Context& ctx);
 void register_rmi(CLI::App& app, Context& ctx);
 void register_prune(CLI::App& app, Context& ctx);
 void register_store(CLI::App& app, Context& ctx);
+void register_view(CLI::App& app, Context& ctx);  // ls, cat, export
 
 }  // namespace wimg::cli

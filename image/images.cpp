@@ -130,6 +130,16 @@ Result<Manifest> load_image(const store::Store& store, const Digest& d) {
   return decode_manifest(*bytes, d.str());
 }
 
+Result<layers::Overlay> image_view(const store::Store& store, const Manifest& m) {
+  std::vector<std::vector<layers::Entry>> stack;
+  for (const auto& l : m.layers) {
+    WIMG_ASSIGN(std::string bytes, store.get(l.digest));
+    WIMG_ASSIGN(auto entries, layers::decode_index(bytes, l.digest.str()));
+    stack.push_back(std::move(entries));
+  }
+  return layers::Overlay::merge(stack);
+}
+
 Result<Digest> put_image(store::Store& store, const Manifest& m) {
   if (m.base) WIMG_TRY(require_object(store, m.base->digest, "base wasm"));
   for (const auto& l : m.layers) WIMG_TRY(require_object(store, l.digest, "layer"));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "image/manifest.h"
+#include "layers/overlay.h"
 #include "image/reference.h"
 #include "store/store.h"
 
@@ -25,6 +26,9 @@ Result<BaseRef> put_base_wasm(store::Store& store, const std::string& path);
 // of an image digest to the image's digest.
 Result<Digest> resolve_image(const store::Store& store, std::string_view spec);
 Result<Manifest> load_image(const store::Store& store, const Digest& d);
+
+// The merged view of an image's layers (every layer index verified).
+Result<layers::Overlay> image_view(const store::Store& store, const Manifest& m);
 
 struct ImageRow {
   std::string ref;  // "name:tag", or "<none>:<none>" never (untagged images are unreachable)

@@ -1,0 +1,167 @@
+// wimg ls | cat | export — read an image's merged file system on the host.
+// (Store images today; .wasm files once the assembler lands.)
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "image/images.h"
+#include "layers/path.h"
+#include "support/errors.h"
+#include "support/fs.h"
+
+namespace wimg::cli {
+
+namespace {
+
+struct View {
+  store::Store store;
+  image::Manifest manifest;
+  layers::Overlay overlay;
+};
+
+View open_view(const Context& ctx, const std::string& spec) {
+  store::Store store = ctx.open_store();
+  Digest d = unwrap(image::resolve_image(store, spec));
+  image::Manifest m = unwrap(image::load_image(store, d));
+  layers::Overlay o = unwrap(image::image_view(store, m));
+  return View{std::move(store), std::move(m), std::move(o)};
+}
+
+// Resolves a user path inside the image or fails like ls/cat would.
+std::string resolve_or_fail(const View& v, const std::string& image, const std::string& path, bool follow) {
+  auto r = v.overlay.resolve(path, follow);
+  if (r.error == layers::LookupError::None) return r.path;
+  ErrorKind kind = r.error == layers::LookupError::NoEntry ? ErrorKind::NotFound : ErrorKind::Input;
+  throw Failure(kind, image + ": " + path + ": " + layers::lookup_error_name(r.error));
+}
+
+std::string mode_string(const layers::Entry& e) {
+  std::string s = e.kind == layers::Kind::Dir ? "d" : e.kind == layers::Kind::Symlink ? "l" : "-";
+  const char* rwx = "rwxrwxrwx";
+  for (int i = 0; i < 9; ++i) s += (e.mode & (0400u >> i)) ? rwx[i] : '-';
+  return s;
+}
+
+void print_entry(const Context& ctx, const layers::MergedEntry& m, const std::string& name, bool long_format) {
+  if (long_format) {
+    char head[64];
+    std::snprintf(head, sizeof head, "%s %10llu  L%-3zu ", mode_string(m.entry).c_str(),
+                  static_cast<unsigned long long>(m.entry.size), m.layer);
+    ctx.out << head;
+  }
+  ctx.out << name;
+  if (long_format && m.entry.kind == layers::Kind::Symlink) ctx.out << " -> " << m.entry.target;
+  ctx.out << "\n";
+}
+
+struct LsArgs {
+  std::string image;
+  std::string path = "/";
+  bool recursive = false;
+  bool long_format = false;
+};
+
+void list_dir(const Context& ctx, const View& v, const std::string& dir, const LsArgs& a) {
+  for (const auto* child : v.overlay.children(dir)) {
+    const std::string& p = child->entry.path;
+    print_entry(ctx, *child, a.recursive ? "/" + p : std::string(layers::base_of(p)), a.long_format);
+    if (a.recursive && child->entry.kind == layers::Kind::Dir) list_dir(ctx, v, p, a);
+  }
+}
+
+void run_ls(const LsArgs& a, const Context& ctx) {
+  View v = open_view(ctx, a.image);
+  std::string p = resolve_or_fail(v, a.image, a.path, /*follow=*/true);
+  const layers::MergedEntry* e = v.overlay.find(p);
+  if (e != nullptr && e->entry.kind != layers::Kind::Dir) {
+    print_entry(ctx, *e, a.path, a.long_format);
+    return;
+  }
+  list_dir(ctx, v, p, a);
+}
+
+void run_cat(const std::string& image, const std::string& path, const Context& ctx) {
+  View v = open_view(ctx, image);
+  std::string p = resolve_or_fail(v, image, path, /*follow=*/true);
+  const layers::MergedEntry* e = v.overlay.find(p);
+  if (e == nullptr || e->entry.kind != layers::Kind::File) {
+    throw Failure(ErrorKind::Input, image + ": " + path + ": EISDIR (not a regular file)");
+  }
+  ctx.out << unwrap(v.store.get(e->entry.digest));
+}
+
+// Writes the merged tree below an empty or new directory. Entries are
+// created relative to directory fds with O_NOFOLLOW/O_EXCL, so nothing the
+// export writes is ever redirected through a symlink it created.
+void export_tree(const View& v, const std::string& out) {
+  struct timespec times[2] = {{v.manifest.created, 0}, {v.manifest.created, 0}};
+  std::vector<const layers::MergedEntry*> dirs;
+  for (const auto& [path, m] : v.overlay.entries()) {
+    std::string target = out + "/" + path;
+    const auto& e = m.entry;
+    if (e.kind == layers::Kind::Dir) {
+      if (::mkdir(target.c_str(), 0700) != 0) throw Failure(fs::os_error("cannot create", target, errno));
+      dirs.push_back(&m);
+    } else if (e.kind == layers::Kind::Symlink) {
+      if (::symlink(e.target.c_str(), target.c_str()) != 0) throw Failure(fs::os_error("cannot create", target, errno));
+      ::utimensat(AT_FDCWD, target.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    } else {
+      std::string bytes = unwrap(v.store.get(e.digest));
+      auto fd = unwrap(fs::open_file(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
+      unwrap(fs::write_all(fd.get(), bytes.data(), bytes.size(), target));
+      ::fchmod(fd.get(), static_cast<mode_t>(e.mode));
+      ::futimens(fd.get(), times);
+    }
+  }
+  // Directory modes and times last: a read-only directory must be filled first.
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
+    std::string target = out + "/" + (*it)->entry.path;
+    ::chmod(target.c_str(), static_cast<mode_t>((*it)->entry.mode));
+    ::utimensat(AT_FDCWD, target.c_str(), times, AT_SYMLINK_NOFOLLOW);
+  }
+}
+
+void run_export(const std::string& image, const std::string& out, const Context& ctx) {
+  View v = open_view(ctx, image);
+  if (::mkdir(out.c_str(), 0755) != 0) {
+    if (errno != EEXIST) throw Failure(fs::os_error("cannot create", out, errno));
+    struct stat st;
+    if (::lstat(out.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || ::rmdir(out.c_str()) != 0 ||
+        ::mkdir(out.c_str(), 0755) != 0) {
+      throw Failure(ErrorKind::Input, out + ": exists and is not an empty directory");
+    }
+  }
+  export_tree(v, out);
+  ctx.out << "exported " << v.overlay.entries().size() << " entries to " << out << "\n";
+}
+
+}  // namespace
+
+void register_view(CLI::App& app, Context& ctx) {
+  auto ls_args = std::make_shared<LsArgs>();
+  auto* ls = app.add_subcommand("ls", "List files of an image (merged layers)");
+  ls->add_option("IMAGE", ls_args->image, "name[:tag], sha256:<hex> or image ID")->required();
+  ls->add_option("PATH", ls_args->path, "Directory or file inside the image (default /)");
+  ls->add_flag("-R,--recursive", ls_args->recursive, "List subdirectories recursively (full paths)");
+  ls->add_flag("-l,--long", ls_args->long_format, "Mode, size, providing layer, link targets");
+  ls->callback([ls_args, &ctx] { run_ls(*ls_args, ctx); });
+
+  auto cat_args = std::make_shared<std::pair<std::string, std::string>>();
+  auto* cat = app.add_subcommand("cat", "Print a file of an image");
+  cat->add_option("IMAGE", cat_args->first, "name[:tag], sha256:<hex> or image ID")->required();
+  cat->add_option("PATH", cat_args->second, "File inside the image (symlinks followed)")->required();
+  cat->callback([cat_args, &ctx] { run_cat(cat_args->first, cat_args->second, ctx); });
+
+  auto exp_args = std::make_shared<std::pair<std::string, std::string>>();
+  auto* exp = app.add_subcommand("export", "Write an image's merged file system to a new directory");
+  exp->add_option("IMAGE", exp_args->first, "name[:tag], sha256:<hex> or image ID")->required();
+  exp->add_option("-o,--output", exp_args->second, "Directory to create (must not exist, or be empty)")->required();
+  exp->callback([exp_args, &ctx] { run_export(exp_args->first, exp_args->second, ctx); });
+}
+
+}  // namespace wimg::cli
