@@ -15,5 +15,6 @@ void register_rmi(CLI::App& app, Context& ctx);
 void register_prune(CLI::App& app, Context& ctx);
 void register_store(CLI::App& app, Context& ctx);
 void register_view(CLI::App& app, Context& ctx);  // ls, cat, export
+void register_history(CLI::App& app, Context& ctx);
 
 }  // namespace wimg::cli

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   wimg::cli::register_prune(app, ctx);
   wimg::cli::register_store(app, ctx);
   wimg::cli::register_view(app, ctx);
+  wimg::cli::register_history(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -34,6 +34,15 @@ rc=0; W cat stack:1 /etc >/dev/null 2>"$E2E_TMP/err" || rc=$?
 assert_eq 3 "$rc" "cat of a directory"
 assert_contains "L1   /etc/motd" "$(W ls -R -l stack:1)" "ls -l names the providing layer"
 
+# history: newest first, one row per layer, with the instruction text.
+hist=$(W history --no-trunc stack:1)
+l2=$(wimg_add "$S" "$L2")
+l1=$(wimg_add "$S" "$L1")
+assert_eq "2" "$(printf '%s\n' "$hist" | grep -c 'sha256:')" "history rows with layers"
+assert_contains "$l2" "$(printf '%s\n' "$hist" | sed -n 2p)" "newest history row"
+assert_contains "$l1" "$(printf '%s\n' "$hist" | sed -n 3p)" "oldest history row"
+assert_contains "layer add $L2" "$hist" "history created_by"
+
 # Export round trip: a generated tree -> image -> export -> layer add gives
 # the same layer digest (modes, symlinks, contents all preserved).
 gen_tree "$E2E_TMP/tree" 400 view >/dev/null
