@@ -19,7 +19,8 @@ namespace wimg::image {
 // Stores a manifest after checking that everything it names is present.
 Result<Digest> put_image(store::Store& store, const Manifest& m);
 
-// Stores a base .wasm file as an object (header checked: "\0asm", version 1).
+// Stores a base .wasm file as an object after checking its section
+// structure with the project's own reader (runtime/wasm).
 Result<BaseRef> put_base_wasm(store::Store& store, const std::string& path);
 
 // Resolves "name[:tag]", "sha256:<hex>" or a unique hex prefix (>= 4 digits)
