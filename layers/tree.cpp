@@ -168,14 +168,17 @@ Status walk_dir(TreeWalk& w, const Dir& dir, std::vector<FileJob>& files) {
   for (const auto& name : names) {
     std::string rel = child_rel(dir.rel, name);
     std::string shown = fs::join(dir.shown, name);
-    WIMG_TRY(check_path(rel, shown));
+    bool excluded = w.ignore.excluded(rel);
+    // Only what goes into the layer must have a valid name: an ignored
+    // entry with, say, a non-UTF-8 name is skipped, not an error.
+    if (excluded && !w.ignore.must_descend(rel)) continue;
     struct stat st;
     if (::fstatat(dir.fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       return fs::os_error("cannot stat", shown, errno);
     }
-    bool excluded = w.ignore.excluded(rel);
+    if (excluded && !S_ISDIR(st.st_mode)) continue;
+    WIMG_TRY(check_path(rel, shown));
     if (S_ISDIR(st.st_mode)) {
-      if (excluded && !w.ignore.must_descend(rel)) continue;
       // An excluded directory walked only for exceptions is not added itself;
       // its surviving children imply it.
       if (!excluded) WIMG_TRY(w.builder.add_dir(rel, st.st_mode & 0777));

@@ -110,6 +110,16 @@ TEST(ImportTree, NonUtf8NameRejectedStoreUnchanged) {
   EXPECT_EQ(test::snapshot(f.dir / "store"), before);
 }
 
+TEST(ImportTree, IgnoredBadNameIsNotAnError) {
+  Fixture f;
+  write_file(f.dir / "t/.wimgignore", "junk*\n");
+  write_file(f.dir / "t/junk\xff", "b");
+  write_file(f.dir / "t/good", "g");
+  auto r = f.add(f.dir / "t");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->entries.size(), 2u);  // .wimgignore and good
+}
+
 TEST(ImportTree, OciWhiteoutsInTree) {
   Fixture f;
   write_file(f.dir / "t/etc/.wh.motd", "");
