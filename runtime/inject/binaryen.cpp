@@ -1,0 +1,59 @@
+#include "runtime/inject/binaryen.h"
+
+#include <binaryen-c.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "runtime/inject/isolate.h"
+#include "runtime/wasm/module.h"
+
+namespace wimg::inject {
+
+namespace {
+
+struct ModuleDeleter {
+  void operator()(BinaryenModuleRef m) const { BinaryenModuleDispose(m); }
+};
+using ModulePtr = std::unique_ptr<std::remove_pointer_t<BinaryenModuleRef>, ModuleDeleter>;
+
+// Runs in the isolated child only.
+Result<std::string> roundtrip_in_child(std::string_view wasm, std::string_view shown) {
+  std::string copy(wasm);  // binaryen takes a mutable buffer
+  ModulePtr m(BinaryenModuleRead(copy.data(), copy.size()));
+  if (!m) return make_error(ErrorKind::Input, std::string(shown) + ": binaryen could not read the module");
+  // Without bulk-memory binaryen drops the DataCount section and V8 then
+  // rejects memory.init / data.drop (DESIGN.md §7).
+  BinaryenModuleSetFeatures(m.get(), BinaryenFeatureAll());
+  BinaryenModuleAllocateAndWriteResult out = BinaryenModuleAllocateAndWrite(m.get(), nullptr);
+  std::string bytes(static_cast<const char*>(out.binary), out.binaryBytes);
+  std::free(out.binary);
+  std::free(out.sourceMap);
+  return bytes;
+}
+
+}  // namespace
+
+Status check_injectable(std::string_view wasm, std::string_view shown) {
+  WIMG_ASSIGN(wasm::Module m, wasm::parse_module(wasm, shown));
+  auto refuse = [&](const std::string& why) { return make_error(ErrorKind::Input, std::string(shown) + ": " + why); };
+  for (const auto& mem : m.memories) {
+    if (mem.shared) return refuse("shared memory (threads) is not supported: the guest runtime is single-threaded");
+    if (mem.memory64) return refuse("64-bit memory (memory64) is not supported");
+  }
+  for (const auto& imp : m.imports) {
+    if (imp.kind == wasm::ExternKind::Memory && imp.limits.shared) {
+      return refuse("an imported shared memory is not supported: the guest runtime is single-threaded");
+    }
+    if (imp.kind == wasm::ExternKind::Memory && imp.limits.memory64) return refuse("64-bit memory (memory64) is not supported");
+  }
+  if (m.memory_count() > 1) return refuse("more than one memory (multi-memory) is not supported");
+  return {};
+}
+
+Result<std::string> binaryen_roundtrip(std::string_view wasm, std::string_view shown) {
+  WIMG_TRY(check_injectable(wasm, shown));
+  return run_isolated([&] { return roundtrip_in_child(wasm, shown); }, "binaryen processing " + std::string(shown));
+}
+
+}  // namespace wimg::inject
