@@ -1,0 +1,123 @@
+#include "runtime/inject/vmem.h"
+
+#include <vector>
+
+#include "runtime/inject/walker.h"
+
+namespace wimg::inject {
+
+namespace {
+
+constexpr const char* kV = "wimg$v_pages";      // pages the guest sees
+constexpr const char* kReady = "wimg$ready";    // region reserved?
+constexpr const char* kInit = "wimg$vmem_init";
+constexpr std::int32_t kCanary = 0x57494d47;    // "WIMG"
+
+// A tiny expression builder over the C API, so the functions below read
+// like the pseudo-code in vmem.h.
+struct B {
+  BinaryenModuleRef m;
+  BinaryenType i32 = BinaryenTypeInt32();
+  BinaryenExpressionRef c(std::int32_t v) const { return BinaryenConst(m, BinaryenLiteralInt32(v)); }
+  BinaryenExpressionRef g(const char* n) const { return BinaryenGlobalGet(m, n, i32); }
+  BinaryenExpressionRef gset(const char* n, BinaryenExpressionRef v) const { return BinaryenGlobalSet(m, n, v); }
+  BinaryenExpressionRef l(BinaryenIndex i) const { return BinaryenLocalGet(m, i, i32); }
+  BinaryenExpressionRef lset(BinaryenIndex i, BinaryenExpressionRef v) const { return BinaryenLocalSet(m, i, v); }
+  BinaryenExpressionRef op(BinaryenOp o, BinaryenExpressionRef a, BinaryenExpressionRef b) const {
+    return BinaryenBinary(m, o, a, b);
+  }
+  BinaryenExpressionRef pages_to_bytes(BinaryenExpressionRef p) const { return op(BinaryenShlInt32(), p, c(16)); }
+  BinaryenExpressionRef call(const char* f, std::vector<BinaryenExpressionRef> args, BinaryenType t) const {
+    return BinaryenCall(m, f, args.data(), static_cast<BinaryenIndex>(args.size()), t);
+  }
+  BinaryenExpressionRef block(std::vector<BinaryenExpressionRef> xs, BinaryenType t = BinaryenTypeAuto()) const {
+    return BinaryenBlock(m, nullptr, xs.data(), static_cast<BinaryenIndex>(xs.size()), t);
+  }
+  BinaryenExpressionRef trap_unless(BinaryenExpressionRef cond) const {
+    return BinaryenIf(m, BinaryenUnary(m, BinaryenEqZInt32(), cond), BinaryenUnreachable(m), nullptr);
+  }
+  BinaryenExpressionRef load(BinaryenExpressionRef addr) const { return BinaryenLoad(m, 4, false, 0, 4, i32, addr); }
+  BinaryenExpressionRef store(BinaryenExpressionRef addr, BinaryenExpressionRef v) const {
+    return BinaryenStore(m, 4, 0, 4, addr, v, i32);
+  }
+};
+
+// init(): once, make room for the region above V (and plant the canary).
+void add_init(const B& b, const VmemOptions& o) {
+  std::int32_t r = static_cast<std::int32_t>(o.region_pages);
+  // local 0: pages missing
+  std::vector<BinaryenExpressionRef> body{
+      b.lset(0, b.op(BinaryenSubInt32(), b.op(BinaryenAddInt32(), b.g(kV), b.c(r)), BinaryenMemorySize(b.m))),
+      BinaryenIf(b.m, b.op(BinaryenGtSInt32(), b.l(0), b.c(0)),
+                 b.trap_unless(b.op(BinaryenNeInt32(), BinaryenMemoryGrow(b.m, b.l(0)), b.c(-1))), nullptr),
+      b.gset(kReady, b.c(1))};
+  if (o.canary) body.push_back(b.store(b.pages_to_bytes(b.g(kV)), b.c(kCanary)));
+  BinaryenType locals[] = {b.i32};
+  BinaryenAddFunction(b.m, kInit, BinaryenTypeNone(), BinaryenTypeNone(), locals, 1,
+                      BinaryenIf(b.m, b.g(kReady), BinaryenNop(b.m), b.block(body, BinaryenTypeNone())));
+}
+
+void add_size(const B& b) {
+  BinaryenAddFunction(b.m, kVmemSize, BinaryenTypeNone(), b.i32, nullptr, 0,
+                      b.block({b.call(kInit, {}, BinaryenTypeNone()), b.g(kV)}, b.i32));
+}
+
+void add_region_base(const B& b) {
+  BinaryenAddFunction(b.m, kVmemRegionBase, BinaryenTypeNone(), b.i32, nullptr, 0,
+                      b.block({b.call(kInit, {}, BinaryenTypeNone()), b.pages_to_bytes(b.g(kV))}, b.i32));
+}
+
+// grow(d): old V, or -1. Grows the real memory if needed, moves the region
+// from V to V+d, zeroes what the guest gains, V += d.
+void add_grow(const B& b, const VmemOptions& o) {
+  std::int32_t r = static_cast<std::int32_t>(o.region_pages);
+  // params: 0 = d; locals: 1 = old V, 2 = new V, 3 = missing pages
+  BinaryenExpressionRef zero_len =
+      b.pages_to_bytes(BinaryenSelect(b.m, b.op(BinaryenLtUInt32(), b.l(0), b.c(r)), b.l(0), b.c(r), b.i32));
+  std::vector<BinaryenExpressionRef> body{
+      b.call(kInit, {}, BinaryenTypeNone()),
+      b.lset(1, b.g(kV)),
+      // d larger than the address space, or V + d + R past 65536 pages: fail like memory.grow.
+      BinaryenIf(b.m, b.op(BinaryenGtUInt32(), b.l(0), b.op(BinaryenSubInt32(), b.c(65536 - r), b.l(1))),
+                 BinaryenReturn(b.m, b.c(-1)), nullptr),
+      b.lset(2, b.op(BinaryenAddInt32(), b.l(1), b.l(0))),
+      b.lset(3, b.op(BinaryenSubInt32(), b.op(BinaryenAddInt32(), b.l(2), b.c(r)), BinaryenMemorySize(b.m))),
+      BinaryenIf(b.m, b.op(BinaryenGtSInt32(), b.l(3), b.c(0)),
+                 BinaryenIf(b.m, b.op(BinaryenEqInt32(), BinaryenMemoryGrow(b.m, b.l(3)), b.c(-1)),
+                            BinaryenReturn(b.m, b.c(-1)), nullptr),
+                 nullptr),
+      // memory.copy handles the overlap of an upward move.
+      BinaryenMemoryCopy(b.m, b.pages_to_bytes(b.l(2)), b.pages_to_bytes(b.l(1)), b.c(r << 16)),
+      BinaryenMemoryFill(b.m, b.pages_to_bytes(b.l(1)), b.c(0), zero_len),
+      b.gset(kV, b.l(2))};
+  if (o.canary) body.push_back(b.trap_unless(b.op(BinaryenEqInt32(), b.load(b.pages_to_bytes(b.l(2))), b.c(kCanary))));
+  body.push_back(b.l(1));
+  BinaryenType locals[] = {b.i32, b.i32, b.i32};
+  BinaryenAddFunction(b.m, kVmemGrow, b.i32, b.i32, locals, 3, b.block(body, b.i32));
+}
+
+}  // namespace
+
+Status virtualize_memory(BinaryenModuleRef module, const VmemOptions& opts) {
+  if (opts.region_pages == 0 || opts.region_pages > 65535 || opts.initial_pages + opts.region_pages > 65536) {
+    return make_error(ErrorKind::Input, "memory virtualisation: region of " + std::to_string(opts.region_pages) +
+                                            " pages does not fit above " + std::to_string(opts.initial_pages));
+  }
+  B b{module};
+  // First the guest's own code, before anything of ours exists.
+  WIMG_TRY(walk_module(module, [&](BinaryenExpressionRef e) {
+    BinaryenExpressionId id = BinaryenExpressionGetId(e);
+    if (id == BinaryenMemorySizeId()) return b.call(kVmemSize, {}, b.i32);
+    if (id == BinaryenMemoryGrowId()) return b.call(kVmemGrow, {BinaryenMemoryGrowGetDelta(e)}, b.i32);
+    return e;
+  }));
+  BinaryenAddGlobal(module, kV, b.i32, true, b.c(static_cast<std::int32_t>(opts.initial_pages)));
+  BinaryenAddGlobal(module, kReady, b.i32, true, b.c(0));
+  add_init(b, opts);
+  add_size(b);
+  add_grow(b, opts);
+  add_region_base(b);
+  return {};
+}
+
+}  // namespace wimg::inject

@@ -1,0 +1,42 @@
+// "Software multi-memory", the memory half (DESIGN.md §7): the guest keeps
+// the module's one memory but sees only its first V pages. Every guest
+// memory.size / memory.grow is replaced by a call to a function that
+// presents V; the runtime's private region of R pages sits directly above
+// V and moves up when the guest grows, and the pages the guest gains are
+// zeroed (they held the region). A guest therefore never sees, and its
+// allocator (dlmalloc, a bump allocator) never corrupts, the region.
+//
+// Setup is lazy: the first virtualised memory op reserves the region (it
+// may run in a start function, before any WASI call is allowed).
+//
+// Limits of this first cut, to be lifted with the injection proper:
+//   - a declared maximum M leaves the guest M - R pages;
+//   - V + R must stay below 65536 pages (4 GiB of i32 addressing).
+#pragma once
+
+#include <binaryen-c.h>
+
+#include <cstdint>
+
+#include "support/result.h"
+
+namespace wimg::inject {
+
+struct VmemOptions {
+  std::uint32_t region_pages = 16;    // R
+  std::uint32_t initial_pages = 0;    // the memory's declared initial size (read from the binary)
+  // Self-check for tests: the region's first word holds a canary that every
+  // move must carry along; a mismatch traps (unreachable).
+  bool canary = false;
+};
+
+// Names of the functions the pass adds (for the runtime to call).
+inline constexpr const char* kVmemSize = "wimg$memory_size";
+inline constexpr const char* kVmemGrow = "wimg$memory_grow";
+inline constexpr const char* kVmemRegionBase = "wimg$region_base";  // () -> i32 byte address
+
+// Rewrites every guest memory.size/memory.grow (call before adding any
+// runtime functions) and adds the virtualising functions.
+Status virtualize_memory(BinaryenModuleRef module, const VmemOptions& opts);
+
+}  // namespace wimg::inject
