@@ -1,7 +1,5 @@
 #include "runtime/inject/binaryen.h"
 
-#include <binaryen-c.h>
-
 #include <cstdlib>
 #include <memory>
 
@@ -18,13 +16,18 @@ struct ModuleDeleter {
 using ModulePtr = std::unique_ptr<std::remove_pointer_t<BinaryenModuleRef>, ModuleDeleter>;
 
 // Runs in the isolated child only.
-Result<std::string> roundtrip_in_child(std::string_view wasm, std::string_view shown) {
+Result<std::string> pass_in_child(std::string_view wasm, std::string_view shown, const ModulePass& pass,
+                                  bool validate) {
   std::string copy(wasm);  // binaryen takes a mutable buffer
   ModulePtr m(BinaryenModuleRead(copy.data(), copy.size()));
   if (!m) return make_error(ErrorKind::Input, std::string(shown) + ": binaryen could not read the module");
   // Without bulk-memory binaryen drops the DataCount section and V8 then
   // rejects memory.init / data.drop (DESIGN.md §7).
   BinaryenModuleSetFeatures(m.get(), BinaryenFeatureAll());
+  WIMG_TRY(pass(m.get()));
+  if (validate && !BinaryenModuleValidate(m.get())) {
+    return make_error(ErrorKind::Input, std::string(shown) + ": the module binaryen produced does not validate");
+  }
   BinaryenModuleAllocateAndWriteResult out = BinaryenModuleAllocateAndWrite(m.get(), nullptr);
   std::string bytes(static_cast<const char*>(out.binary), out.binaryBytes);
   std::free(out.binary);
@@ -51,9 +54,15 @@ Status check_injectable(std::string_view wasm, std::string_view shown) {
   return {};
 }
 
-Result<std::string> binaryen_roundtrip(std::string_view wasm, std::string_view shown) {
+Result<std::string> run_binaryen_pass(std::string_view wasm, std::string_view shown, const ModulePass& pass,
+                                      bool validate) {
   WIMG_TRY(check_injectable(wasm, shown));
-  return run_isolated([&] { return roundtrip_in_child(wasm, shown); }, "binaryen processing " + std::string(shown));
+  return run_isolated([&] { return pass_in_child(wasm, shown, pass, validate); },
+                      "binaryen processing " + std::string(shown));
+}
+
+Result<std::string> binaryen_roundtrip(std::string_view wasm, std::string_view shown) {
+  return run_binaryen_pass(wasm, shown, [](BinaryenModuleRef) { return Status{}; });
 }
 
 }  // namespace wimg::inject

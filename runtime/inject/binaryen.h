@@ -5,11 +5,13 @@
 // injection cannot support (shared or 64-bit memories), and binaryen then
 // runs in an isolated child process (isolate.h).
 //
-// For now the adapter offers the identity pass — read, set features, write
-// — which proves the isolation and the binaryen facts the injection of the
-// guest runtime (next step) relies on.
+// Every use of binaryen goes through run_binaryen_pass: check, read in the
+// child, run the pass (walker.h, vmem.h, imports.h), write.
 #pragma once
 
+#include <binaryen-c.h>
+
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -21,8 +23,16 @@ namespace wimg::inject {
 // shared memory and memory64 with a clear error naming `shown`.
 Status check_injectable(std::string_view wasm, std::string_view shown);
 
-// Reads the module with binaryen and writes it back (bulk-memory enabled so
-// DataCount survives). Same behaviour, possibly different bytes.
+// Work on a module read by binaryen; runs inside the isolated child.
+using ModulePass = std::function<Status(BinaryenModuleRef)>;
+
+// check_injectable(), then in an isolated child: read the module with
+// binaryen (all features on, so DataCount survives), run `pass`, optionally
+// validate, write it back. Returns the new module bytes.
+Result<std::string> run_binaryen_pass(std::string_view wasm, std::string_view shown, const ModulePass& pass,
+                                      bool validate = false);
+
+// The identity pass: same behaviour, possibly different bytes.
 Result<std::string> binaryen_roundtrip(std::string_view wasm, std::string_view shown);
 
 }  // namespace wimg::inject

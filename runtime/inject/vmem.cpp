@@ -98,6 +98,13 @@ void add_grow(const B& b, const VmemOptions& o) {
 
 }  // namespace
 
+std::uint32_t initial_pages_of(const wasm::Module& m) {
+  for (const auto& imp : m.imports) {
+    if (imp.kind == wasm::ExternKind::Memory) return static_cast<std::uint32_t>(imp.limits.min);
+  }
+  return m.memories.empty() ? 0 : static_cast<std::uint32_t>(m.memories[0].min);
+}
+
 Status virtualize_memory(BinaryenModuleRef module, const VmemOptions& opts) {
   if (opts.region_pages == 0 || opts.region_pages > 65535 || opts.initial_pages + opts.region_pages > 65536) {
     return make_error(ErrorKind::Input, "memory virtualisation: region of " + std::to_string(opts.region_pages) +

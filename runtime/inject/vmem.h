@@ -18,6 +18,7 @@
 
 #include <cstdint>
 
+#include "runtime/wasm/module.h"
 #include "support/result.h"
 
 namespace wimg::inject {
@@ -34,6 +35,10 @@ struct VmemOptions {
 inline constexpr const char* kVmemSize = "wimg$memory_size";
 inline constexpr const char* kVmemGrow = "wimg$memory_grow";
 inline constexpr const char* kVmemRegionBase = "wimg$region_base";  // () -> i32 byte address
+
+// The declared initial size of the module's one memory (defined or
+// imported), as the own reader saw it; 0 without a memory.
+std::uint32_t initial_pages_of(const wasm::Module& m);
 
 // Rewrites every guest memory.size/memory.grow (call before adding any
 // runtime functions) and adds the virtualising functions.

@@ -7,40 +7,40 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "runtime/inject/binaryen.h"
 #include "runtime/inject/imports.h"
-#include "runtime/inject/isolate.h"
 #include "runtime/inject/vmem.h"
 #include "runtime/wasm/module.h"
 #include "test_util.h"
+#include "wasi_test_util.h"
 
 namespace wimg::inject {
 namespace {
 
-std::string src(const std::string& rel) { return std::string(WIMG_SOURCE_DIR) + "/" + rel; }
+using test::source_path;
 
 Result<std::string> inject_passthrough(const std::string& wasm, std::size_t* replaced) {
   WIMG_ASSIGN(wasm::Module parsed, wasm::parse_module(wasm, "guest.wasm"));
   VmemOptions o;
-  o.initial_pages = parsed.memories.empty() ? 0 : static_cast<std::uint32_t>(parsed.memories[0].min);
+  o.initial_pages = initial_pages_of(parsed);
   o.canary = true;
-  auto out = run_isolated(
-      [&]() -> Result<std::string> {
-        std::string copy = wasm;
-        BinaryenModuleRef m = BinaryenModuleRead(copy.data(), copy.size());
-        BinaryenModuleSetFeatures(m, BinaryenFeatureAll());
-        WIMG_TRY(virtualize_memory(m, o));
-        WIMG_ASSIGN(auto done, replace_wasi_imports(m));
-        if (!BinaryenModuleValidate(m)) return make_error(ErrorKind::Input, "injected module does not validate");
-        auto w = BinaryenModuleAllocateAndWrite(m, nullptr);
-        std::string bytes(static_cast<const char*>(w.binary), w.binaryBytes);
-        std::free(w.binary);
-        BinaryenModuleDispose(m);
-        return std::to_string(done.size()) + "\n" + bytes;
-      },
-      "injecting guest.wasm");
-  if (!out.ok()) return out;
-  *replaced = std::stoul(out->substr(0, out->find('\n')));
-  return out->substr(out->find('\n') + 1);
+  // The number of replaced imports travels back in a custom section.
+  WIMG_ASSIGN(std::string out, run_binaryen_pass(
+                                   wasm, "guest.wasm",
+                                   [&](BinaryenModuleRef m) -> Status {
+                                     WIMG_TRY(virtualize_memory(m, o));
+                                     WIMG_ASSIGN(auto done, replace_wasi_imports(m));
+                                     std::string n = std::to_string(done.size());
+                                     BinaryenAddCustomSection(m, "wimg.test.replaced", n.data(),
+                                                              static_cast<BinaryenIndex>(n.size()));
+                                     return {};
+                                   },
+                                   /*validate=*/true));
+  WIMG_ASSIGN(wasm::Module written, wasm::parse_module(out, "injected.wasm"));
+  auto sections = written.custom_sections("wimg.test.replaced");
+  if (sections.size() != 1) return make_error(ErrorKind::Input, "no wimg.test.replaced section");
+  *replaced = std::stoul(std::string(written.content(*sections[0])));
+  return out;
 }
 
 struct Case {
@@ -50,15 +50,13 @@ struct Case {
 
 TEST(Imports, GuestProgramsBehaveIdenticallyAfterInjection) {
   test::TempDir t;
-  ASSERT_EQ(std::system(("bash " + src("tests/guest/make_fixture.sh") + " " + (t / "fixture") + " >/dev/null").c_str()), 0);
-  std::string node = src("tools/node/node_modules/node/bin/node") + " " + src("runtime/runner/wasi-run.mjs") +
-                     " --dir " + (t / "fixture") + "::/data --env A=1 -- ";
+  ASSERT_EQ(std::system(("bash " + source_path("tests/guest/make_fixture.sh") + " " + (t / "fixture") + " >/dev/null").c_str()), 0);
+  std::string node = test::wasi_run("--dir " + (t / "fixture") + "::/data --env A=1");
   for (Case c : {Case{"read_files", "/data"}, Case{"stat_walk", "/data"}, Case{"symlinks", "/data"},
                  Case{"errno_cases", "/data"}, Case{"args_env", "x 'y z'"}, Case{"stdio", ""}}) {
     std::string name = c.program;
     std::string wasm = t / (name + ".wasm");
-    std::string cc = "clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -I" + src("tests/guest") + " -o " + wasm + " " +
-                     src("tests/guest/" + name + ".c");
+    std::string cc = test::wasi_cc(source_path("tests/guest/" + name + ".c"), wasm);
     ASSERT_EQ(std::system(cc.c_str()), 0) << cc;
     std::size_t replaced = 0;
     auto injected = inject_passthrough(test::read_file(wasm), &replaced);
@@ -69,8 +67,8 @@ TEST(Imports, GuestProgramsBehaveIdenticallyAfterInjection) {
     test::write_file(t / ("inj/" + name + ".wasm"), *injected);
     // Run each from its own directory so argv[0] ("<name>.wasm") is the same.
     auto run = [&](const std::string& dir, const std::string& out) {
-      int rc = std::system(("cd " + dir + " && " + node + name + ".wasm " + c.args + " > " + out + " 2>&1").c_str());
-      return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+      return test::exit_code(
+          std::system(("cd " + dir + " && " + node + name + ".wasm " + c.args + " > " + out + " 2>&1").c_str()));
     };
     int rc_a = run(t.path(), t / (name + ".a"));
     int rc_b = run(t / "inj", t / (name + ".b"));

@@ -8,6 +8,7 @@
 #include "runtime/inject/binaryen.h"
 #include "runtime/inject/isolate.h"
 #include "test_util.h"
+#include "wasi_test_util.h"
 
 namespace wimg::inject {
 namespace {
@@ -91,16 +92,13 @@ TEST(Binaryen, MalformedCodeBodyIsACleanError) {
 // node 24's WASI host.
 TEST(Binaryen, RoundTripKeepsAWasiProgramWorking) {
   test::TempDir t;
-  std::string src = std::string(WIMG_SOURCE_DIR) + "/tests/guest/args_env.c";
-  std::string cc = "clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -I" + std::string(WIMG_SOURCE_DIR) +
-                   "/tests/guest -o " + (t / "a.wasm") + " " + src;
+  std::string cc = test::wasi_cc(test::source_path("tests/guest/args_env.c"), t / "a.wasm");
   ASSERT_EQ(std::system(cc.c_str()), 0) << cc;
   std::string original = test::read_file(t / "a.wasm");
   auto out = binaryen_roundtrip(original, "a.wasm");
   ASSERT_TRUE(out.ok()) << out.error().message;
   test::write_file(t / "b.wasm", *out);
-  std::string node = std::string(WIMG_SOURCE_DIR) + "/tools/node/node_modules/node/bin/node " +
-                     std::string(WIMG_SOURCE_DIR) + "/runtime/runner/wasi-run.mjs --env GREETING=hi -- ";
+  std::string node = test::wasi_run("--env GREETING=hi");
   ASSERT_EQ(std::system((node + (t / "a.wasm") + " one 'two words' > " + (t / "a.out")).c_str()), 0);
   ASSERT_EQ(std::system((node + (t / "b.wasm") + " one 'two words' > " + (t / "b.out")).c_str()), 0);
   std::string a = test::read_file(t / "a.out");

@@ -5,10 +5,11 @@
 
 #include <cstdlib>
 
-#include "runtime/inject/isolate.h"
+#include "runtime/inject/binaryen.h"
 #include "runtime/inject/vmem.h"
 #include "runtime/wasm/module.h"
 #include "test_util.h"
+#include "wasi_test_util.h"
 
 namespace wimg::inject {
 namespace {
@@ -53,35 +54,20 @@ Result<std::string> virtualize(const std::string& wasm, std::uint32_t region, bo
   VmemOptions o;
   o.region_pages = region;
   o.canary = canary;
-  o.initial_pages = parsed.memories.empty() ? 0 : static_cast<std::uint32_t>(parsed.memories[0].min);
-  return run_isolated(
-      [&]() -> Result<std::string> {
-        std::string copy = wasm;
-        BinaryenModuleRef m = BinaryenModuleRead(copy.data(), copy.size());
-        BinaryenModuleSetFeatures(m, BinaryenFeatureAll());
-        WIMG_TRY(virtualize_memory(m, o));
-        if (!BinaryenModuleValidate(m)) return make_error(ErrorKind::Input, "virtualised module does not validate");
-        auto w = BinaryenModuleAllocateAndWrite(m, nullptr);
-        std::string bytes(static_cast<const char*>(w.binary), w.binaryBytes);
-        std::free(w.binary);
-        BinaryenModuleDispose(m);
-        return bytes;
-      },
-      "virtualising guest.wasm");
+  o.initial_pages = initial_pages_of(parsed);
+  return run_binaryen_pass(
+      wasm, "guest.wasm", [&](BinaryenModuleRef m) { return virtualize_memory(m, o); }, /*validate=*/true);
 }
 
 int run_node(const std::string& wasm, const std::string& out) {
-  std::string node = std::string(WIMG_SOURCE_DIR) + "/tools/node/node_modules/node/bin/node " +
-                     std::string(WIMG_SOURCE_DIR) + "/runtime/runner/wasi-run.mjs -- ";
-  int rc = std::system((node + wasm + " > " + out + " 2>&1").c_str());
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return test::exit_code(std::system((test::wasi_run() + wasm + " > " + out + " 2>&1").c_str()));
 }
 
 class Vmem : public ::testing::Test {
  protected:
   void SetUp() override {
     test::write_file(t / "guest.c", kGuest);
-    std::string cc = "clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -o " + (t / "a.wasm") + " " + (t / "guest.c");
+    std::string cc = test::wasi_cc(t / "guest.c", t / "a.wasm");
     ASSERT_EQ(std::system(cc.c_str()), 0) << cc;
     ASSERT_EQ(run_node(t / "a.wasm", t / "a.out"), 0) << test::read_file(t / "a.out");
   }

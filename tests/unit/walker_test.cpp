@@ -7,9 +7,11 @@
 #include <memory>
 #include <regex>
 
-#include "runtime/inject/isolate.h"
+#include "runtime/inject/binaryen.h"
 #include "runtime/inject/walker.h"
+#include "runtime/wasm/module.h"
 #include "test_util.h"
+#include "wasi_test_util.h"
 
 namespace wimg::inject {
 namespace {
@@ -55,19 +57,18 @@ std::string objdump_count(const std::string& wasm, const std::string& op) {
 TEST(Walker, RewritesEveryMemoryGrowOfARealProgram) {
   test::TempDir t;
   test::write_file(t / "churn.c", kChurn);
-  std::string cc = "clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -o " + (t / "a.wasm") + " " + (t / "churn.c");
+  std::string cc = test::wasi_cc(t / "churn.c", t / "a.wasm");
   ASSERT_EQ(std::system(cc.c_str()), 0) << cc;
   std::string original = test::read_file(t / "a.wasm");
   std::string grow_sites = objdump_count(t / "a.wasm", "memory.grow");
   std::string size_sites = objdump_count(t / "a.wasm", "memory.size");
 
   // In the isolated child: count, rewrite memory.grow(d) -> call $wimg_grow(d),
-  // add $wimg_grow as the one remaining memory.grow, and write the module.
-  auto out = run_isolated(
-      [&]() -> Result<std::string> {
-        std::string copy = original;
-        BinaryenModuleRef m = BinaryenModuleRead(copy.data(), copy.size());
-        BinaryenModuleSetFeatures(m, BinaryenFeatureAll());
+  // add $wimg_grow as the one remaining memory.grow. The counts travel back
+  // in a custom section of the written module.
+  auto out = run_binaryen_pass(
+      original, "a.wasm",
+      [&](BinaryenModuleRef m) -> Status {
         Counts c;
         WIMG_TRY(walk_module(m, [&](BinaryenExpressionRef e) {
           ++c.total;
@@ -80,27 +81,27 @@ TEST(Walker, RewritesEveryMemoryGrowOfARealProgram) {
         }));
         BinaryenAddFunction(m, "wimg_grow", BinaryenTypeInt32(), BinaryenTypeInt32(), nullptr, 0,
                             BinaryenMemoryGrow(m, BinaryenLocalGet(m, 0, BinaryenTypeInt32())));
-        if (!BinaryenModuleValidate(m)) return make_error(ErrorKind::Input, "rewritten module does not validate");
-        auto w = BinaryenModuleAllocateAndWrite(m, nullptr);
-        std::string bytes(static_cast<const char*>(w.binary), w.binaryBytes);
-        std::free(w.binary);
-        BinaryenModuleDispose(m);
-        return std::to_string(c.total) + " " + std::to_string(c.grow) + " " + std::to_string(c.size) + "\n" + bytes;
+        std::string counts = std::to_string(c.total) + " " + std::to_string(c.grow) + " " + std::to_string(c.size);
+        BinaryenAddCustomSection(m, "wimg.test.counts", counts.data(), static_cast<BinaryenIndex>(counts.size()));
+        return {};
       },
-      "walking a.wasm");
+      /*validate=*/true);
   ASSERT_TRUE(out.ok()) << out.error().message;
-  std::string head = out->substr(0, out->find('\n'));
+  auto written = wasm::parse_module(*out, "b.wasm");
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  auto sections = written->custom_sections("wimg.test.counts");
+  ASSERT_EQ(sections.size(), 1u);
+  std::string head(written->content(*sections[0]));
   long total = 0, grow = 0, size = 0;
   ASSERT_EQ(std::sscanf(head.c_str(), "%ld %ld %ld", &total, &grow, &size), 3) << head;
   EXPECT_GT(total, 1000);
   EXPECT_EQ(std::to_string(grow), grow_sites) << "the walker must reach every memory.grow";
   EXPECT_EQ(std::to_string(size), size_sites) << "the walker must reach every memory.size";
   EXPECT_GE(grow, 1);
-  test::write_file(t / "b.wasm", out->substr(out->find('\n') + 1));
+  test::write_file(t / "b.wasm", *out);
   EXPECT_EQ(objdump_count(t / "b.wasm", "memory.grow"), "1") << "only $wimg_grow grows memory now";
 
-  std::string node = std::string(WIMG_SOURCE_DIR) + "/tools/node/node_modules/node/bin/node " +
-                     std::string(WIMG_SOURCE_DIR) + "/runtime/runner/wasi-run.mjs -- ";
+  std::string node = test::wasi_run();
   ASSERT_EQ(std::system((node + (t / "a.wasm") + " > " + (t / "a.out")).c_str()), 0);
   ASSERT_EQ(std::system((node + (t / "b.wasm") + " > " + (t / "b.out")).c_str()), 0);
   EXPECT_EQ(test::read_file(t / "a.out"), test::read_file(t / "b.out"));
