@@ -9,6 +9,7 @@
 #include "runtime/inject/isolate.h"
 #include "test_util.h"
 #include "wasi_test_util.h"
+#include "wasm_test_util.h"
 
 namespace wimg::inject {
 namespace {
@@ -54,31 +55,24 @@ TEST(Isolate, DeepRecursionFitsTheLargeStack) {
   EXPECT_EQ(*r, "100000");
 }
 
-std::string bytes(std::initializer_list<int> b) {
-  std::string s;
-  for (int c : b) s += static_cast<char>(c);
-  return s;
-}
-
-const std::string kHeader = bytes({0, 'a', 's', 'm', 1, 0, 0, 0});
 
 TEST(Binaryen, RefusesSharedAndMemory64) {
   // memory section: one memory, flags 0x03 (shared, with max), min 1, max 1
-  auto shared = kHeader + bytes({5, 4, 1, 3, 1, 1});
+  auto shared = test::kWasmHeader + test::b({5, 4, 1, 3, 1, 1});
   auto s = check_injectable(shared, "threads.wasm");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("threads.wasm: shared memory"), std::string::npos) << s.error().message;
-  auto mem64 = kHeader + bytes({5, 3, 1, 4, 1});
+  auto mem64 = test::kWasmHeader + test::b({5, 3, 1, 4, 1});
   auto t = check_injectable(mem64, "m64.wasm");
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.error().message.find("memory64"), std::string::npos) << t.error().message;
-  EXPECT_TRUE(check_injectable(kHeader + bytes({5, 3, 1, 0, 1}), "ok.wasm").ok());
+  EXPECT_TRUE(check_injectable(test::kWasmHeader + test::b({5, 3, 1, 0, 1}), "ok.wasm").ok());
 }
 
 TEST(Binaryen, MalformedCodeBodyIsACleanError) {
   // Passes the own reader (it does not decode instructions), then binaryen
   // meets opcode 0xff and gives up — in the child, not in wimg.
-  auto bad = kHeader + bytes({1, 4, 1, 0x60, 0, 0,     // type: () -> ()
+  auto bad = test::kWasmHeader + test::b({1, 4, 1, 0x60, 0, 0,     // type: () -> ()
                               3, 2, 1, 0,              // function: one of type 0
                               10, 5, 1, 3, 0, 0xff, 0x0b});  // code: body {no locals, 0xff, end}
   auto r = binaryen_roundtrip(bad, "bad.wasm");

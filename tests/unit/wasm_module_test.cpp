@@ -11,6 +11,7 @@
 #include "runtime/wasm/module.h"
 #include "runtime/wasm/writer.h"
 #include "test_util.h"
+#include "wasm_test_util.h"
 
 namespace wimg::wasm {
 namespace {
@@ -25,30 +26,17 @@ namespace {
   return ::testing::AssertionFailure() << "\"" << text << "\" does not start with \"" << prefix << "\"";
 }
 
-// --- byte builders -------------------------------------------------------
+// --- byte builders (tests/unit/wasm_test_util.h) ---------------------------
 
-std::string b(std::initializer_list<int> bytes) {
-  std::string s;
-  for (int x : bytes) s.push_back(static_cast<char>(x));
-  return s;
-}
-std::string u32(std::uint32_t v) {
-  std::string s;
-  append_u32(&s, v);
-  return s;
-}
-std::string str(std::string_view s) {
-  return u32(static_cast<std::uint32_t>(s.size())) + std::string(s);
-}
-std::string sec(int id, const std::string& payload) {
-  return b({id}) + u32(static_cast<std::uint32_t>(payload.size())) + payload;
-}
-const std::string kHeader("\0asm\x01\0\0\0", 8);
-std::string module(std::initializer_list<std::string> sections) {
-  std::string m = kHeader;
-  for (const auto& s : sections) m += s;
-  return m;
-}
+using test::b;
+using test::have_tool;
+using test::module;
+using test::sec;
+using test::str;
+using test::u32;
+using test::wasm_validate;
+using test::wat2wasm;
+const std::string& kHeader = test::kWasmHeader;
 
 // Sections of the full sample, named so tests can drop or reorder them.
 std::string type_sec() {
@@ -98,25 +86,6 @@ std::string sample() {
   return module({type_sec(), custom_sec("a", "xyz"), import_sec(), function_sec(), table_sec(), memory_sec(),
                  global_sec(), export_sec(), start_sec(), element_sec(), datacount_sec(), code_sec(), data_sec(),
                  custom_sec("wimg.test", "hello")});
-}
-
-// --- external tools (wabt) -----------------------------------------------
-
-bool have_tool(const std::string& name) {
-  return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-// The binary for `wat`, or "" when wat2wasm is missing or refuses it.
-std::string wat2wasm(const test::TempDir& dir, const std::string& wat) {
-  test::write_file(dir / "in.wat", wat);
-  const std::string cmd = "wat2wasm " + (dir / "in.wat") + " -o " + (dir / "out.wasm") + " 2>" + (dir / "err.txt");
-  if (std::system(cmd.c_str()) != 0) return "";
-  return test::read_file(dir / "out.wasm");
-}
-
-bool wasm_validate(const test::TempDir& dir, const std::string& bytes) {
-  test::write_file(dir / "check.wasm", bytes);
-  return std::system(("wasm-validate " + (dir / "check.wasm") + " >/dev/null 2>&1").c_str()) == 0;
 }
 
 // The Module refers into `bytes`: callers keep it alive (no temporaries).

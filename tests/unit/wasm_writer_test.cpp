@@ -10,6 +10,7 @@
 #include "runtime/wasm/module.h"
 #include "runtime/wasm/writer.h"
 #include "test_util.h"
+#include "wasm_test_util.h"
 
 namespace wimg::wasm {
 namespace {
@@ -24,30 +25,17 @@ namespace {
   return r;
 }
 
-// --- byte builders (as in wasm_module_test.cpp) ----------------------------
+// --- byte builders (tests/unit/wasm_test_util.h) ---------------------------
 
-std::string b(std::initializer_list<int> bytes) {
-  std::string s;
-  for (int x : bytes) s.push_back(static_cast<char>(x));
-  return s;
-}
-std::string u32(std::uint32_t v) {
-  std::string s;
-  append_u32(&s, v);
-  return s;
-}
-std::string str(std::string_view s) {
-  return u32(static_cast<std::uint32_t>(s.size())) + std::string(s);
-}
-std::string sec(int id, const std::string& payload) {
-  return b({id}) + u32(static_cast<std::uint32_t>(payload.size())) + payload;
-}
-const std::string kHeader("\0asm\x01\0\0\0", 8);
-std::string module(std::initializer_list<std::string> sections) {
-  std::string m = kHeader;
-  for (const auto& s : sections) m += s;
-  return m;
-}
+using test::b;
+using test::have_tool;
+using test::module;
+using test::sec;
+using test::str;
+using test::u32;
+using test::wasm_validate;
+using test::wat2wasm;
+const std::string& kHeader = test::kWasmHeader;
 std::string custom_sec(std::string_view name, std::string_view content) {
   return sec(0, str(name) + std::string(content));
 }
@@ -69,28 +57,7 @@ std::string passive(std::string_view bytes) {
 
 // --- wabt ------------------------------------------------------------------
 
-bool have_wabt() {
-  return std::system(
-             "command -v wat2wasm >/dev/null 2>&1 && command -v wasm-validate >/dev/null 2>&1 && "
-             "command -v wasm-objdump >/dev/null 2>&1") == 0;
-}
-
-std::string wat2wasm(const test::TempDir& dir, const std::string& wat, const std::string& flags = "") {
-  test::write_file(dir / "in.wat", wat);
-  const std::string cmd =
-      "wat2wasm " + flags + " " + (dir / "in.wat") + " -o " + (dir / "out.wasm") + " 2>" + (dir / "err.txt");
-  if (std::system(cmd.c_str()) != 0) return "";
-  return test::read_file(dir / "out.wasm");
-}
-
-// wasm-validate's verdict; its complaints go to err.txt for the failure message.
-// Bulk memory (passive segments, DataCount) is on by default since wabt
-// 1.0.30, which only has --disable-bulk-memory.
-bool wasm_validate(const test::TempDir& dir, const std::string& bytes) {
-  test::write_file(dir / "check.wasm", bytes);
-  const std::string cmd = "wasm-validate " + (dir / "check.wasm") + " >" + (dir / "err.txt") + " 2>&1";
-  return std::system(cmd.c_str()) == 0;
-}
+bool have_wabt() { return have_tool("wat2wasm") && have_tool("wasm-validate") && have_tool("wasm-objdump"); }
 
 // The section lines of `wasm-objdump -h`, e.g. "Data start=... count: 3".
 std::vector<std::string> objdump_sections(const test::TempDir& dir, const std::string& bytes) {
