@@ -4,61 +4,12 @@
 #include <cstring>
 
 #include "layers/path.h"
+#include "support/le.h"
 
 namespace wimg::layers {
 
 namespace {
 constexpr std::string_view kMagic = "WIMGLAYR";
-
-void put_u32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
-}
-void put_u64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
-}
-void put_str(std::string& out, std::string_view s) {
-  put_u32(out, static_cast<std::uint32_t>(s.size()));
-  out += s;
-}
-
-// Bounds-checked little-endian reader.
-class Reader {
- public:
-  explicit Reader(std::string_view b) : b_(b) {}
-  bool u8(std::uint8_t* v) {
-    if (left() < 1) return false;
-    *v = static_cast<std::uint8_t>(b_[pos_++]);
-    return true;
-  }
-  bool u32(std::uint32_t* v) {
-    if (left() < 4) return false;
-    *v = 0;
-    for (int i = 0; i < 4; ++i) *v |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(b_[pos_++])) << (8 * i);
-    return true;
-  }
-  bool u64(std::uint64_t* v) {
-    if (left() < 8) return false;
-    *v = 0;
-    for (int i = 0; i < 8; ++i) *v |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(b_[pos_++])) << (8 * i);
-    return true;
-  }
-  bool bytes(std::size_t n, std::string_view* v) {
-    if (left() < n) return false;
-    *v = b_.substr(pos_, n);
-    pos_ += n;
-    return true;
-  }
-  bool str(std::string_view* v) {
-    std::uint32_t n;
-    return u32(&n) && bytes(n, v);
-  }
-  std::size_t left() const { return b_.size() - pos_; }
-  std::size_t pos() const { return pos_; }
-
- private:
-  std::string_view b_;
-  std::size_t pos_ = 0;
-};
 
 Status check_entry(const Entry& e, std::string_view shown) {
   auto bad = [&](const std::string& why) {
@@ -153,15 +104,15 @@ Result<std::string> encode_index(const std::vector<Entry>& entries) {
   std::string out;
   out.reserve(24 + entries.size() * 64);
   out += kMagic;
-  put_u32(out, kIndexVersion);
-  put_u64(out, entries.size());
+  le::put(out, kIndexVersion);
+  le::put<std::uint64_t>(out, entries.size());
   for (const Entry& e : entries) {
     out += static_cast<char>(e.kind);
-    put_str(out, e.path);
-    put_u32(out, e.mode);
-    put_u64(out, e.size);
+    le::put_str(out, e.path);
+    le::put(out, e.mode);
+    le::put(out, e.size);
     if (e.kind == Kind::File) out.append(reinterpret_cast<const char*>(e.digest.bytes.data()), 32);
-    if (e.kind == Kind::Symlink) put_str(out, e.target);
+    if (e.kind == Kind::Symlink) le::put_str(out, e.target);
   }
   return out;
 }
@@ -171,13 +122,13 @@ Result<std::vector<Entry>> decode_index(std::string_view bytes, std::string_view
     return make_error(ErrorKind::Corrupt,
                       std::string(shown) + ": invalid layer index at byte " + std::to_string(at) + ": " + why);
   };
-  Reader r(bytes);
+  le::Reader r(bytes);
   std::string_view magic;
   std::uint32_t version = 0;
   std::uint64_t count = 0;
   if (!r.bytes(8, &magic) || magic != kMagic) return bad(0, "bad magic (not a wimg layer index)");
-  if (!r.u32(&version) || version != kIndexVersion) return bad(8, "unsupported version " + std::to_string(version));
-  if (!r.u64(&count)) return bad(12, "truncated header");
+  if (!r.get(&version) || version != kIndexVersion) return bad(8, "unsupported version " + std::to_string(version));
+  if (!r.get(&count)) return bad(12, "truncated header");
   // Each entry takes at least 18 bytes (kind, a 1-byte path, mode, size):
   // a hostile count cannot force a huge allocation.
   if (count > r.left() / 18) return bad(12, "entry count " + std::to_string(count) + " exceeds the data");
@@ -188,7 +139,7 @@ Result<std::vector<Entry>> decode_index(std::string_view bytes, std::string_view
     Entry e;
     std::uint8_t kind;
     std::string_view path;
-    if (!r.u8(&kind) || !r.str(&path) || !r.u32(&e.mode) || !r.u64(&e.size)) return bad(at, "truncated entry");
+    if (!r.get(&kind) || !r.str(&path) || !r.get(&e.mode) || !r.get(&e.size)) return bad(at, "truncated entry");
     if (kind < 1 || kind > 5) return bad(at, "unknown kind " + std::to_string(kind));
     e.kind = static_cast<Kind>(kind);
     e.path = std::string(path);

@@ -3,26 +3,12 @@
 #include <cstring>
 
 #include "support/fs.h"
+#include "support/le.h"
 
 namespace wimg::layers {
 
 namespace {
 constexpr std::string_view kMagic = "WIMGSTC1";
-
-template <typename T>
-void put(std::string& out, T v) {
-  for (std::size_t i = 0; i < sizeof(T); ++i) out += static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xff);
-}
-
-template <typename T>
-bool get(std::string_view b, std::size_t& pos, T* v) {
-  if (b.size() - pos < sizeof(T)) return false;
-  std::uint64_t x = 0;
-  for (std::size_t i = 0; i < sizeof(T); ++i) x |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(b[pos + i])) << (8 * i);
-  *v = static_cast<T>(x);
-  pos += sizeof(T);
-  return true;
-}
 
 std::int64_t ns(const struct timespec& t) { return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
 }  // namespace
@@ -46,23 +32,19 @@ StatCache StatCache::load(const std::string& cache_dir, const std::string& tree_
   if (!bytes.ok()) return c;
   std::string_view b = *bytes;
   if (!b.starts_with(kMagic)) return c;
-  std::size_t pos = kMagic.size();
+  le::Reader in(b, kMagic.size());
   std::uint64_t count = 0;
-  if (!get(b, pos, &count)) return c;
+  if (!in.get(&count)) return c;
   std::unordered_map<std::string, Record> records;
   for (std::uint64_t i = 0; i < count; ++i) {
-    std::uint32_t len = 0;
-    if (!get(b, pos, &len) || b.size() - pos < len) return c;
-    std::string path(b.substr(pos, len));
-    pos += len;
+    std::string_view path, digest;
     Record r;
-    if (!get(b, pos, &r.key.size) || !get(b, pos, &r.key.mtime_ns) || !get(b, pos, &r.key.ctime_ns) ||
-        !get(b, pos, &r.key.ino) || !get(b, pos, &r.key.dev) || !get(b, pos, &r.key.mode) || b.size() - pos < 32) {
+    if (!in.str(&path) || !in.get(&r.key.size) || !in.get(&r.key.mtime_ns) || !in.get(&r.key.ctime_ns) ||
+        !in.get(&r.key.ino) || !in.get(&r.key.dev) || !in.get(&r.key.mode) || !in.bytes(32, &digest)) {
       return c;
     }
-    std::memcpy(r.digest.bytes.data(), b.data() + pos, 32);
-    pos += 32;
-    records.emplace(std::move(path), r);
+    std::memcpy(r.digest.bytes.data(), digest.data(), 32);
+    records.emplace(std::string(path), r);
   }
   c.old_ = std::move(records);
   return c;
@@ -81,16 +63,15 @@ void StatCache::record(const std::string& rel_path, const StatKey& key, const Di
 
 Status StatCache::save() const {
   std::string out(kMagic);
-  put<std::uint64_t>(out, fresh_.size());
+  le::put<std::uint64_t>(out, fresh_.size());
   for (const auto& [path, r] : fresh_) {
-    put<std::uint32_t>(out, static_cast<std::uint32_t>(path.size()));
-    out += path;
-    put(out, r.key.size);
-    put(out, r.key.mtime_ns);
-    put(out, r.key.ctime_ns);
-    put(out, r.key.ino);
-    put(out, r.key.dev);
-    put(out, r.key.mode);
+    le::put_str(out, path);
+    le::put(out, r.key.size);
+    le::put(out, r.key.mtime_ns);
+    le::put(out, r.key.ctime_ns);
+    le::put(out, r.key.ino);
+    le::put(out, r.key.dev);
+    le::put(out, r.key.mode);
     out.append(reinterpret_cast<const char*>(r.digest.bytes.data()), 32);
   }
   // A lost cache only costs re-hashing, so no fsync.
