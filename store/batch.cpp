@@ -1,6 +1,5 @@
 #include "store/batch.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,17 +8,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <memory>
-#include <random>
 #include <vector>
 
 namespace wimg::store {
 
-Batch::Batch(Store& store, BatchLimits limits) : store_(store), limits_(limits) {
-  std::random_device rd;
-  char prefix[48];
-  std::snprintf(prefix, sizeof prefix, "%d-%08x%08x-", static_cast<int>(::getpid()), rd(), rd());
-  tag_prefix_ = prefix;
-}
+Batch::Batch(Store& store, BatchLimits limits)
+    : store_(store), limits_(limits), tag_prefix_(fs::unique_tag() + "-") {}
 
 Batch::~Batch() { discard(); }
 
@@ -29,25 +23,17 @@ void Batch::discard() {
   pending_.clear();
   if (dir_.empty()) return;
   // Only the failure path has files left: sweep whatever is in the directory.
-  if (DIR* d = ::opendir(dir_.c_str())) {
-    while (dirent* e = ::readdir(d)) {
-      std::string_view n = e->d_name;
-      if (n != "." && n != "..") ::unlink((dir_ + "/" + std::string(n)).c_str());
-    }
-    ::closedir(d);
+  if (auto names = fs::list_dir(dir_); names.ok()) {
+    for (const auto& n : *names) ::unlink((dir_ + "/" + n).c_str());
   }
   ::rmdir(dir_.c_str());
-  pending_.clear();
   dir_.clear();
 }
 
 Status Batch::ensure_dir() {
   if (!dir_.empty()) return {};
-  std::random_device rd;
   for (int attempt = 0; attempt < 16; ++attempt) {
-    char name[64];
-    std::snprintf(name, sizeof name, "/batch-%d-%08x%08x", static_cast<int>(::getpid()), rd(), rd());
-    std::string path = store_.tmp_dir() + name;
+    std::string path = store_.tmp_dir() + "/batch-" + fs::unique_tag();
     if (::mkdir(path.c_str(), 0700) == 0) {
       dir_ = path;
       return {};

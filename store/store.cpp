@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
-#include <random>
 
 namespace wimg::store {
 
@@ -98,12 +97,8 @@ Result<std::string> Store::get(const Digest& d, bool verify) const {
 }
 
 Result<std::pair<std::string, fs::UniqueFd>> Store::make_temp(std::string_view prefix) const {
-  std::random_device rd;
   for (int attempt = 0; attempt < 16; ++attempt) {
-    char name[96];
-    std::snprintf(name, sizeof name, "/%.*s%d-%08x%08x", static_cast<int>(prefix.size()), prefix.data(),
-                  static_cast<int>(::getpid()), rd(), rd());
-    std::string path = tmp_dir() + name;
+    std::string path = tmp_dir() + "/" + std::string(prefix) + fs::unique_tag();
     auto fd = fs::open_file(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd.ok()) return std::make_pair(path, std::move(fd).value());
   }
@@ -153,18 +148,7 @@ Result<fs::FileLock> Store::exclusive_lock() const {
 }
 
 namespace {
-// Lists a directory's entry names (without "." and "..").
-Result<std::vector<std::string>> list_dir(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return fs::os_error("cannot read directory", dir, errno);
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(d)) {
-    std::string_view n = e->d_name;
-    if (n != "." && n != "..") names.emplace_back(n);
-  }
-  ::closedir(d);
-  return names;
-}
+using fs::list_dir;
 
 bool is_hex(std::string_view s) {
   for (char c : s) {

@@ -1,5 +1,6 @@
 #include "support/fs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/file.h>
@@ -102,17 +103,27 @@ bool exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
-namespace {
-std::string temp_name_for(const std::string& path) {
+std::string unique_tag() {
   std::random_device rd;
-  char suffix[32];
-  std::snprintf(suffix, sizeof suffix, ".tmp-%d-%08x", static_cast<int>(::getpid()), rd());
-  return path + suffix;
+  char tag[40];
+  std::snprintf(tag, sizeof tag, "%d-%08x%08x", static_cast<int>(::getpid()), rd(), rd());
+  return tag;
 }
-}  // namespace
+
+Result<std::vector<std::string>> list_dir(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return os_error("cannot read directory", dir, errno);
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    std::string_view n = e->d_name;
+    if (n != "." && n != "..") names.emplace_back(n);
+  }
+  ::closedir(d);
+  return names;
+}
 
 Status atomic_write_file(const std::string& path, std::string_view bytes, mode_t mode, Durability durability) {
-  std::string tmp = temp_name_for(path);
+  std::string tmp = path + ".tmp-" + unique_tag();
   WIMG_ASSIGN(UniqueFd fd, open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600));
   auto fail = [&](Error e) -> Status {
     ::unlink(tmp.c_str());

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "support/result.h"
 
@@ -75,6 +76,13 @@ class FileLock {
   explicit FileLock(UniqueFd fd) : fd_(std::move(fd)) {}
   UniqueFd fd_;
 };
+
+// "<pid>-<16 random hex>": names temp files and directories so that
+// concurrent processes (and retries within one) never collide.
+std::string unique_tag();
+
+// A directory's entry names, without "." and ".." (unsorted).
+Result<std::vector<std::string>> list_dir(const std::string& dir);
 
 std::string join(std::string_view a, std::string_view b);
 std::string dirname(std::string_view path);
