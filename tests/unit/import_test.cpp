@@ -23,6 +23,15 @@ struct Fixture {
     o.walk_start_ns = 4'000'000'000'000'000'000;  // far future: every file counts as racy
     return o;
   }
+  // Files written now are "old" relative to a walk that starts 10 s from
+  // now: outside the racy window, so the stat cache keeps them.
+  ImportOptions cached_opts() {
+    ImportOptions o = opts();
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    o.walk_start_ns = (static_cast<std::int64_t>(now.tv_sec) + 10) * 1'000'000'000;
+    return o;
+  }
   Result<ImportResult> add(const std::string& path) { return import_path(st, path, opts()); }
 };
 
@@ -136,11 +145,7 @@ TEST(ImportTree, StatCacheSkipsRehashButSeesChanges) {
   Fixture f;
   write_file(f.dir / "t/a", "one");
   write_file(f.dir / "t/b", "two");
-  ImportOptions o = f.opts();
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  // Files are "old" relative to a walk that starts 10 s from now.
-  o.walk_start_ns = (static_cast<std::int64_t>(now.tv_sec) + 10) * 1'000'000'000;
+  ImportOptions o = f.cached_opts();
   auto first = import_path(f.st, f.dir / "t", o);
   ASSERT_TRUE(first.ok());
   // Corrupt the cache's belief: replace a's content but keep size; mtime changes -> re-hash.
@@ -155,10 +160,7 @@ TEST(ImportTree, StatCacheSkipsRehashButSeesChanges) {
 TEST(ImportTree, StatCacheRechecksPrunedObjects) {
   Fixture f;
   write_file(f.dir / "t/a", "one");
-  ImportOptions o = f.opts();
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  o.walk_start_ns = (static_cast<std::int64_t>(now.tv_sec) + 10) * 1'000'000'000;
+  ImportOptions o = f.cached_opts();
   auto first = import_path(f.st, f.dir / "t", o);
   ASSERT_TRUE(first.ok());
   Digest obj = first->entries[0].digest;
