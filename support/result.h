@@ -12,6 +12,7 @@ namespace wimg {
 
 // Categories decide the process exit code (docs/CLI.md).
 enum class ErrorKind {
+  Internal = 1,  // a bug in wimg or in what it ships (e.g. its guest runtime)
   Usage = 2,     // bad command line
   Input = 3,     // bad user input: archive, tree, Wasmfile, wasm, reference
   NotFound = 4,  // a named image, layer, object or file does not exist

@@ -10,7 +10,8 @@ namespace {
 
 constexpr const char* kV = "wimg$v_pages";      // pages the guest sees
 constexpr const char* kReady = "wimg$ready";    // region reserved?
-constexpr const char* kInit = "wimg$vmem_init";
+constexpr const char* kInit = kVmemInit;
+constexpr const char* kRbase = kVmemRegionBaseGlobal;
 constexpr std::int32_t kCanary = 0x57494d47;    // "WIMG"
 
 // A tiny expression builder over the C API, so the functions below read
@@ -50,7 +51,12 @@ void add_init(const B& b, const VmemOptions& o) {
       b.lset(0, b.op(BinaryenSubInt32(), b.op(BinaryenAddInt32(), b.g(kV), b.c(r)), BinaryenMemorySize(b.m))),
       BinaryenIf(b.m, b.op(BinaryenGtSInt32(), b.l(0), b.c(0)),
                  b.trap_unless(b.op(BinaryenNeInt32(), BinaryenMemoryGrow(b.m, b.l(0)), b.c(-1))), nullptr),
-      b.gset(kReady, b.c(1))};
+      b.gset(kReady, b.c(1)),
+      b.gset(kRbase, b.pages_to_bytes(b.g(kV))),
+      // The region's pages are fresh (zero) unless an imported memory came
+      // larger than declared: make sure.
+      BinaryenMemoryFill(b.m, b.g(kRbase), b.c(0), b.c(static_cast<std::int32_t>(static_cast<std::uint32_t>(r) << 16)))};
+  if (o.on_init != nullptr) body.push_back(b.call(o.on_init, {}, BinaryenTypeNone()));
   if (o.canary) body.push_back(b.store(b.pages_to_bytes(b.g(kV)), b.c(kCanary)));
   BinaryenType locals[] = {b.i32};
   BinaryenAddFunction(b.m, kInit, BinaryenTypeNone(), BinaryenTypeNone(), locals, 1,
@@ -87,9 +93,10 @@ void add_grow(const B& b, const VmemOptions& o) {
                             BinaryenReturn(b.m, b.c(-1)), nullptr),
                  nullptr),
       // memory.copy handles the overlap of an upward move.
-      BinaryenMemoryCopy(b.m, b.pages_to_bytes(b.l(2)), b.pages_to_bytes(b.l(1)), b.c(r << 16)),
+      BinaryenMemoryCopy(b.m, b.pages_to_bytes(b.l(2)), b.pages_to_bytes(b.l(1)), b.c(static_cast<std::int32_t>(static_cast<std::uint32_t>(r) << 16))),
       BinaryenMemoryFill(b.m, b.pages_to_bytes(b.l(1)), b.c(0), zero_len),
-      b.gset(kV, b.l(2))};
+      b.gset(kV, b.l(2)),
+      b.gset(kRbase, b.pages_to_bytes(b.l(2)))};
   if (o.canary) body.push_back(b.trap_unless(b.op(BinaryenEqInt32(), b.load(b.pages_to_bytes(b.l(2))), b.c(kCanary))));
   body.push_back(b.l(1));
   BinaryenType locals[] = {b.i32, b.i32, b.i32};
@@ -120,6 +127,7 @@ Status virtualize_memory(BinaryenModuleRef module, const VmemOptions& opts) {
   }));
   BinaryenAddGlobal(module, kV, b.i32, true, b.c(static_cast<std::int32_t>(opts.initial_pages)));
   BinaryenAddGlobal(module, kReady, b.i32, true, b.c(0));
+  BinaryenAddGlobal(module, kRbase, b.i32, true, b.c(0));
   add_init(b, opts);
   add_size(b);
   add_grow(b, opts);

@@ -29,12 +29,19 @@ struct VmemOptions {
   // Self-check for tests: the region's first word holds a canary that every
   // move must carry along; a mismatch traps (unreachable).
   bool canary = false;
+  // Called (no params, no results) at the end of the one-time setup, once
+  // the region exists and is zeroed: the runtime's data goes in there.
+  const char* on_init = nullptr;
 };
 
 // Names of the functions the pass adds (for the runtime to call).
 inline constexpr const char* kVmemSize = "wimg$memory_size";
 inline constexpr const char* kVmemGrow = "wimg$memory_grow";
 inline constexpr const char* kVmemRegionBase = "wimg$region_base";  // () -> i32 byte address
+inline constexpr const char* kVmemInit = "wimg$vmem_init";          // () -> (), idempotent setup
+// Global (i32) holding the region's byte address once set up; the runtime's
+// memory accesses add it (valid only after kVmemInit ran).
+inline constexpr const char* kVmemRegionBaseGlobal = "wimg$rbase";
 
 // The declared initial size of the module's one memory (defined or
 // imported), as the own reader saw it; 0 without a memory.

@@ -1,0 +1,32 @@
+// The prepared base (DESIGN.md §6): an unmodified WASI module with the guest
+// VFS runtime injected (merge.h) and WIMG_SLOTS empty image slots, made once
+// per (base, runtime) and then filled by the assembler at the byte level.
+//
+// It carries a custom section "wimg.runtime" whose content is canonical JSON
+//   {"base":"sha256:<base bytes>","first_slot":S,"region_pages":R,
+//    "runtime":"sha256:<runtime wasm>","slots":128,"version":1}
+// where S is the data segment index of slot 0.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "support/result.h"
+
+namespace wimg::inject {
+
+inline constexpr const char* kRuntimeSection = "wimg.runtime";
+inline constexpr std::uint32_t kPreparedVersion = 1;
+
+struct PrepareOptions {
+  bool validate = true;  // run binaryen's validator on the result
+  bool canary = false;   // vmem self-check (tests)
+};
+
+// Errors name `shown`: malformed modules, shared/64-bit/multi memories, a
+// module that is already prepared, GC code; binaryen aborts are clean errors.
+Result<std::string> prepare_base(std::string_view base_wasm, std::string_view runtime_wasm, std::string_view shown,
+                                 const PrepareOptions& opts = {});
+
+}  // namespace wimg::inject
