@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Benchmark: the guest runtime and packing (issue 3). A report, not a test:
+# exits 0 whether or not the targets are met (non-zero only if a command
+# fails). Every ratio compares two workloads measured in this same run.
+#
+#   bench/runtime.sh [WIMG_BINARY]      default build/wimg of this checkout
+#
+# Workloads (median of BENCH_RUNS, default 5):
+#   prepare   cold `wimg pack ruby.wasm` of a one-file layer into a fresh
+#             store: injecting the runtime into npm's CRuby dominates it.
+#             Target: <= 3 s (absolute, as the issue states it).
+#   pack      `wimg pack` of the Ruby stdlib + a small app onto the prepared
+#             (cached) base, layers already in the store, vs `cp` of the
+#             output file. Target: pack/cp <= 2.
+#   read      a guest opening, reading and closing every stdlib file
+#             (bench/guest/read_all.c, best of 5 rounds inside the guest),
+#             embedded vs node's host preopen. Goal: host/embedded >= 2.
+#   lookup    stat() of 20,000 pseudo-random paths in trees of 1,000 and
+#             100,000 files, both embedded (bench/guest/lookup.c). Goal:
+#             100k/1k <= 1.2.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$HERE")
+WIMG_BIN=${1:-$ROOT/build/wimg}
+RUNS=${BENCH_RUNS:-5}
+NODE=$ROOT/tools/node/node_modules/node/bin/node
+RUNNER=$ROOT/runtime/runner/wasi-run.mjs
+RUBY=$ROOT/tools/ruby/node_modules/@ruby/3.4-wasm-wasi/dist/ruby.wasm
+die() { echo "bench: $*" >&2; exit 2; }
+[[ -x "$WIMG_BIN" ]] || die "$WIMG_BIN is not an executable"
+[[ -x "$NODE" ]] || die "no node 24 (run scripts/setup)"
+[[ -f "$RUBY" ]] || die "no ruby.wasm (run scripts/setup)"
+
+T=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/wimg-bench-rt.XXXXXX")
+trap '[[ -n "${BENCH_KEEP:-}" ]] && echo "bench: keeping $T" >&2 || { chmod -R u+w "$T"; rm -rf "$T"; }' EXIT
+cp "$WIMG_BIN" "$T/wimg"
+W=$T/wimg
+
+# median_ms CMD...: runs CMD RUNS times after one warm-up, prints the median in ms.
+median_ms() {
+  python3 - "$RUNS" "$@" <<'PY'
+import subprocess, sys, time, statistics
+runs = int(sys.argv[1]); cmd = sys.argv[2:]
+subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+ts = []
+for _ in range(runs):
+    t0 = time.perf_counter(); subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL); ts.append((time.perf_counter() - t0) * 1e3)
+print(f"{statistics.median(ts):.1f}")
+PY
+}
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+
+echo "== inputs"
+bash "$ROOT/tests/ruby/stdlib.sh" "$T/ruby" >/dev/null
+STDLIB=$T/ruby/stdlib
+mkdir -p "$T/app"
+cp -r "$ROOT/tests/ruby/app" "$T/app/app"
+mkdir -p "$T/one" && echo hi >"$T/one/hello.txt"
+echo "stdlib: $(find "$STDLIB" -type f | wc -l) files, $(du -sb "$STDLIB" | cut -f1) bytes"
+
+echo "== prepare (cold pack of a one-file layer, fresh store each run)"
+cat >"$T/cold.sh" <<SH
+#!/usr/bin/env bash
+rm -rf "$T/cold-store"
+WIMG_STORE="$T/cold-store" "$W" pack "$RUBY" -o "$T/cold.wasm" --layer "$T/one"
+SH
+chmod +x "$T/cold.sh"
+prep=$(median_ms "$T/cold.sh")
+echo "prepare: ${prep} ms (target <= 3000 ms)"
+
+echo "== pack stdlib + app onto the prepared base vs cp of the output"
+export WIMG_STORE=$T/store
+"$W" pack "$RUBY" -o "$T/app.wasm" --layer "$STDLIB" --layer "$T/app" --mount /usr/local/lib/ruby >/dev/null
+pack=$(median_ms "$W" pack "$RUBY" -o "$T/app.wasm" --layer "$STDLIB" --layer "$T/app" --mount /usr/local/lib/ruby)
+cpm=$(median_ms cp "$T/app.wasm" "$T/copy.wasm")
+echo "pack: ${pack} ms, cp: ${cpm} ms ($(stat -c %s "$T/app.wasm") bytes); pack/cp = $(ratio "$pack" "$cpm") (target <= 2)"
+
+echo "== guest open/read/close of every stdlib file: embedded vs host preopen"
+clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -o "$T/read_all.wasm" "$HERE/guest/read_all.c"
+"$W" pack "$T/read_all.wasm" -o "$T/read_all.packed.wasm" --layer "$STDLIB" --mount /usr/local/lib/ruby >/dev/null
+emb=$("$NODE" "$RUNNER" -- "$T/read_all.packed.wasm" /usr/local/lib/ruby 5)
+host=$("$NODE" "$RUNNER" --dir "$STDLIB/usr/local/lib/ruby::/usr/local/lib/ruby" -- "$T/read_all.wasm" /usr/local/lib/ruby 5)
+echo "embedded: $emb"
+echo "host:     $host"
+e=${emb##*best_ms=}; h=${host##*best_ms=}
+echo "host/embedded = $(ratio "$h" "$e") (goal >= 2)"
+
+echo "== path lookup at 1,000 vs 100,000 files (embedded)"
+clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -o "$T/lookup.wasm" "$HERE/guest/lookup.c"
+for n in 1000 100000; do
+  python3 - "$T/tree$n/t" "$n" <<'PY'
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+for k in range(n):
+    d = os.path.join(root, f"d{k // 1000}")
+    if k % 1000 == 0: os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, f"f{k}"), "w") as f: f.write(str(k))
+PY
+  "$W" pack "$T/lookup.wasm" -o "$T/lookup$n.wasm" --layer "$T/tree$n" >/dev/null
+done
+l1=$("$NODE" "$RUNNER" -- "$T/lookup1000.wasm" /t 1000)
+l2=$("$NODE" "$RUNNER" -- "$T/lookup100000.wasm" /t 100000)
+echo "1k:   $l1"
+echo "100k: $l2"
+echo "100k/1k = $(ratio "${l2##*=}" "${l1##*=}") (goal <= 1.2)"

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# run_packed.sh WIMG [BUILD_DIR [OUT_DIR]]: the embedded side of the
+# differential test. Builds every guest program, packs each with `wimg pack`
+# onto itself with the fixture tree as a layer at /data (plus `--mount /data`
+# so that, as under node, /data is a preopen of its own), and runs the
+# packed module under node 24 with the same arguments as run_host.sh, but
+# with NO host preopen for /data: the tree is inside the binary. The scratch
+# dir of errno_cases_writes stays a host preopen beside the image, and
+# args_env runs twice: with runner args/env, and with the same args/env baked
+# in at pack time (`--cmd`, `--env`) and none given at run time.
+#
+# Writes OUT_DIR/<run>.txt / .stderr / .exit like run_host.sh.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=${WIMG_SRC:-$(cd "$HERE/../.." && pwd)}
+NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
+CC=${WASI_CC:-clang-19}
+SYSROOT=${WASI_SYSROOT:-/usr}
+RUNNER=$SRC/runtime/runner/wasi-run.mjs
+die() { echo "run_packed.sh: $*" >&2; exit 1; }
+WIMG=${1:?usage: run_packed.sh WIMG [BUILD_DIR [OUT_DIR]]}
+[[ -x "$WIMG" ]] || die "no wimg at $WIMG"
+[[ -x "$NODE" ]] || die "no node at $NODE (run scripts/setup, or set WIMG_NODE)"
+
+BUILD=${2:-$(mktemp -d "${TMPDIR:-/tmp}/wimg-packed.XXXXXX")}
+mkdir -p "$BUILD/base" "$BUILD/packed"
+BUILD=$(cd "$BUILD" && pwd)
+OUT=${3:-$BUILD/out}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+export WIMG_STORE=$BUILD/store
+
+pids=()
+for c in "$HERE"/*.c; do
+  prog=$(basename "$c" .c)
+  "$CC" --target=wasm32-wasi --sysroot="$SYSROOT" -O2 -Wall -Wextra -Werror \
+    -I"$HERE" "$c" -o "$BUILD/base/$prog.wasm" &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || die "compiling a guest program failed (see above)"; done
+
+WORK=$BUILD/work
+rm -rf "$WORK"
+mkdir -p "$WORK/scratch" "$WORK/layer"
+bash "$HERE/make_fixture.sh" "$WORK/layer/data"
+
+# pack PROG OUTNAME [pack options...]
+pack() {
+  local prog=$1 out=$2
+  shift 2
+  "$WIMG" pack "$BUILD/base/$prog.wasm" -o "$BUILD/packed/$out.wasm" --layer "$WORK/layer" --mount /data "$@" \
+    >/dev/null || die "wimg pack $prog failed"
+}
+
+# run NAME MODULE [runner options...] -- [guest args...]; MODULE is a file
+# in packed/, run from there so argv[0] is "<module>.wasm" as on the host.
+run() {
+  local name=$1 mod=$2
+  shift 2
+  local rc=0 opts=() args=()
+  while (($#)) && [[ $1 != -- ]]; do opts+=("$1"); shift; done
+  (($#)) && shift
+  args=("$@")
+  (cd "$BUILD/packed" && "$NODE" "$RUNNER" "${opts[@]}" -- "$mod.wasm" "${args[@]}") \
+    >"$OUT/$name.txt" 2>"$OUT/$name.stderr" || rc=$?
+  echo "$rc" >"$OUT/$name.exit"
+}
+
+for prog in read_files stat_walk symlinks errno_cases stdio; do pack "$prog" "$prog"; done
+run read_files read_files -- /data
+run stat_walk stat_walk -- /data
+run symlinks symlinks -- /data
+run errno_cases errno_cases -- /data
+run errno_cases_writes errno_cases --dir "$WORK/scratch::/scratch" -- /data writes /scratch
+run errno_cases_rofs errno_cases -- /data rofs
+run stdio stdio --
+
+pack args_env args_env
+run args_env args_env --env GREETING=hello --env EMPTY= --env "UTF8=ünï" --env "EQ=a=b" \
+  -- "a b" "" "ünï" --dir -x
+# Baked: the same arguments and variables, given at pack time only. The
+# module must keep the name args_env.wasm (argv[0]), so it gets its own dir.
+mkdir -p "$BUILD/packed/baked"
+"$WIMG" pack "$BUILD/base/args_env.wasm" -o "$BUILD/packed/baked/args_env.wasm" --layer "$WORK/layer" \
+  --env GREETING=hello --env EMPTY= --env "UTF8=ünï" --env "EQ=a=b" --cmd "a b" "" "ünï" --dir -x >/dev/null ||
+  die "wimg pack args_env (baked) failed"
+rc=0
+(cd "$BUILD/packed/baked" && "$NODE" "$RUNNER" -- args_env.wasm) >"$OUT/args_env_baked.txt" \
+  2>"$OUT/args_env_baked.stderr" || rc=$?
+echo "$rc" >"$OUT/args_env_baked.exit"
+
+echo "run_packed.sh: transcripts in $OUT"

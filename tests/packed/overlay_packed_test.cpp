@@ -1,0 +1,232 @@
+// The overlay, three ways (issue 3, "Overlay"): random layer stacks with
+// adds, overwrites, whiteouts, opaque dirs and symlinks are written as OCI
+// layer tars and packed with `wimg pack` onto a guest walker
+// (tests/guest/tools/walk_tree.c). Then
+//   the tree the walker prints from INSIDE the packed binary (node 24)
+//   == `wimg ls -R -l` of the binary (read host-side)
+//   == layers::Overlay::merge of the same stack (the model in layers/).
+// RC_PARAMS sets the number of stacks (ctest: 200).
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include <cstdio>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "layers/overlay.h"
+#include "layers/path.h"
+#include "test_util.h"
+#include "wasi_test_util.h"
+
+namespace wimg {
+namespace {
+
+using layers::Entry;
+using layers::Kind;
+
+struct Layer {
+  std::vector<Entry> entries;          // canonical, sorted by path
+  std::map<std::string, std::string> content;  // file path -> bytes
+};
+
+const char* kPaths[] = {"a", "a/b", "a/b/c", "a/d", "e", "e/f", "g", "a/b/h", "e/i", "a/b/c/j"};
+const char* kTargets[] = {"a", "../e", "/a/b", "b/c", "missing", "a/b/c", "g", "."};
+
+rc::Gen<Layer> gen_layer() {
+  return rc::gen::map(
+      rc::gen::container<std::vector<std::tuple<int, int, int>>>(rc::gen::tuple(
+          rc::gen::element(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), rc::gen::element(0, 1, 2, 3, 4), rc::gen::element(0, 1, 2, 3, 4, 5, 6, 7))),
+      [](const std::vector<std::tuple<int, int, int>>& ops) {
+        std::map<std::string, Entry> m;
+        Layer l;
+        for (auto [pi, kind, arg] : ops) {
+          std::string p = kPaths[pi];
+          bool blocked = false;
+          for (std::string a(layers::parent_of(p)); !a.empty(); a = std::string(layers::parent_of(a))) {
+            auto it = m.find(a);
+            if (it != m.end() && it->second.kind != Kind::Dir && it->second.kind != Kind::Opaque) blocked = true;
+          }
+          auto below = m.lower_bound(p + "/");
+          bool has_children = below != m.end() && below->first.compare(0, p.size() + 1, p + "/") == 0;
+          Kind k = static_cast<Kind>(kind + 1);
+          if (blocked || (has_children && k != Kind::Dir && k != Kind::Opaque)) continue;
+          for (std::string a(layers::parent_of(p)); !a.empty(); a = std::string(layers::parent_of(a))) {
+            if (!m.count(a)) m[a] = Entry{Kind::Dir, a, 0755, 0, {}, {}};
+          }
+          Entry e{k, p, k == Kind::File ? 0644u : k == Kind::Dir || k == Kind::Opaque ? 0755u : 0u, 0, {}, {}};
+          if (k == Kind::File) {
+            std::string c(static_cast<std::size_t>(arg) * 37, static_cast<char>('a' + arg));
+            c += p;
+            e.size = c.size();
+            e.digest = sha256_of(c);
+            l.content[p] = c;
+          }
+          if (k == Kind::Symlink) {
+            e.mode = 0777;
+            e.target = kTargets[arg];
+            e.size = e.target.size();
+          }
+          m[p] = e;
+        }
+        for (auto& [p, e] : m) {
+          if (e.kind != Kind::File) l.content.erase(p);
+          l.entries.push_back(e);
+        }
+        return l;
+      });
+}
+
+// The layer as an OCI layer tar: whiteouts as .wh.<name>, opaque dirs as a
+// dir holding .wh..wh..opq.
+void write_layer_tar(const Layer& l, const std::string& path) {
+  std::vector<test::Member> ms;
+  for (const Entry& e : l.entries) {
+    std::string parent(layers::parent_of(e.path));
+    std::string prefix = parent.empty() ? "" : parent + "/";
+    switch (e.kind) {
+      case Kind::Dir: ms.push_back({test::Member::Dir, e.path + "/", "", "", 0755}); break;
+      case Kind::Opaque:
+        ms.push_back({test::Member::Dir, e.path + "/", "", "", 0755});
+        ms.push_back({test::Member::File, e.path + "/.wh..wh..opq", "", "", 0644});
+        break;
+      case Kind::File: ms.push_back({test::Member::File, e.path, l.content.at(e.path), "", 0644}); break;
+      case Kind::Symlink: ms.push_back({test::Member::Symlink, e.path, "", e.target, 0777}); break;
+      case Kind::Whiteout:
+        ms.push_back({test::Member::File, prefix + ".wh." + std::string(layers::base_of(e.path)), "", "", 0644});
+        break;
+    }
+  }
+  test::write_archive(path, ms, "pax");
+}
+
+std::string fnv_hex(const std::string& s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return "popen failed";
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int rc = pclose(p);
+  if (test::exit_code(rc) != 0) out += "\nEXIT " + std::to_string(test::exit_code(rc));
+  return out;
+}
+
+std::set<std::string> lines(const std::string& s) {
+  std::set<std::string> out;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) out.insert(l);
+  return out;
+}
+
+// `wimg ls -R -l` lines ("drwxr-xr-x       0  L0  /a/b[ -> t]") in the
+// walker's format minus the content hash.
+std::set<std::string> ls_view(const std::string& text) {
+  std::set<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    if (l.empty()) continue;
+    std::istringstream f(l);
+    std::string mode, size, layer, path;
+    f >> mode >> size >> layer >> path;
+    std::string rest;
+    std::getline(f, rest);
+    std::string p = path.substr(1);
+    if (mode[0] == 'd') out.insert(p + " d");
+    if (mode[0] == '-') out.insert(p + " f " + size);
+    if (mode[0] == 'l') out.insert(p + " l " + rest.substr(rest.find("-> ") + 3));
+  }
+  return out;
+}
+
+std::string join(const std::set<std::string>& xs) {
+  std::string out;
+  for (const auto& x : xs) out += x + "\n";
+  return out;
+}
+
+struct Views {
+  std::set<std::string> with_hash, without_hash;
+};
+
+Views model_view(const std::vector<Layer>& stack) {
+  std::vector<std::vector<Entry>> ls;
+  std::map<Digest, std::string> bytes;
+  for (const Layer& l : stack) {
+    ls.push_back(l.entries);
+    for (const auto& [p, c] : l.content) bytes[sha256_of(c)] = c;
+  }
+  Views v;
+  for (const auto& [p, m] : layers::Overlay::merge(ls).entries()) {
+    const Entry& e = m.entry;
+    if (e.kind == Kind::Dir || e.kind == Kind::Opaque) {
+      v.with_hash.insert(p + " d");
+      v.without_hash.insert(p + " d");
+    } else if (e.kind == Kind::File) {
+      v.with_hash.insert(p + " f " + std::to_string(e.size) + " " + fnv_hex(bytes.at(e.digest)));
+      v.without_hash.insert(p + " f " + std::to_string(e.size));
+    } else {
+      v.with_hash.insert(p + " l " + e.target);
+      v.without_hash.insert(p + " l " + e.target);
+    }
+  }
+  return v;
+}
+
+class PackedOverlay : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    std::string cc = "clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -I" + test::source_path("tests/guest") +
+                     " -o " + (*dir_ / "walk.wasm") + " " + test::source_path("tests/guest/tools/walk_tree.c");
+    ASSERT_EQ(std::system(cc.c_str()), 0) << cc;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static test::TempDir* dir_;
+};
+test::TempDir* PackedOverlay::dir_ = nullptr;
+
+TEST_F(PackedOverlay, GuestViewEqualsLsEqualsModel) {
+  const std::string wimg = WIMG_BINARY;
+  const std::string store = " --store " + (*dir_ / "store");
+  int cases = 0;
+  bool ok = rc::check("guest walker == wimg ls -R == overlay model", [&] {
+    const auto count = *rc::gen::element<std::size_t>(1, 2, 3, 4, 5);
+    auto stack = *rc::gen::container<std::vector<Layer>>(count, gen_layer());
+    int n = cases++;
+    std::string work = *dir_ / ("c" + std::to_string(n));
+    test::make_dirs(work);
+    std::string pack = wimg + store + " pack " + (*dir_ / "walk.wasm") + " -o " + work + "/app.wasm";
+    for (std::size_t i = 0; i < stack.size(); ++i) {
+      std::string tar = work + "/l" + std::to_string(i) + ".tar";
+      write_layer_tar(stack[i], tar);
+      pack += " --layer " + tar;
+    }
+    std::string packed = run(pack + " 2>&1 >/dev/null");
+    if (!packed.empty()) RC_FAIL("wimg pack failed: " + packed);
+    Views model = model_view(stack);
+    std::string guest = run(test::wasi_run() + work + "/app.wasm /");
+    if (lines(guest) != model.with_hash) RC_FAIL("guest view:\n" + guest + "model:\n" + join(model.with_hash));
+    std::string ls = run(wimg + store + " ls -R -l " + work + "/app.wasm");
+    if (ls_view(ls) != model.without_hash) RC_FAIL("wimg ls -R -l:\n" + ls + "model:\n" + join(model.without_hash));
+    std::system(("rm -rf " + work).c_str());
+  });
+  EXPECT_TRUE(ok);
+  EXPECT_GE(cases, 1);
+}
+
+}  // namespace
+}  // namespace wimg

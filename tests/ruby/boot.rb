@@ -1,0 +1,2 @@
+# Runs the test app from the guest's file system (run.mjs evaluates this file).
+load "/app/main.rb"

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# test_ruby.sh: real CRuby 3.4 (npm's ruby.wasm, a reactor without stdlib)
+# packed by wimg with two layers, the standard library at
+# /usr/local/lib/ruby and the test app at /app, then run with NO host
+# preopens: the app's transcript must equal expected.txt, with an empty
+# stderr and exit code 0.
+#
+# Before packing, the same app runs on the unmodified ruby.wasm with host
+# preopens (the harness's own baseline, which must also equal expected.txt),
+# so that a failure says which side broke.
+#
+# Env: WIMG (the wimg binary, required), WIMG_SRC (repo root),
+# WIMG_NODE (node >= 24), WIMG_RUBY_CACHE (where stdlib.sh keeps the dumped
+# standard library; default: a temp dir removed afterwards), KEEP=1 keeps
+# the work dir. Exit 77 (skip) only when `wimg pack` does not exist yet.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=${WIMG_SRC:-$(cd "$HERE/../.." && pwd)}
+export WIMG_SRC=$SRC
+NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
+DIST=$SRC/tools/ruby/node_modules/@ruby/3.4-wasm-wasi/dist
+
+fail() { echo "FAIL: test_ruby: $*" >&2; exit 1; }
+[[ -n "${WIMG:-}" && -x "$WIMG" ]] || fail "WIMG must name the wimg binary (got '${WIMG:-}')"
+[[ -x "$NODE" ]] || fail "no node at $NODE (run scripts/setup)"
+[[ -f "$DIST/ruby.wasm" ]] || fail "no $DIST/ruby.wasm (run scripts/setup)"
+
+# `wimg pack --help` must work and describe pack: a wimg without pack prints
+# the top-level help for `pack --help` and exits 0, hence the --layer check.
+if ! help=$("$WIMG" pack --help 2>&1) || [[ "$help" != *--layer* ]]; then
+  echo "SKIP: test_ruby: this wimg has no 'pack' command yet"
+  exit 77
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/wimg-test-ruby.XXXXXX")
+cleanup() { if [[ -n "${KEEP:-}" ]]; then echo "test_ruby: keeping $WORK" >&2; else rm -rf "$WORK"; fi; }
+trap cleanup EXIT
+# A private copy, so that a concurrent rebuild cannot swap the binary mid-test.
+mkdir -p "$WORK/bin"
+cp "$WIMG" "$WORK/bin/wimg" || fail "cannot copy $WIMG"
+WIMG=$WORK/bin/wimg
+CACHE=${WIMG_RUBY_CACHE:-$WORK/cache}
+
+t0=$(date +%s%N)
+bash "$HERE/stdlib.sh" "$CACHE"
+STDLIB_TREE=$CACHE/stdlib            # holds usr/local/lib/ruby/...
+APP_TREE=$WORK/applayer              # holds app/...
+mkdir -p "$APP_TREE"
+cp -R "$HERE/app" "$APP_TREE/app"
+t1=$(date +%s%N)
+echo "test_ruby: stdlib ready in $(((t1 - t0) / 1000000)) ms"
+
+# run NAME WASM [run.mjs options]: runs the app (boot.rb loads /app/main.rb)
+# from $WORK, so nothing of the source tree is visible unless preopened.
+run() {
+  local name=$1 wasm=$2
+  shift 2
+  local rc=0 s e
+  s=$(date +%s%N)
+  (cd "$WORK" && "$NODE" "$HERE/run.mjs" "$@" "$wasm" "$HERE/boot.rb") \
+    >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
+  e=$(date +%s%N)
+  echo "test_ruby: $name: exit $rc in $(((e - s) / 1000000)) ms"
+  local same=1
+  diff -u "$HERE/expected.txt" "$WORK/$name.out" >"$WORK/$name.diff" || same=0
+  if [[ $rc -ne 0 || $same -eq 0 || -s "$WORK/$name.err" ]]; then
+    echo "--- $name: exit $rc; stderr:" >&2
+    head -c 4000 "$WORK/$name.err" >&2
+    echo "--- $name: diff against expected.txt:" >&2
+    head -n 60 "$WORK/$name.diff" >&2
+    fail "$name: the transcript, exit code or stderr differs"
+  fi
+}
+
+# 1. Baseline: the unmodified module with host preopens. ruby.wasm's own
+# wasi-vfs mount /usr shadows any host preopen of /usr or /; the deeper
+# /usr/local/lib/ruby wins (wasi-libc takes the longest matching prefix).
+run baseline "$DIST/ruby.wasm" \
+  --dir "$STDLIB_TREE/usr/local/lib/ruby::/usr/local/lib/ruby" --dir "$APP_TREE/app::/app"
+
+# 2. Pack: base ruby.wasm + stdlib layer + app layer, both mounted.
+s=$(date +%s%N)
+rc=0
+"$WIMG" --store "$WORK/store" pack "$DIST/ruby.wasm" -o "$WORK/app.wasm" \
+  --layer "$STDLIB_TREE" --layer "$APP_TREE" \
+  --mount /usr/local/lib/ruby --mount /app >"$WORK/pack.log" 2>&1 || rc=$?
+e=$(date +%s%N)
+if [[ $rc -ne 0 ]]; then
+  cat "$WORK/pack.log" >&2
+  fail "wimg pack exited $rc"
+fi
+[[ -s "$WORK/app.wasm" ]] || fail "wimg pack wrote no $WORK/app.wasm"
+echo "test_ruby: pack: $(((e - s) / 1000000)) ms, $(stat -c %s "$WORK/app.wasm") bytes (ruby.wasm $(stat -c %s "$DIST/ruby.wasm"))"
+
+# 3. The packed module alone: no host preopens at all.
+run packed "$WORK/app.wasm"
+
+echo "test_ruby: OK"
