@@ -38,6 +38,9 @@ for c in "$HERE"/*.c; do
     -I"$HERE" "$c" -o "$BUILD/base/$prog.wasm" &
   pids+=($!)
 done
+"$CC" --target=wasm32-wasi --sysroot="$SYSROOT" -O2 -Wall -Wextra -Werror \
+  -I"$HERE" "$HERE/packed_only/extra.c" -o "$BUILD/base/extra.wasm" &
+pids+=($!)
 for p in "${pids[@]}"; do wait "$p" || die "compiling a guest program failed (see above)"; done
 
 WORK=$BUILD/work
@@ -67,7 +70,7 @@ run() {
   echo "$rc" >"$OUT/$name.exit"
 }
 
-for prog in read_files stat_walk symlinks errno_cases stdio; do pack "$prog" "$prog"; done
+for prog in read_files stat_walk symlinks errno_cases stdio extra; do pack "$prog" "$prog"; done
 run read_files read_files -- /data
 run stat_walk stat_walk -- /data
 run symlinks symlinks -- /data
@@ -75,6 +78,7 @@ run errno_cases errno_cases -- /data
 run errno_cases_writes errno_cases --dir "$WORK/scratch::/scratch" -- /data writes /scratch
 run errno_cases_rofs errno_cases -- /data rofs
 run stdio stdio --
+run extra extra --
 
 pack args_env args_env
 run args_env args_env --env GREETING=hello --env EMPTY= --env "UTF8=ünï" --env "EQ=a=b" \
@@ -83,7 +87,8 @@ run args_env args_env --env GREETING=hello --env EMPTY= --env "UTF8=ünï" --env
 # module must keep the name args_env.wasm (argv[0]), so it gets its own dir.
 mkdir -p "$BUILD/packed/baked"
 "$WIMG" pack "$BUILD/base/args_env.wasm" -o "$BUILD/packed/baked/args_env.wasm" --layer "$WORK/layer" \
-  --env GREETING=hello --env EMPTY= --env "UTF8=ünï" --env "EQ=a=b" --cmd "a b" "" "ünï" --dir -x >/dev/null ||
+  --env GREETING=hello --env EMPTY= --env "UTF8=ünï" --env "EQ=a=b" \
+  --cmd="a b" --cmd= --cmd="ünï" --cmd=--dir --cmd=-x >/dev/null ||
   die "wimg pack args_env (baked) failed"
 rc=0
 (cd "$BUILD/packed/baked" && "$NODE" "$RUNNER" -- args_env.wasm) >"$OUT/args_env_baked.txt" \

@@ -1,0 +1,111 @@
+/* Path resolution inside the image.
+ *
+ * Physical, like Linux's namei and unlike uvwasi's lexical cleanup: `..` is
+ * the parent of the directory actually reached (after symlinks), clamped at
+ * the image root so that no path leaves the image. Symlinks resolve inside
+ * the image: an absolute target starts at the image root, a relative one at
+ * the link's directory; more than WIMG_MAX_SYMLINK_HOPS expansions is ELOOP.
+ * The last component is followed when asked (SYMLINK_FOLLOW) or when a slash
+ * follows it ("link/" means the directory it names, as on Linux).
+ *
+ * The unresolved rest of the path lives in one of two buffers of the
+ * context; a symlink expansion writes target + rest into the other one and
+ * continues there, so a lookup is O(path length + expanded targets) with
+ * one hash probe per component. */
+#include "wrt.h"
+
+#define C WRT_C
+
+/* Copies a guest path into C.path. Absolute paths are ENOTCAPABLE as with
+ * every WASI host (wasi-libc only ever passes paths relative to a preopen). */
+u32 wrt_path_copy(u32 gpath, u32 len) {
+  if (wrt_gcheck(gpath, len)) return WRT_EFAULT;
+  if (len >= WRT_PATH_MAX) return WRT_ENAMETOOLONG; /* PATH_MAX counts the NUL */
+  wimg_copy_in(C.path, gpath, len);
+  C.path_len = len;
+  if (len == 0) return WRT_ENOENT;
+  if (C.path[0] == '/') return WRT_ENOTCAPABLE;
+  for (u32 i = 0; i < len; ++i)
+    if (C.path[i] == 0) return WRT_EINVAL; /* no C path can hold a NUL */
+  return 0;
+}
+
+/* Replaces the path being resolved by link's target + rest. */
+static u32 expand(const struct wrt_node *link, u8 **buf, u32 *len, u32 rest, struct wrt_node *cur) {
+  u32 toff, err;
+  if ((err = wrt_view_target(link, &toff))) return err;
+  u32 tlen = (u32)link->size;
+  if (tlen == 0) return WRT_ENOENT; /* Linux: an empty target names nothing */
+  u32 rest_len = *len - rest;
+  if ((u64)tlen + rest_len >= WRT_PATH_MAX) return WRT_ENAMETOOLONG;
+  u8 *other = *buf == C.path ? C.path_tmp : C.path;
+  wimg_image_read(0, other, toff, tlen);
+  memcpy(other + tlen, *buf + rest, rest_len);
+  *buf = other;
+  *len = tlen + rest_len;
+  if (other[0] == '/') return wrt_view_node(0, cur);
+  return 0;
+}
+
+u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out) {
+  u8 *buf = C.path;
+  u32 len = C.path_len, pos = 0, hops = 0, err;
+  struct wrt_node cur, child;
+  out->found = 0;
+  out->parent_ok = 0;
+  out->last = 0;
+  out->last_len = 0;
+  if ((err = wrt_view_node(dir_node, &cur))) return err;
+  for (;;) {
+    while (pos < len && buf[pos] == '/') ++pos;
+    if (pos == len) {
+      /* Nothing (more) to look up: the path names the current directory,
+       * e.g. "." or "dir/..". */
+      out->node = cur;
+      out->parent = cur;
+      out->found = 1;
+      return 0;
+    }
+    u32 s = pos;
+    while (pos < len && buf[pos] != '/') ++pos;
+    u32 e = pos, n = e - s;
+    int slash_after = e < len;
+    while (pos < len && buf[pos] == '/') ++pos;
+    int is_last = pos == len;
+    if (n > WRT_NAME_MAX) return WRT_ENAMETOOLONG;
+    if (!wrt_is_dir(&cur)) return WRT_ENOTDIR;
+    if (n == 1 && buf[s] == '.') continue;
+    if (n == 2 && buf[s] == '.' && buf[s + 1] == '.') {
+      /* the root's parent is itself: `..` clamps at the image root */
+      if ((err = wrt_view_node(cur.parent, &cur))) return err;
+      continue;
+    }
+    /* The lookup compares against a copy: buf may be swapped by expand. */
+    memcpy(C.name, buf + s, n);
+    err = wrt_view_lookup(&cur, C.name, n, &child);
+    if (err == WRT_ENOENT && is_last) {
+      out->parent = cur;
+      out->last = C.name;
+      out->last_len = n;
+      out->parent_ok = 1;
+      return WRT_ENOENT;
+    }
+    if (err) return err;
+    if (wrt_is_link(&child) && (!is_last || follow || slash_after)) {
+      if (++hops > WIMG_MAX_SYMLINK_HOPS) return WRT_ELOOP;
+      if ((err = expand(&child, &buf, &len, e, &cur))) return err;
+      pos = 0;
+      continue;
+    }
+    if (is_last) {
+      if (slash_after && !wrt_is_dir(&child)) return WRT_ENOTDIR;
+      out->node = child;
+      out->parent = cur;
+      out->last = C.name;
+      out->last_len = n;
+      out->found = 1;
+      return 0;
+    }
+    cur = child;
+  }
+}

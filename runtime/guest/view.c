@@ -1,0 +1,168 @@
+/* The view (slot 0, wimg_abi.h §5): header, nodes, hash lookup, config.
+ *
+ * The view is read on demand with memory.init (wimg_image_read) instead of
+ * being copied into the runtime: a big image's view (ruby's stdlib: ~2000
+ * nodes) would not fit a small static region, and memory.init of 56 bytes
+ * is cheap. The packer is trusted to be right but not assumed to be: every
+ * offset is checked against the slot sizes before it is read, because
+ * image_read traps on an out-of-range read and a corrupt view must be an
+ * EIO, not a trap. */
+#include "wrt.h"
+
+#define V (WRT_C.view)
+
+/* [off, off+len) inside slot 0. */
+static int in_view(u64 off, u64 len) { return off + len <= V.size; }
+
+static u32 rd32(u32 off) {
+  u8 b[4];
+  wimg_image_read(0, b, off, 4);
+  return wrt_ld32(b);
+}
+
+/* Reads one config string list header and skips its strings. */
+static u32 read_list(u32 *cursor, u32 end, struct wrt_list *list) {
+  if (*cursor + 4 > end) return WRT_EIO;
+  list->count = rd32(*cursor);
+  *cursor += 4;
+  list->first = *cursor;
+  for (u32 i = 0; i < list->count; ++i) {
+    if (*cursor + 4 > end) return WRT_EIO;
+    u32 len = rd32(*cursor);
+    if ((u64)*cursor + 4 + len > end) return WRT_EIO;
+    *cursor += 4 + len;
+  }
+  return 0;
+}
+
+u32 wrt_view_load(void) {
+  u8 h[WIMG_VIEW_HEADER_SIZE];
+  wimg_image_read(0, h, 0, WIMG_VIEW_HEADER_SIZE);
+  /* the magic as a number: a string literal would need a data segment */
+  if (wrt_ld64(h) != 0x57454956474d4957ull /* "WIMGVIEW" */ || wrt_ld32(h + 8) != WIMG_VIEW_VERSION) return WRT_EIO;
+  V.slot_count = wrt_ld32(h + 12);
+  V.node_count = wrt_ld32(h + 16);
+  V.bucket_count = wrt_ld32(h + 20);
+  V.nodes_off = wrt_ld32(h + 24);
+  V.buckets_off = wrt_ld32(h + 28);
+  V.children_off = wrt_ld32(h + 32);
+  V.strings_off = wrt_ld32(h + 36);
+  V.strings_len = wrt_ld32(h + 40);
+  V.config_off = wrt_ld32(h + 44);
+  V.config_len = wrt_ld32(h + 48);
+  V.slot_sizes_off = wrt_ld32(h + 52);
+  if (V.slot_count < 1 || V.slot_count > WIMG_SLOTS || V.node_count < 1) return WRT_EIO;
+  if (V.bucket_count == 0 || (V.bucket_count & (V.bucket_count - 1)) != 0) return WRT_EIO;
+  /* The slot sizes first: slot 0's own size bounds everything else. Reading
+   * them may trap if the header lies, which is as good as it gets. */
+  V.size = rd32(V.slot_sizes_off);
+  if (V.size < WIMG_VIEW_HEADER_SIZE) return WRT_EIO;
+  if (!in_view(V.slot_sizes_off, (u64)V.slot_count * 4)) return WRT_EIO;
+  if (!in_view(V.nodes_off, (u64)V.node_count * WIMG_VIEW_NODE_SIZE)) return WRT_EIO;
+  if (!in_view(V.buckets_off, (u64)V.bucket_count * 4)) return WRT_EIO;
+  if (!in_view(V.strings_off, V.strings_len)) return WRT_EIO;
+  if (!in_view(V.config_off, V.config_len)) return WRT_EIO;
+  /* The children array has no length field: it ends where the next table
+   * starts, so bound it by the slot and check each dir's range against it. */
+  if (V.children_off > V.size) return WRT_EIO;
+  V.children_count = (V.size - V.children_off) / 4;
+  struct wrt_node root;
+  u32 err = wrt_view_node(0, &root);
+  if (err) return err;
+  if (!wrt_is_dir(&root)) return WRT_EIO;
+  u32 cursor = V.config_off, end = V.config_off + V.config_len;
+  for (u32 i = 0; i < WRT_CFG_LISTS; ++i)
+    if ((err = read_list(&cursor, end, &V.lists[i]))) return err;
+  return 0;
+}
+
+u32 wrt_view_slot_size(u32 slot, u32 *size) {
+  if (slot >= V.slot_count) return WRT_EIO;
+  *size = rd32(V.slot_sizes_off + slot * 4);
+  return 0;
+}
+
+u32 wrt_view_node(u32 index, struct wrt_node *n) {
+  u8 b[WIMG_VIEW_NODE_SIZE];
+  if (index >= V.node_count) return WRT_EIO;
+  wimg_image_read(0, b, V.nodes_off + index * WIMG_VIEW_NODE_SIZE, WIMG_VIEW_NODE_SIZE);
+  n->index = index;
+  n->parent = wrt_ld32(b);
+  n->name_off = wrt_ld32(b + 4);
+  n->name_len = wrt_ld32(b + 8);
+  n->mode = wrt_ld32(b + 12);
+  /* b + 16: hash_next, only followed by lookup */
+  n->first_child = wrt_ld32(b + 20);
+  n->child_count = wrt_ld32(b + 24);
+  n->slot = wrt_ld32(b + 28);
+  n->offset = wrt_ld64(b + 32);
+  n->size = wrt_ld64(b + 40);
+  n->mtime_ns = wrt_ld64(b + 48);
+  if (n->parent >= V.node_count) return WRT_EIO;
+  if ((u64)n->name_off + n->name_len > V.strings_len) return WRT_EIO;
+  if (wrt_is_dir(n) && (u64)n->first_child + n->child_count > V.children_count) return WRT_EIO;
+  return 0;
+}
+
+u32 wrt_view_lookup(const struct wrt_node *dir, const u8 *name, u32 len, struct wrt_node *out) {
+  u8 cand[WRT_NAME_MAX];
+  u32 h = wimg_hash(dir->index, name, len) & (V.bucket_count - 1);
+  u32 i = rd32(V.buckets_off + h * 4);
+  /* A corrupt chain could cycle: no chain is longer than the node count. */
+  for (u32 hops = 0; i != WIMG_NONE; ++hops) {
+    if (hops > V.node_count) return WRT_EIO;
+    u32 err = wrt_view_node(i, out);
+    if (err) return err;
+    if (out->parent == dir->index && out->name_len == len && out->index != 0) {
+      wimg_image_read(0, cand, V.strings_off + out->name_off, len);
+      if (memcmp(cand, name, len) == 0) return 0;
+    }
+    i = rd32(V.nodes_off + i * WIMG_VIEW_NODE_SIZE + 16);
+  }
+  return WRT_ENOENT;
+}
+
+u32 wrt_view_child(const struct wrt_node *dir, u32 i, struct wrt_node *out) {
+  if (i >= dir->child_count) return WRT_ENOENT;
+  return wrt_view_node(rd32(V.children_off + (dir->first_child + i) * 4), out);
+}
+
+/* A file's bytes: checks slot and range once, so reads need no more checks. */
+u32 wrt_view_file_range(const struct wrt_node *n, u32 *slot, u32 *off) {
+  u32 size;
+  if (wrt_view_slot_size(n->slot, &size)) return WRT_EIO;
+  if (n->offset > size || n->size > size - n->offset) return WRT_EIO;
+  *slot = n->slot;
+  *off = (u32)n->offset;
+  return 0;
+}
+
+/* A symlink's target: strings + offset, size bytes. */
+u32 wrt_view_target(const struct wrt_node *n, u32 *off) {
+  if (n->offset > V.strings_len || n->size > V.strings_len - n->offset) return WRT_EIO;
+  *off = V.strings_off + (u32)n->offset;
+  return 0;
+}
+
+/* String i of a config list: its bytes are at *off in slot 0. */
+u32 wrt_view_string(u32 list, u32 i, u32 *off, u32 *len) {
+  const struct wrt_list *l = &V.lists[list];
+  if (i >= l->count) return WRT_EINVAL;
+  u32 cursor = l->first;
+  for (u32 k = 0; k < i; ++k) cursor += 4 + rd32(cursor); /* bounds checked at load */
+  *len = rd32(cursor);
+  *off = cursor + 4;
+  return 0;
+}
+
+u32 wrt_node_filetype(const struct wrt_node *n) {
+  switch (n->mode & WRT_S_IFMT) {
+    case WRT_S_IFDIR: return WRT_FT_DIR;
+    case WRT_S_IFREG: return WRT_FT_REG;
+    case WRT_S_IFLNK: return WRT_FT_SYMLINK;
+    case WRT_S_IFCHR: return WRT_FT_CHAR;
+    case WRT_S_IFBLK: return WRT_FT_BLOCK;
+    case WRT_S_IFSOCK: return WRT_FT_SOCK_STREAM;
+    default: return WRT_FT_UNKNOWN;
+  }
+}

@@ -1,0 +1,305 @@
+/* Internal header of the guest VFS runtime (freestanding C, wasm32).
+ *
+ * The runtime implements WASI preview1 over the read-only image described
+ * by the view (slot 0, wimg_abi.h) and passes everything else to the host.
+ * Conventions: functions named wrt_*, internal results are WASI errno
+ * numbers (0 = success), checks come first, and the only mutable state is
+ * the one `struct wrt_ctx` (wrt_ctx, defined in fdtable.c).
+ */
+#ifndef WRT_H
+#define WRT_H
+
+#include "wimg_abi.h"
+
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+typedef long long i64;
+typedef unsigned long usize;
+
+_Static_assert(sizeof(u32) == 4 && sizeof(u64) == 8 && sizeof(void *) == 4, "wasm32 only");
+
+#define WRT_EXPORT(name) __attribute__((export_name("wimg_wasi_" #name)))
+#define WRT_IMPORT(mod, name) __attribute__((import_module(mod), import_name(name)))
+
+/* ---- WASI preview1 constants (wasi/api.h) ---- */
+enum {
+  WRT_ESUCCESS = 0, WRT_E2BIG = 1, WRT_EACCES = 2, WRT_EBADF = 8, WRT_EEXIST = 20,
+  WRT_EFAULT = 21, WRT_EINVAL = 28, WRT_EIO = 29, WRT_EISDIR = 31, WRT_ELOOP = 32,
+  WRT_EMFILE = 33, WRT_ENAMETOOLONG = 37, WRT_ENOBUFS = 42, WRT_ENOENT = 44,
+  WRT_ENOMEM = 48, WRT_ENOTDIR = 54, WRT_ENOTEMPTY = 55, WRT_ENOTSOCK = 57,
+  WRT_ENOTSUP = 58, WRT_EOVERFLOW = 61, WRT_EPERM = 63, WRT_ESPIPE = 70,
+  WRT_EROFS = 69, WRT_EXDEV = 75, WRT_ENOTCAPABLE = 76,
+};
+
+enum {
+  WRT_FT_UNKNOWN = 0, WRT_FT_BLOCK = 1, WRT_FT_CHAR = 2, WRT_FT_DIR = 3,
+  WRT_FT_REG = 4, WRT_FT_SOCK_STREAM = 6, WRT_FT_SYMLINK = 7,
+};
+
+#define WRT_R(bit) ((u64)1 << (bit))
+#define WRT_R_FD_DATASYNC WRT_R(0)
+#define WRT_R_FD_READ WRT_R(1)
+#define WRT_R_FD_SEEK WRT_R(2)
+#define WRT_R_FD_FDSTAT_SET_FLAGS WRT_R(3)
+#define WRT_R_FD_SYNC WRT_R(4)
+#define WRT_R_FD_TELL WRT_R(5)
+#define WRT_R_FD_WRITE WRT_R(6)
+#define WRT_R_FD_ADVISE WRT_R(7)
+#define WRT_R_FD_ALLOCATE WRT_R(8)
+#define WRT_R_PATH_CREATE_DIRECTORY WRT_R(9)
+#define WRT_R_PATH_CREATE_FILE WRT_R(10)
+#define WRT_R_PATH_LINK_SOURCE WRT_R(11)
+#define WRT_R_PATH_LINK_TARGET WRT_R(12)
+#define WRT_R_PATH_OPEN WRT_R(13)
+#define WRT_R_FD_READDIR WRT_R(14)
+#define WRT_R_PATH_READLINK WRT_R(15)
+#define WRT_R_PATH_RENAME_SOURCE WRT_R(16)
+#define WRT_R_PATH_RENAME_TARGET WRT_R(17)
+#define WRT_R_PATH_FILESTAT_GET WRT_R(18)
+#define WRT_R_PATH_FILESTAT_SET_SIZE WRT_R(19)
+#define WRT_R_PATH_FILESTAT_SET_TIMES WRT_R(20)
+#define WRT_R_FD_FILESTAT_GET WRT_R(21)
+#define WRT_R_FD_FILESTAT_SET_SIZE WRT_R(22)
+#define WRT_R_FD_FILESTAT_SET_TIMES WRT_R(23)
+#define WRT_R_PATH_SYMLINK WRT_R(24)
+#define WRT_R_PATH_REMOVE_DIRECTORY WRT_R(25)
+#define WRT_R_PATH_UNLINK_FILE WRT_R(26)
+#define WRT_R_POLL_FD_READWRITE WRT_R(27)
+#define WRT_R_ALL (WRT_R(30) - 1)
+
+/* Rights of image fds. A file is read-only; fsync and set_times are kept so
+ * that they answer like a read-only mount (success / EROFS) rather than
+ * ENOTCAPABLE. A directory keeps the path-mutation rights for the same
+ * reason: mkdir on an image dir is EROFS, as on a read-only mount. */
+#define WRT_RIGHTS_FILE                                                                          \
+  (WRT_R_FD_DATASYNC | WRT_R_FD_READ | WRT_R_FD_SEEK | WRT_R_FD_FDSTAT_SET_FLAGS | WRT_R_FD_SYNC | \
+   WRT_R_FD_TELL | WRT_R_FD_ADVISE | WRT_R_FD_FILESTAT_GET | WRT_R_FD_FILESTAT_SET_TIMES |      \
+   WRT_R_POLL_FD_READWRITE)
+#define WRT_RIGHTS_DIR                                                                             \
+  (WRT_R_FD_DATASYNC | WRT_R_FD_FDSTAT_SET_FLAGS | WRT_R_FD_SYNC | WRT_R_PATH_CREATE_DIRECTORY | \
+   WRT_R_PATH_CREATE_FILE | WRT_R_PATH_LINK_SOURCE | WRT_R_PATH_LINK_TARGET | WRT_R_PATH_OPEN |  \
+   WRT_R_FD_READDIR | WRT_R_PATH_READLINK | WRT_R_PATH_RENAME_SOURCE |                           \
+   WRT_R_PATH_RENAME_TARGET | WRT_R_PATH_FILESTAT_GET | WRT_R_PATH_FILESTAT_SET_SIZE |           \
+   WRT_R_PATH_FILESTAT_SET_TIMES | WRT_R_FD_FILESTAT_GET | WRT_R_FD_FILESTAT_SET_TIMES |         \
+   WRT_R_PATH_SYMLINK | WRT_R_PATH_REMOVE_DIRECTORY | WRT_R_PATH_UNLINK_FILE |                   \
+   WRT_R_POLL_FD_READWRITE)
+/* Rights that mean "I want to modify the file": asking for them on an
+ * image file is EROFS (wasi-libc derives them from O_WRONLY/O_RDWR). */
+#define WRT_RIGHTS_WRITE (WRT_R_FD_WRITE | WRT_R_FD_ALLOCATE | WRT_R_FD_FILESTAT_SET_SIZE)
+
+#define WRT_LOOKUP_FOLLOW 1u
+#define WRT_O_CREAT 1u
+#define WRT_O_DIRECTORY 2u
+#define WRT_O_EXCL 4u
+#define WRT_O_TRUNC 8u
+#define WRT_FDFLAG_APPEND 1u
+#define WRT_WHENCE_SET 0u
+#define WRT_WHENCE_CUR 1u
+#define WRT_WHENCE_END 2u
+#define WRT_EVENT_CLOCK 0u
+#define WRT_EVENT_FD_READ 1u
+#define WRT_EVENT_FD_WRITE 2u
+
+/* Linux st_mode bits in view nodes. */
+#define WRT_S_IFMT 0170000u
+#define WRT_S_IFDIR 0040000u
+#define WRT_S_IFREG 0100000u
+#define WRT_S_IFLNK 0120000u
+#define WRT_S_IFCHR 0020000u
+#define WRT_S_IFBLK 0060000u
+#define WRT_S_IFSOCK 0140000u
+
+/* Limits. PATH_MAX and NAME_MAX as on Linux, so long paths fail the same. */
+#define WRT_PATH_MAX 4096u
+#define WRT_NAME_MAX 255u
+#define WRT_MAX_FDS 1024u
+#define WRT_HOST_ARGS_BYTES (32u * 1024u)
+#define WRT_HOST_ENV_BYTES (96u * 1024u)
+#define WRT_POLL_MAX 64u
+#define WRT_DEVICE_ID 0x77696d67ull /* "wimg": one constant st_dev for the image */
+
+/* ---- intrinsics generated by the injector (module "wimg") ---- */
+u32 wimg_guest_bytes(void) WRT_IMPORT("wimg", "wimg_guest_bytes");
+u32 wimg_region_base(void) WRT_IMPORT("wimg", "wimg_region_base");
+void wimg_copy_in(void *dst, u32 gsrc, u32 n) WRT_IMPORT("wimg", "wimg_copy_in");
+void wimg_copy_out(u32 gdst, const void *src, u32 n) WRT_IMPORT("wimg", "wimg_copy_out");
+void wimg_image_read(u32 slot, void *dst, u32 off, u32 n) WRT_IMPORT("wimg", "wimg_image_read");
+void wimg_image_read_guest(u32 slot, u32 gdst, u32 off, u32 n) WRT_IMPORT("wimg", "wimg_image_read_guest");
+
+/* ---- the host's WASI (module "wimg_host"); pointers are absolute ---- */
+#define WRT_HOST(name) WRT_IMPORT("wimg_host", #name)
+u32 wrt_host_args_get(u32 argv, u32 buf) WRT_HOST(args_get);
+u32 wrt_host_args_sizes_get(u32 argc, u32 size) WRT_HOST(args_sizes_get);
+u32 wrt_host_environ_get(u32 env, u32 buf) WRT_HOST(environ_get);
+u32 wrt_host_environ_sizes_get(u32 count, u32 size) WRT_HOST(environ_sizes_get);
+u32 wrt_host_fd_advise(u32 fd, u64 off, u64 len, u32 advice) WRT_HOST(fd_advise);
+u32 wrt_host_fd_allocate(u32 fd, u64 off, u64 len) WRT_HOST(fd_allocate);
+u32 wrt_host_fd_close(u32 fd) WRT_HOST(fd_close);
+u32 wrt_host_fd_datasync(u32 fd) WRT_HOST(fd_datasync);
+u32 wrt_host_fd_fdstat_get(u32 fd, u32 buf) WRT_HOST(fd_fdstat_get);
+u32 wrt_host_fd_fdstat_set_flags(u32 fd, u32 flags) WRT_HOST(fd_fdstat_set_flags);
+u32 wrt_host_fd_fdstat_set_rights(u32 fd, u64 base, u64 inh) WRT_HOST(fd_fdstat_set_rights);
+u32 wrt_host_fd_filestat_get(u32 fd, u32 buf) WRT_HOST(fd_filestat_get);
+u32 wrt_host_fd_filestat_set_size(u32 fd, u64 size) WRT_HOST(fd_filestat_set_size);
+u32 wrt_host_fd_filestat_set_times(u32 fd, u64 atim, u64 mtim, u32 flags) WRT_HOST(fd_filestat_set_times);
+u32 wrt_host_fd_pread(u32 fd, u32 iovs, u32 n, u64 off, u32 nread) WRT_HOST(fd_pread);
+u32 wrt_host_fd_prestat_get(u32 fd, u32 buf) WRT_HOST(fd_prestat_get);
+u32 wrt_host_fd_prestat_dir_name(u32 fd, u32 path, u32 len) WRT_HOST(fd_prestat_dir_name);
+u32 wrt_host_fd_pwrite(u32 fd, u32 iovs, u32 n, u64 off, u32 nwritten) WRT_HOST(fd_pwrite);
+u32 wrt_host_fd_read(u32 fd, u32 iovs, u32 n, u32 nread) WRT_HOST(fd_read);
+u32 wrt_host_fd_readdir(u32 fd, u32 buf, u32 len, u64 cookie, u32 used) WRT_HOST(fd_readdir);
+u32 wrt_host_fd_seek(u32 fd, i64 off, u32 whence, u32 newoff) WRT_HOST(fd_seek);
+u32 wrt_host_fd_sync(u32 fd) WRT_HOST(fd_sync);
+u32 wrt_host_fd_tell(u32 fd, u32 off) WRT_HOST(fd_tell);
+u32 wrt_host_fd_write(u32 fd, u32 iovs, u32 n, u32 nwritten) WRT_HOST(fd_write);
+u32 wrt_host_path_create_directory(u32 fd, u32 path, u32 len) WRT_HOST(path_create_directory);
+u32 wrt_host_path_filestat_get(u32 fd, u32 flags, u32 path, u32 len, u32 buf) WRT_HOST(path_filestat_get);
+u32 wrt_host_path_filestat_set_times(u32 fd, u32 flags, u32 path, u32 len, u64 atim, u64 mtim, u32 fst)
+    WRT_HOST(path_filestat_set_times);
+u32 wrt_host_path_link(u32 ofd, u32 oflags, u32 opath, u32 olen, u32 nfd, u32 npath, u32 nlen) WRT_HOST(path_link);
+u32 wrt_host_path_open(u32 fd, u32 dirflags, u32 path, u32 len, u32 oflags, u64 base, u64 inh, u32 fdflags,
+                       u32 fdptr) WRT_HOST(path_open);
+u32 wrt_host_path_readlink(u32 fd, u32 path, u32 len, u32 buf, u32 buflen, u32 used) WRT_HOST(path_readlink);
+u32 wrt_host_path_remove_directory(u32 fd, u32 path, u32 len) WRT_HOST(path_remove_directory);
+u32 wrt_host_path_rename(u32 fd, u32 opath, u32 olen, u32 nfd, u32 npath, u32 nlen) WRT_HOST(path_rename);
+u32 wrt_host_path_symlink(u32 opath, u32 olen, u32 fd, u32 npath, u32 nlen) WRT_HOST(path_symlink);
+u32 wrt_host_path_unlink_file(u32 fd, u32 path, u32 len) WRT_HOST(path_unlink_file);
+u32 wrt_host_poll_oneoff(u32 in, u32 out, u32 n, u32 nevents) WRT_HOST(poll_oneoff);
+u32 wrt_host_sock_accept(u32 fd, u32 flags, u32 fdptr) WRT_HOST(sock_accept);
+u32 wrt_host_sock_recv(u32 fd, u32 iovs, u32 n, u32 flags, u32 len, u32 oflags) WRT_HOST(sock_recv);
+u32 wrt_host_sock_send(u32 fd, u32 iovs, u32 n, u32 flags, u32 len) WRT_HOST(sock_send);
+u32 wrt_host_sock_shutdown(u32 fd, u32 how) WRT_HOST(sock_shutdown);
+
+/* ---- view (view.c) ---- */
+struct wrt_node {
+  u32 index;
+  u32 parent;
+  u32 name_off, name_len;
+  u32 mode;
+  u32 first_child, child_count;
+  u32 slot;
+  u64 offset, size, mtime_ns;
+};
+
+/* A string list of the config block: count strings from offset `first`. */
+struct wrt_list {
+  u32 count;
+  u32 first;
+};
+enum { WRT_CFG_ENTRYPOINT, WRT_CFG_CMD, WRT_CFG_ENV, WRT_CFG_PREOPENS, WRT_CFG_WORKDIR, WRT_CFG_LISTS };
+
+struct wrt_view {
+  u32 size; /* slot 0's size */
+  u32 slot_count, node_count, bucket_count;
+  u32 nodes_off, buckets_off, children_off, children_count;
+  u32 strings_off, strings_len;
+  u32 config_off, config_len;
+  u32 slot_sizes_off;
+  struct wrt_list lists[WRT_CFG_LISTS];
+};
+
+u32 wrt_view_load(void);
+u32 wrt_view_node(u32 index, struct wrt_node *node);
+u32 wrt_view_lookup(const struct wrt_node *dir, const u8 *name, u32 len, struct wrt_node *out);
+u32 wrt_view_child(const struct wrt_node *dir, u32 i, struct wrt_node *out);
+u32 wrt_view_slot_size(u32 slot, u32 *size);
+u32 wrt_view_file_range(const struct wrt_node *node, u32 *slot, u32 *off);
+u32 wrt_view_target(const struct wrt_node *link, u32 *off);
+u32 wrt_view_string(u32 list, u32 i, u32 *off, u32 *len);
+u32 wrt_node_filetype(const struct wrt_node *node);
+static inline int wrt_is_dir(const struct wrt_node *n) { return (n->mode & WRT_S_IFMT) == WRT_S_IFDIR; }
+static inline int wrt_is_link(const struct wrt_node *n) { return (n->mode & WRT_S_IFMT) == WRT_S_IFLNK; }
+
+/* ---- fd table (fdtable.c) ---- */
+enum { WRT_FD_FREE = 0, WRT_FD_HOST = 1, WRT_FD_IMAGE = 2 };
+
+struct wrt_fd {
+  u8 kind;
+  u8 is_dir;
+  u16 fdflags;
+  u32 host_fd; /* WRT_FD_HOST */
+  u32 node;    /* WRT_FD_IMAGE */
+  u32 preopen; /* image preopens: 1 + index in the preopens list; else 0 */
+  u64 pos;     /* image files */
+  u64 rights_base, rights_inheriting;
+};
+
+struct wrt_ctx {
+  u32 state; /* 0: not initialised, 1: ready, 2: failed (init_err) */
+  u32 init_err;
+  struct wrt_view view;
+  struct wrt_fd fds[WRT_MAX_FDS];
+  /* path resolution work buffers (path.c) */
+  u32 path_len;
+  u8 path[WRT_PATH_MAX + 1];
+  u8 path_tmp[WRT_PATH_MAX + 1];
+  u8 name[WRT_NAME_MAX + 1];
+  /* host argv/environ (args.c): pointer array then strings */
+  u32 args_state, env_state; /* 0: not fetched, 1: fetched, else errno + 2 */
+  u32 host_argc, host_envc;
+  u8 host_args[WRT_HOST_ARGS_BYTES];
+  u8 host_env[WRT_HOST_ENV_BYTES];
+  /* poll_oneoff copies (wasi_poll.c) */
+  u8 subs[(WRT_POLL_MAX + 1) * 48];
+  u8 events[(WRT_POLL_MAX + 1) * 32];
+  /* small results the host writes for us (an fd, a prestat) */
+  u32 scratch[4];
+};
+
+/* Where the context lives. Not in .bss: for an imported memory wasm-ld
+ * zeroes .bss in a start function (__wasm_init_memory), which the ABI
+ * forbids. Instead the link reserves a stack of WRT_STACK + WRT_CTX_RESERVE
+ * bytes (-z stack-size, see CMakeLists.txt); the stack grows down from its
+ * top (__heap_base) and the context sits at its bottom (__data_end). So the
+ * stack pointer's initial value, which the injector reads to size the
+ * region, covers the context, and the context starts zeroed like the
+ * region's fresh pages. wrt_init() checks that the link agrees. */
+#define WRT_STACK (64u * 1024u)
+#define WRT_CTX_RESERVE (256u * 1024u)
+extern u8 __data_end;
+extern u8 __heap_base;
+#define WRT_C (*(struct wrt_ctx *)(usize)(((u32)(usize)&__data_end + 15u) & ~15u))
+
+_Static_assert(sizeof(struct wrt_ctx) + 16 <= WRT_CTX_RESERVE, "the context outgrew its reserve");
+
+u32 wrt_init(void);
+u32 wrt_fd_get(u32 fd, u64 rights, struct wrt_fd **out);
+u32 wrt_fd_alloc(u32 *fd);
+void wrt_fd_free(u32 fd);
+u32 wrt_fd_add_host(u32 host_fd, u32 *guest_fd);
+/* the absolute address of a runtime object, for host calls */
+static inline u32 wrt_abs(const void *p) { return wimg_region_base() + (u32)(usize)p; }
+
+/* ---- guest memory (mem.c) ---- */
+u32 wrt_gcheck(u32 ptr, u64 len);
+u32 wrt_gcheck_array(u32 ptr, u32 count, u32 size);
+u32 wrt_put_u32(u32 gptr, u32 v);
+u32 wrt_put_u64(u32 gptr, u64 v);
+u32 wrt_iovs_check(u32 iovs, u32 n);
+void wrt_st32(u8 *p, u32 v);
+void wrt_st64(u8 *p, u64 v);
+u32 wrt_ld32(const u8 *p);
+u64 wrt_ld64(const u8 *p);
+void *memcpy(void *dst, const void *src, usize n);
+void *memmove(void *dst, const void *src, usize n);
+void *memset(void *dst, int c, usize n);
+int memcmp(const void *a, const void *b, usize n);
+
+/* ---- path resolution (path.c) ---- */
+struct wrt_lookup {
+  struct wrt_node node;   /* the result, or for `parent` lookups the dir */
+  struct wrt_node parent; /* the dir holding the last component */
+  const u8 *last;         /* the last component (points into the context) */
+  u32 last_len;
+  int found;      /* the path exists: `node` is valid */
+  int parent_ok;  /* ENOENT at the last component only: `parent` and `last` valid */
+};
+u32 wrt_path_copy(u32 gpath, u32 len);
+u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out);
+
+
+/* ---- shared by wasi_fd.c and wasi_path.c ---- */
+u32 wrt_put_filestat(u32 gbuf, const struct wrt_node *node);
+#endif
