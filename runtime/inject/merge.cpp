@@ -1,5 +1,6 @@
 #include "runtime/inject/merge.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -284,7 +285,10 @@ std::uint32_t add_segments(const B& b, BinaryenModuleRef rt, const RuntimeInfo& 
     passive[i] = true;
     offsets.push_back(nullptr);
   }
-  std::uint32_t max = opts.max_pages ? static_cast<std::uint32_t>(*opts.max_pages) : 0xFFFFFFFFu;
+  // A declared maximum M grows by R: the guest can still reach M pages of
+  // its own (the real memory.grow fails exactly when V would pass M).
+  std::uint32_t max = 0xFFFFFFFFu;
+  if (opts.max_pages) max = static_cast<std::uint32_t>(std::min<std::uint64_t>(*opts.max_pages + info.region_pages, 65536));
   // binaryen 108 appends these to the existing segments and keeps an
   // imported memory imported; limits must be restated (no getters).
   BinaryenSetMemory(b.m, opts.initial_pages, max, nullptr, data.data(), passive.get(), offsets.data(), sizes.data(),
@@ -320,12 +324,6 @@ Result<Injected> inject_runtime(BinaryenModuleRef guest, BinaryenModuleRef runti
   vo.initial_pages = opts.initial_pages;
   vo.canary = opts.canary;
   vo.on_init = kDataInit;
-  if (opts.max_pages && *opts.max_pages < std::uint64_t{opts.initial_pages} + info.region_pages) {
-    return make_error(ErrorKind::Input, "the memory's declared maximum (" + std::to_string(*opts.max_pages) +
-                                            " pages) leaves no room for the runtime's " +
-                                            std::to_string(info.region_pages) + " pages above its initial " +
-                                            std::to_string(opts.initial_pages));
-  }
   WIMG_TRY(virtualize_memory(guest, vo));
   WIMG_ASSIGN(std::vector<ReplacedImport> replaced, replace_wasi_imports(guest));
   B b{guest};

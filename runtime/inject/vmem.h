@@ -9,9 +9,9 @@
 // Setup is lazy: the first virtualised memory op reserves the region (it
 // may run in a start function, before any WASI call is allowed).
 //
-// Limits of this first cut, to be lifted with the injection proper:
-//   - a declared maximum M leaves the guest M - R pages;
-//   - V + R must stay below 65536 pages (4 GiB of i32 addressing).
+// Limit: V + R must stay below 65536 pages (4 GiB of i32 addressing). A
+// declared maximum M is raised to M + R by the injection (merge.h), so the
+// guest keeps all of its M pages.
 #pragma once
 
 #include <binaryen-c.h>
