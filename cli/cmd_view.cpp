@@ -1,16 +1,19 @@
-// wimg ls | cat | export — read an image's merged file system on the host.
-// (Store images today; .wasm files once the assembler lands.)
+// wimg ls | cat | export — read an image's merged file system on the host:
+// a store image, or a packed .wasm file read host-side (runtime/pack/packed.h).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "image/images.h"
 #include "layers/path.h"
+#include "runtime/pack/packed.h"
 #include "support/errors.h"
 #include "support/fs.h"
 
@@ -18,23 +21,51 @@ namespace wimg::cli {
 
 namespace {
 
+// The merged tree of a store image or of a packed binary, and how to read
+// a file's bytes (verified against its digest either way).
 struct View {
-  store::Store store;
-  image::Manifest manifest;
-  layers::Overlay overlay;
+  std::int64_t created = 0;
+  std::shared_ptr<const layers::Overlay> overlay;
+  std::function<std::string(const layers::MergedEntry&)> read;
+  std::function<void()> check_all;  // before export writes anything: every content intact
 };
 
+// FILE vs image reference: an existing regular file starting with "\0asm".
+bool is_wasm_file(const std::string& spec) {
+  struct stat st;
+  if (::stat(spec.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  auto fd = fs::open_file(spec, O_RDONLY);
+  char head[4];
+  return fd.ok() && ::read(fd->get(), head, 4) == 4 && pack::looks_like_wasm(std::string_view(head, 4));
+}
+
+View open_packed_view(const std::string& file) {
+  auto bytes = std::make_shared<const std::string>(unwrap(fs::read_file(file)));
+  auto p = std::make_shared<pack::PackedImage>(unwrap(pack::open_packed(bytes, file)));
+  auto read = [p, file](const layers::MergedEntry& m) {
+    return std::string(unwrap(p->content(m.layer, m.entry.digest, file)));
+  };
+  auto check_all = [p, file] { unwrap(pack::verify_packed(*p, file)); };
+  return View{p->manifest.created, std::shared_ptr<const layers::Overlay>(p, &p->overlay), read, check_all};
+}
+
 View open_view(const Context& ctx, const std::string& spec) {
-  store::Store store = ctx.open_store();
-  Digest d = unwrap(image::resolve_image(store, spec));
-  image::Manifest m = unwrap(image::load_image(store, d));
-  layers::Overlay o = unwrap(image::image_view(store, m));
-  return View{std::move(store), std::move(m), std::move(o)};
+  if (is_wasm_file(spec)) return open_packed_view(spec);
+  auto store = std::make_shared<store::Store>(ctx.open_store());
+  auto resolved = image::resolve_image(*store, spec);
+  if (!resolved.ok() && resolved.error().kind == ErrorKind::NotFound && spec.ends_with(".wasm")) {
+    throw Failure(ErrorKind::NotFound, "no such image or packed .wasm file: " + spec);
+  }
+  Digest d = unwrap(std::move(resolved));
+  image::Manifest m = unwrap(image::load_image(*store, d));
+  auto o = std::make_shared<const layers::Overlay>(unwrap(image::image_view(*store, m)));
+  auto read = [store](const layers::MergedEntry& e) { return unwrap(store->get(e.entry.digest)); };
+  return View{m.created, std::move(o), read, [] {}};
 }
 
 // Resolves a user path inside the image or fails like ls/cat would.
 std::string resolve_or_fail(const View& v, const std::string& image, const std::string& path, bool follow) {
-  auto r = v.overlay.resolve(path, follow);
+  auto r = v.overlay->resolve(path, follow);
   if (r.error == layers::LookupError::None) return r.path;
   ErrorKind kind = r.error == layers::LookupError::NoEntry ? ErrorKind::NotFound : ErrorKind::Input;
   throw Failure(kind, image + ": " + path + ": " + layers::lookup_error_name(r.error));
@@ -67,7 +98,7 @@ struct LsArgs {
 };
 
 void list_dir(const Context& ctx, const View& v, const std::string& dir, const LsArgs& a) {
-  for (const auto* child : v.overlay.children(dir)) {
+  for (const auto* child : v.overlay->children(dir)) {
     const std::string& p = child->entry.path;
     print_entry(ctx, *child, a.recursive ? "/" + p : std::string(layers::base_of(p)), a.long_format);
     if (a.recursive && child->entry.kind == layers::Kind::Dir) list_dir(ctx, v, p, a);
@@ -77,7 +108,7 @@ void list_dir(const Context& ctx, const View& v, const std::string& dir, const L
 void run_ls(const LsArgs& a, const Context& ctx) {
   View v = open_view(ctx, a.image);
   std::string p = resolve_or_fail(v, a.image, a.path, /*follow=*/true);
-  const layers::MergedEntry* e = v.overlay.find(p);
+  const layers::MergedEntry* e = v.overlay->find(p);
   if (e != nullptr && e->entry.kind != layers::Kind::Dir) {
     print_entry(ctx, *e, a.path, a.long_format);
     return;
@@ -88,20 +119,20 @@ void run_ls(const LsArgs& a, const Context& ctx) {
 void run_cat(const std::string& image, const std::string& path, const Context& ctx) {
   View v = open_view(ctx, image);
   std::string p = resolve_or_fail(v, image, path, /*follow=*/true);
-  const layers::MergedEntry* e = v.overlay.find(p);
+  const layers::MergedEntry* e = v.overlay->find(p);
   if (e == nullptr || e->entry.kind != layers::Kind::File) {
     throw Failure(ErrorKind::Input, image + ": " + path + ": EISDIR (not a regular file)");
   }
-  ctx.out << unwrap(v.store.get(e->entry.digest));
+  ctx.out << v.read(*e);
 }
 
 // Writes the merged tree below an empty or new directory. Entries are
 // created relative to directory fds with O_NOFOLLOW/O_EXCL, so nothing the
 // export writes is ever redirected through a symlink it created.
 void export_tree(const View& v, const std::string& out) {
-  struct timespec times[2] = {{v.manifest.created, 0}, {v.manifest.created, 0}};
+  struct timespec times[2] = {{v.created, 0}, {v.created, 0}};
   std::vector<const layers::MergedEntry*> dirs;
-  for (const auto& [path, m] : v.overlay.entries()) {
+  for (const auto& [path, m] : v.overlay->entries()) {
     std::string target = out + "/" + path;
     const auto& e = m.entry;
     if (e.kind == layers::Kind::Dir) {
@@ -111,7 +142,7 @@ void export_tree(const View& v, const std::string& out) {
       if (::symlink(e.target.c_str(), target.c_str()) != 0) throw Failure(fs::os_error("cannot create", target, errno));
       ::utimensat(AT_FDCWD, target.c_str(), times, AT_SYMLINK_NOFOLLOW);
     } else {
-      std::string bytes = unwrap(v.store.get(e.digest));
+      std::string bytes = v.read(m);
       auto fd = unwrap(fs::open_file(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
       unwrap(fs::write_all(fd.get(), bytes.data(), bytes.size(), target));
       ::fchmod(fd.get(), static_cast<mode_t>(e.mode));
@@ -128,6 +159,7 @@ void export_tree(const View& v, const std::string& out) {
 
 void run_export(const std::string& image, const std::string& out, const Context& ctx) {
   View v = open_view(ctx, image);
+  v.check_all();
   if (::mkdir(out.c_str(), 0755) != 0) {
     if (errno != EEXIST) throw Failure(fs::os_error("cannot create", out, errno));
     struct stat st;
@@ -137,7 +169,7 @@ void run_export(const std::string& image, const std::string& out, const Context&
     }
   }
   export_tree(v, out);
-  ctx.out << "exported " << v.overlay.entries().size() << " entries to " << out << "\n";
+  ctx.out << "exported " << v.overlay->entries().size() << " entries to " << out << "\n";
 }
 
 }  // namespace
@@ -145,7 +177,7 @@ void run_export(const std::string& image, const std::string& out, const Context&
 void register_view(CLI::App& app, Context& ctx) {
   auto ls_args = std::make_shared<LsArgs>();
   auto* ls = app.add_subcommand("ls", "List files of an image (merged layers)");
-  ls->add_option("IMAGE", ls_args->image, "name[:tag], sha256:<hex> or image ID")->required();
+  ls->add_option("IMAGE", ls_args->image, "name[:tag], sha256:<hex>, image ID or a packed .wasm file")->required();
   ls->add_option("PATH", ls_args->path, "Directory or file inside the image (default /)");
   ls->add_flag("-R,--recursive", ls_args->recursive, "List subdirectories recursively (full paths)");
   ls->add_flag("-l,--long", ls_args->long_format, "Mode, size, providing layer, link targets");
@@ -153,13 +185,13 @@ void register_view(CLI::App& app, Context& ctx) {
 
   auto cat_args = std::make_shared<std::pair<std::string, std::string>>();
   auto* cat = app.add_subcommand("cat", "Print a file of an image");
-  cat->add_option("IMAGE", cat_args->first, "name[:tag], sha256:<hex> or image ID")->required();
+  cat->add_option("IMAGE", cat_args->first, "name[:tag], sha256:<hex>, image ID or a packed .wasm file")->required();
   cat->add_option("PATH", cat_args->second, "File inside the image (symlinks followed)")->required();
   cat->callback([cat_args, &ctx] { run_cat(cat_args->first, cat_args->second, ctx); });
 
   auto exp_args = std::make_shared<std::pair<std::string, std::string>>();
   auto* exp = app.add_subcommand("export", "Write an image's merged file system to a new directory");
-  exp->add_option("IMAGE", exp_args->first, "name[:tag], sha256:<hex> or image ID")->required();
+  exp->add_option("IMAGE", exp_args->first, "name[:tag], sha256:<hex>, image ID or a packed .wasm file")->required();
   exp->add_option("-o,--output", exp_args->second, "Directory to create (must not exist, or be empty)")->required();
   exp->callback([exp_args, &ctx] { run_export(exp_args->first, exp_args->second, ctx); });
 }

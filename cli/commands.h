@@ -16,5 +16,7 @@ void register_prune(CLI::App& app, Context& ctx);
 void register_store(CLI::App& app, Context& ctx);
 void register_view(CLI::App& app, Context& ctx);  // ls, cat, export
 void register_history(CLI::App& app, Context& ctx);
+void register_pack(CLI::App& app, Context& ctx);
+void register_inspect(CLI::App& app, Context& ctx);
 
 }  // namespace wimg::cli

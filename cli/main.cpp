@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   wimg::cli::register_store(app, ctx);
   wimg::cli::register_view(app, ctx);
   wimg::cli::register_history(app, ctx);
+  wimg::cli::register_pack(app, ctx);
+  wimg::cli::register_inspect(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "image/prepared.h"
 #include "layers/index.h"
 #include "runtime/wasm/module.h"
 #include "support/fs.h"
@@ -51,6 +52,20 @@ Status mark_image(const store::Store& store, const Digest& image, DigestSet& out
   return {};
 }
 
+// Prepared bases of reachable bases stay cached (their objects join
+// `live`); returns the entries to drop.
+Result<std::vector<std::string>> mark_prepared(const store::Store& store, DigestSet& live) {
+  WIMG_ASSIGN(std::vector<PreparedEntry> entries, list_prepared(store));
+  std::vector<std::string> stale;
+  for (const auto& e : entries) {
+    if (e.key && e.object && live.count(e.key->base) != 0 && store.has(*e.object)) {
+      live.insert(*e.object);
+    } else {
+      stale.push_back(e.path);
+    }
+  }
+  return stale;
+}
 
 struct Hashed {
   Digest digest;
@@ -218,6 +233,7 @@ Result<PruneReport> prune(store::Store& store, bool dry_run) {
     }
   }
   PruneReport rep;
+  WIMG_ASSIGN(std::vector<std::string> stale_cache, mark_prepared(store, live));
   std::vector<std::pair<Digest, std::uint64_t>> dead;
   WIMG_TRY(store.for_each_object([&](const Digest& d, const std::string&) -> Status {
     if (live.count(d) != 0) {
@@ -232,6 +248,10 @@ Result<PruneReport> prune(store::Store& store, bool dry_run) {
     if (!dry_run) WIMG_TRY(store.remove_object(d));
     ++rep.objects_removed;
     rep.bytes_removed += size;
+  }
+  for (const auto& path : stale_cache) {
+    if (!dry_run && ::unlink(path.c_str()) != 0 && errno != ENOENT) return fs::os_error("cannot remove", path, errno);
+    ++rep.cache_removed;
   }
   if (dry_run) {
     WIMG_ASSIGN(rep.temp_removed, store.count_tmp());

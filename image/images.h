@@ -47,10 +47,13 @@ struct PruneReport {
   std::uint64_t bytes_removed = 0;
   std::uint64_t temp_removed = 0;
   std::uint64_t objects_kept = 0;
+  std::uint64_t cache_removed = 0;  // prepared-base cache entries of bases no name reaches
 };
 // Removes every object unreachable from refs, and all temp files, under the
 // store's exclusive lock (waits for running writers). Refuses to delete
-// anything if the reachable graph cannot be read completely.
+// anything if the reachable graph cannot be read completely. Prepared-base
+// cache entries (image/prepared.h) whose base is reachable keep their
+// object; the others are removed with it.
 Result<PruneReport> prune(store::Store& store, bool dry_run);
 
 struct VerifyReport {

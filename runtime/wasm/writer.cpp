@@ -78,6 +78,7 @@ class Plan {
 // The decisions of phase 1, made before any byte is laid out.
 struct Layout {
   bool add_segments = false;
+  bool rewrite_data = false;  // segments added or replaced
   std::uint32_t data_count = 0;  // segments after the edit
   // Index in m.sections after which a missing section is created; -1 means
   // before the first section; unused when the section exists.
@@ -106,6 +107,7 @@ Result<Layout> plan_layout(const Module& m, const Edits& edits, std::string_view
                            std::to_string(total) + ", more than a module can hold (" + std::to_string(kMaxU32) + ")");
   }
   l.data_count = static_cast<std::uint32_t>(total);
+  l.rewrite_data = l.add_segments || !edits.replace_passive.empty();
   if (!l.add_segments) return l;
   l.create_datacount = m.find(SectionId::DataCount) == nullptr;
   l.create_data = m.find(SectionId::Data) == nullptr;
@@ -114,7 +116,26 @@ Result<Layout> plan_layout(const Module& m, const Edits& edits, std::string_view
   return l;
 }
 
-Status check_edits(const Edits& edits, std::string_view shown) {
+Status check_replacements(const Module& m, const Edits& edits, std::string_view shown) {
+  std::vector<bool> seen(m.data.size(), false);
+  for (const SegmentReplacement& r : edits.replace_passive) {
+    const std::string what = "data segment " + std::to_string(r.index);
+    if (r.index >= m.data.size()) {
+      return fail(shown, "cannot replace " + what + ": the module has " + std::to_string(m.data.size()));
+    }
+    if (m.data[r.index].mode != DataMode::Passive) return fail(shown, "cannot replace " + what + ": it is not passive");
+    if (seen[r.index]) return fail(shown, what + " is replaced twice");
+    seen[r.index] = true;
+    if (r.bytes.size() > kMaxU32) {
+      return fail(shown, "new bytes of " + what + " are " + std::to_string(r.bytes.size()) +
+                             " bytes, more than a segment can hold (" + std::to_string(kMaxU32) + ")");
+    }
+  }
+  return {};
+}
+
+Status check_edits(const Module& m, const Edits& edits, std::string_view shown) {
+  WIMG_TRY(check_replacements(m, edits, shown));
   for (std::size_t i = 0; i < edits.add_passive.size(); ++i) {
     if (edits.add_passive[i].size() > kMaxU32) {
       return fail(shown, "new data segment " + std::to_string(i) + " is " +
@@ -145,17 +166,37 @@ Status add_datacount(Plan& plan, const Layout& l, std::string_view shown) {
   return plan.add_section(static_cast<std::uint8_t>(SectionId::DataCount), p, shown);
 }
 
+void add_passive_entry(Plan& plan, Pieces& p, std::string_view seg) {
+  std::string head(1, kPassiveFlags);
+  append_u32(&head, static_cast<std::uint32_t>(seg.size()));
+  p.add(plan.keep(std::move(head)));
+  p.add(seg);
+}
+
+// The old entries (starting at `entries`, a view into m.bytes) with the
+// replaced segments re-encoded in place and every other byte verbatim.
+void add_old_entries(Plan& plan, Pieces& p, const Module& m, const Edits& edits, std::string_view entries) {
+  std::vector<const SegmentReplacement*> order;
+  for (const SegmentReplacement& r : edits.replace_passive) order.push_back(&r);
+  std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->index < b->index; });
+  std::size_t cursor = static_cast<std::size_t>(entries.data() - m.bytes.data());
+  const std::size_t end = cursor + entries.size();
+  for (const SegmentReplacement* r : order) {
+    const DataSegment& d = m.data[r->index];
+    p.add(m.bytes.substr(cursor, d.offset - cursor));
+    add_passive_entry(plan, p, r->bytes);
+    cursor = d.data_offset + d.data_size;
+  }
+  p.add(m.bytes.substr(cursor, end - cursor));
+}
+
 // existing: the old entries (empty when the section is created).
-Status add_data(Plan& plan, const Layout& l, const Edits& edits, std::string_view existing, std::string_view shown) {
+Status add_data(Plan& plan, const Module& m, const Layout& l, const Edits& edits, std::string_view existing,
+                std::string_view shown) {
   Pieces p;
   p.add(plan.keep(encode_u32(l.data_count)));
-  p.add(existing);
-  for (std::string_view seg : edits.add_passive) {
-    std::string head(1, kPassiveFlags);
-    append_u32(&head, static_cast<std::uint32_t>(seg.size()));
-    p.add(plan.keep(std::move(head)));
-    p.add(seg);
-  }
+  if (!existing.empty()) add_old_entries(plan, p, m, edits, existing);
+  for (std::string_view seg : edits.add_passive) add_passive_entry(plan, p, seg);
   return plan.add_section(static_cast<std::uint8_t>(SectionId::Data), p, shown);
 }
 
@@ -173,9 +214,10 @@ bool removed(const Section& s, const Edits& edits) {
 }
 
 // Sections created by the edit that belong right after position `after`.
-Status add_created(Plan& plan, const Layout& l, const Edits& edits, long after, std::string_view shown) {
+Status add_created(Plan& plan, const Module& m, const Layout& l, const Edits& edits, long after,
+                   std::string_view shown) {
   if (l.create_datacount && l.datacount_after == after) WIMG_TRY(add_datacount(plan, l, shown));
-  if (l.create_data && l.data_after == after) WIMG_TRY(add_data(plan, l, edits, {}, shown));
+  if (l.create_data && l.data_after == after) WIMG_TRY(add_data(plan, m, l, edits, {}, shown));
   return {};
 }
 
@@ -184,9 +226,9 @@ Status add_existing(Plan& plan, const Module& m, const Layout& l, const Edits& e
                     std::string_view shown) {
   if (removed(s, edits)) return {};
   if (l.add_segments && s.id == static_cast<std::uint8_t>(SectionId::DataCount)) return add_datacount(plan, l, shown);
-  if (l.add_segments && s.id == static_cast<std::uint8_t>(SectionId::Data)) {
+  if (l.rewrite_data && s.id == static_cast<std::uint8_t>(SectionId::Data)) {
     WIMG_ASSIGN(std::string_view entries, data_entries(m, s, shown));
-    return add_data(plan, l, edits, entries, shown);
+    return add_data(plan, m, l, edits, entries, shown);
   }
   plan.add(m.bytes.substr(s.start, s.end() - s.start));
   return {};
@@ -195,10 +237,10 @@ Status add_existing(Plan& plan, const Module& m, const Layout& l, const Edits& e
 // Phase 1: every output byte range, in order.
 Status plan_module(Plan& plan, const Module& m, const Layout& l, const Edits& edits, std::string_view shown) {
   plan.add(m.bytes.substr(0, kHeaderSize));
-  WIMG_TRY(add_created(plan, l, edits, -1, shown));
+  WIMG_TRY(add_created(plan, m, l, edits, -1, shown));
   for (std::size_t i = 0; i < m.sections.size(); ++i) {
     WIMG_TRY(add_existing(plan, m, l, edits, m.sections[i], shown));
-    WIMG_TRY(add_created(plan, l, edits, static_cast<long>(i), shown));
+    WIMG_TRY(add_created(plan, m, l, edits, static_cast<long>(i), shown));
   }
   for (const NewCustomSection& c : edits.add_custom) WIMG_TRY(add_custom(plan, c, shown));
   return {};
@@ -214,6 +256,17 @@ Status check_module(const Module& m, std::string_view shown) {
       return fail(shown, "byte " + std::to_string(s.start) + ": section lies outside the module's bytes");
     }
   }
+  // Replacements splice at segment boundaries: they must be in order and
+  // inside the data section.
+  const Section* data = m.find(SectionId::Data);
+  std::size_t prev_end = data != nullptr ? data->payload_offset : 0;
+  for (const DataSegment& d : m.data) {
+    if (data == nullptr || d.offset < prev_end || d.data_offset < d.offset || d.data_size > data->end() ||
+        d.data_offset > data->end() - d.data_size) {
+      return fail(shown, "byte " + std::to_string(d.offset) + ": data segment lies outside the data section");
+    }
+    prev_end = d.data_offset + d.data_size;
+  }
   return {};
 }
 
@@ -221,7 +274,7 @@ Status check_module(const Module& m, std::string_view shown) {
 
 Result<Written> write_module(const Module& m, const Edits& edits, std::string_view shown) {
   WIMG_TRY(check_module(m, shown));
-  WIMG_TRY(check_edits(edits, shown));
+  WIMG_TRY(check_edits(m, edits, shown));
   WIMG_ASSIGN(Layout layout, plan_layout(m, edits, shown));
   Plan plan;
   WIMG_TRY(plan_module(plan, m, layout, edits, shown));

@@ -170,7 +170,8 @@ Views model_view(const std::vector<Layer>& stack) {
     for (const auto& [p, c] : l.content) bytes[sha256_of(c)] = c;
   }
   Views v;
-  for (const auto& [p, m] : layers::Overlay::merge(ls).entries()) {
+  const layers::Overlay overlay = layers::Overlay::merge(ls);
+  for (const auto& [p, m] : overlay.entries()) {
     const Entry& e = m.entry;
     if (e.kind == Kind::Dir || e.kind == Kind::Opaque) {
       v.with_hash.insert(p + " d");
@@ -207,6 +208,19 @@ TEST_F(PackedOverlay, GuestViewEqualsLsEqualsModel) {
     const auto count = *rc::gen::element<std::size_t>(1, 2, 3, 4, 5);
     auto stack = *rc::gen::container<std::vector<Layer>>(count, gen_layer());
     int n = cases++;
+    int wh = 0, op = 0, ln = 0, total = 0;
+    for (const Layer& l : stack)
+      for (const Entry& e : l.entries) {
+        wh += e.kind == Kind::Whiteout;
+        op += e.kind == Kind::Opaque;
+        ln += e.kind == Kind::Symlink;
+        ++total;
+      }
+    RC_CLASSIFY(wh > 0, "whiteouts");
+    RC_CLASSIFY(op > 0, "opaque dirs");
+    RC_CLASSIFY(ln > 0, "symlinks");
+    RC_CLASSIFY(stack.size() > 2, "3+ layers");
+    RC_CLASSIFY(total > 15, "16+ entries");
     std::string work = *dir_ / ("c" + std::to_string(n));
     test::make_dirs(work);
     std::string pack = wimg + store + " pack " + (*dir_ / "walk.wasm") + " -o " + work + "/app.wasm";

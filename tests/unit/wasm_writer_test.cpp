@@ -272,6 +272,88 @@ TEST(WasmWriter, LargeAndManySegments) {
   EXPECT_EQ(write_ok(m, e).bytes, w.bytes);
 }
 
+// --- replacing passive segments ---------------------------------------------
+
+TEST(WasmWriter, ReplacesPassiveSegmentsInPlace) {
+  const std::string data = sec(11, u32(4) + b({0, 0x41, 8, 0x0b}) + str("act") + passive("") + passive("keep") +
+                                       passive(""));
+  const std::string bytes =
+      module({type_sec(), function_sec(), memory_sec(), sec(12, u32(4)), code_sec(), data, custom_sec("name", "")});
+  Module m = parse_ok(bytes);
+  Edits e;
+  e.replace_passive = {{3, "three"}, {1, "one"}};  // any order
+  Written w = write_ok(m, e);
+  EXPECT_TRUE(w.new_segments.empty());
+  const std::string new_data = sec(11, u32(4) + b({0, 0x41, 8, 0x0b}) + str("act") + passive("one") +
+                                           passive("keep") + passive("three"));
+  EXPECT_EQ(w.bytes, module({type_sec(), function_sec(), memory_sec(), sec(12, u32(4)), code_sec(), new_data,
+                             custom_sec("name", "")}));
+}
+
+TEST(WasmWriter, ReplacesAndAppendsTogether) {
+  const std::string bytes = module({memory_sec(), sec(11, u32(2) + passive("a") + passive("b"))});
+  Module m = parse_ok(bytes);
+  Edits e = two_segments("c", "d");
+  e.replace_passive = {{0, std::string_view("A long replacement that needs no more than one LEB byte")}};
+  Written w = write_ok(m, e);
+  EXPECT_EQ(w.new_segments, (std::vector<std::uint32_t>{2, 3}));
+  Module back = parse_ok(w.bytes);
+  ASSERT_EQ(back.data.size(), 4u);
+  EXPECT_EQ(back.segment_bytes(back.data[0]), "A long replacement that needs no more than one LEB byte");
+  EXPECT_EQ(back.segment_bytes(back.data[1]), "b");
+  EXPECT_EQ(back.segment_bytes(back.data[3]), "d");
+  EXPECT_EQ(back.data_count, 4u);
+}
+
+TEST(WasmWriter, ReplacementLargerThanALebByteKeepsLaterSegments) {
+  const std::string big(200000, 'q');  // a 3-byte length LEB where there was a 1-byte one
+  const std::string bytes = module({memory_sec(), sec(11, u32(3) + passive("") + passive("mid") + passive(""))});
+  Module m = parse_ok(bytes);
+  Edits e;
+  e.replace_passive = {{0, big}, {2, "end"}};
+  const Written w = write_ok(m, e);
+  Module back = parse_ok(w.bytes);
+  ASSERT_EQ(back.data.size(), 3u);
+  EXPECT_EQ(back.segment_bytes(back.data[0]), big);
+  EXPECT_EQ(back.segment_bytes(back.data[1]), "mid");
+  EXPECT_EQ(back.segment_bytes(back.data[2]), "end");
+}
+
+TEST(WasmWriter, RefusesBadReplacements) {
+  const std::string bytes = module({memory_sec(), sec(11, u32(2) + b({0, 0x41, 8, 0x0b}) + str("act") + passive(""))});
+  Module m = parse_ok(bytes);
+  for (const auto& [reps, msg] : std::vector<std::pair<std::vector<SegmentReplacement>, std::string>>{
+           {{{2, "x"}}, "out.wasm: cannot replace data segment 2: the module has 2"},
+           {{{0, "x"}}, "out.wasm: cannot replace data segment 0: it is not passive"},
+           {{{1, "x"}, {1, "y"}}, "out.wasm: data segment 1 is replaced twice"},
+       }) {
+    Edits e;
+    e.replace_passive = reps;
+    auto w = write_module(m, e, "out.wasm");
+    ASSERT_FALSE(w.ok()) << msg;
+    EXPECT_EQ(w.error().kind, ErrorKind::Input);
+    EXPECT_EQ(w.error().message, msg);
+  }
+}
+
+TEST(WasmWriter, ReplacedSegmentsValidateWithWabt) {
+  if (!have_wabt()) GTEST_SKIP() << "wabt not installed";
+  test::TempDir dir;
+  const std::string bytes = wat2wasm(dir, R"((module
+    (memory 1)
+    (data $s0 "") (data $s1 "")
+    (func (export "f") (memory.init $s1 (i32.const 0) (i32.const 0) (i32.const 3))))
+  )");
+  ASSERT_FALSE(bytes.empty()) << test::read_file(dir / "err.txt");
+  Module m = parse_ok(bytes);
+  Edits e;
+  e.replace_passive = {{1, "abc"}};
+  e.add_custom = {{"wimg.manifest", "{}"}};
+  Written w = write_ok(m, e);
+  EXPECT_TRUE(wasm_validate(dir, w.bytes)) << test::read_file(dir / "err.txt");
+  EXPECT_TRUE(has_line(objdump_sections(dir, w.bytes), "DataCount count: 2"));
+}
+
 // --- against wabt -------------------------------------------------------------
 
 constexpr const char* kWasiWat = R"((module

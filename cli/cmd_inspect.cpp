@@ -1,0 +1,91 @@
+// wimg inspect FILE.wasm [--json] [--verify] — what a packed binary holds:
+// base, runtime, config and layers, read host-side from its custom sections
+// and slots (runtime/pack/packed.h); --verify re-derives every digest.
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/format.h"
+#include "runtime/pack/packed.h"
+#include "support/errors.h"
+#include "support/fs.h"
+
+namespace wimg::cli {
+
+namespace {
+
+struct InspectArgs {
+  std::string file;
+  bool json = false;
+  bool verify = false;
+};
+
+nlohmann::json list_or_null(const std::optional<std::vector<std::string>>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+void print_text(const Context& ctx, const std::string& file, const pack::PackedImage& p) {
+  const pack::PackManifest& m = p.manifest;
+  ctx.out << "File:       " << file << " (" << p.file->size() << " bytes)\n";
+  ctx.out << "Base:       " << m.base.str();
+  if (m.base_size) ctx.out << " (" << *m.base_size << " bytes)";
+  ctx.out << "\nPrepared:   " << m.prepared.str() << " (" << m.prepared_size << " bytes)\n";
+  ctx.out << "Runtime:    " << m.runtime.str() << " (format " << p.runtime.version << ", " << p.runtime.slots
+          << " slots from data segment " << p.runtime.first_slot << ", region " << p.runtime.region_pages
+          << " pages)\n";
+  ctx.out << "Created:    " << m.created << "\n";
+  ctx.out << "Entrypoint: " << list_or_null(m.config.entrypoint).dump() << "\n";
+  ctx.out << "Cmd:        " << list_or_null(m.config.cmd).dump() << "\n";
+  ctx.out << "Env:        " << nlohmann::json(m.config.env).dump() << "\n";
+  ctx.out << "Workdir:    " << m.config.workdir << "\n";
+  ctx.out << "Preopens:   " << nlohmann::json(p.view.config.preopens).dump() << "\n";
+  if (!m.config.labels.empty()) ctx.out << "Labels:     " << nlohmann::json(m.config.labels).dump() << "\n";
+  ctx.out << "Layers:\n  " << pad("SLOT", 6) << pad("DIGEST", 73) << pad("SIZE", 10) << pad("SEGMENT", 10)
+          << pad("FILES", 8) << "CREATED BY\n";
+  for (const auto& l : m.layers) {
+    ctx.out << "  " << pad(std::to_string(l.slot), 6) << pad(l.digest.str(), 73) << pad(human_size(l.bytes), 10)
+            << pad(human_size(p.slots[l.slot].size()), 10) << pad(std::to_string(l.files), 8) << l.created_by << "\n";
+  }
+}
+
+nlohmann::json to_json(const std::string& file, const pack::PackedImage& p) {
+  nlohmann::json j;
+  j["file"] = file;
+  j["size"] = p.file->size();
+  j["manifest"] = nlohmann::json::parse(pack::encode_pack_manifest(p.manifest).value());
+  j["runtime"] = nlohmann::json::parse(pack::encode_runtime_section(p.runtime));
+  j["slots"] = nlohmann::json::array();
+  for (std::string_view s : p.slots) j["slots"].push_back(s.size());
+  j["preopens"] = p.view.config.preopens;
+  return j;
+}
+
+void run_inspect(const InspectArgs& a, const Context& ctx) {
+  auto bytes = std::make_shared<const std::string>(unwrap(fs::read_file(a.file)));
+  pack::PackedImage p = unwrap(pack::open_packed(bytes, a.file));
+  std::optional<pack::PackVerifyReport> rep;
+  if (a.verify) rep = unwrap(pack::verify_packed(p, a.file));
+  if (a.json) {
+    nlohmann::json j = to_json(a.file, p);
+    if (rep) j["verified"] = {{"layers", rep->layers}, {"contents", rep->contents}, {"bytes", rep->bytes}};
+    ctx.out << j.dump(2) << "\n";
+    return;
+  }
+  print_text(ctx, a.file, p);
+  if (rep) {
+    ctx.out << "Verified:   " << rep->layers << " layer digests, " << rep->contents << " contents (" << rep->bytes
+            << " bytes), view matches the layers\n";
+  }
+}
+
+}  // namespace
+
+void register_inspect(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<InspectArgs>();
+  auto* cmd = app.add_subcommand("inspect", "Show what a packed .wasm file holds");
+  cmd->add_option("FILE", a->file, "Packed WebAssembly file")->required();
+  cmd->add_flag("--json", a->json, "Machine-readable output");
+  cmd->add_flag("--verify", a->verify, "Re-derive every layer digest and content hash; check the view (exit 5 if not)");
+  cmd->callback([a, &ctx] { run_inspect(*a, ctx); });
+}
+
+}  // namespace wimg::cli

@@ -1,0 +1,147 @@
+// wimg pack BASE.wasm -o OUT.wasm --layer DIGEST|PATH ... — one runnable
+// WebAssembly file: the base with the guest runtime injected (cached per
+// base and runtime, image/prepared.h) and the layers spliced in
+// (runtime/pack/assemble.h).
+#include "cli/commands.h"
+#include "image/prepared.h"
+#include "layers/import.h"
+#include "layers/index.h"
+#include "runtime/guest/embedded.h"
+#include "runtime/inject/prepare.h"
+#include "runtime/pack/assemble.h"
+#include "runtime/pack/packed.h"
+#include "runtime/wasm/module.h"
+#include "support/errors.h"
+#include "support/fs.h"
+
+namespace wimg::cli {
+
+namespace {
+
+struct PackArgs {
+  std::string base;
+  std::string output;
+  std::vector<std::string> layers;
+  std::vector<std::string> mounts;
+  std::vector<std::string> env;
+  std::vector<std::string> labels;
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::string workdir;
+  bool entrypoint_set = false;
+  bool cmd_set = false;
+};
+
+std::int64_t source_date_epoch(const Context& ctx) {
+  const char* s = ctx.getenv("SOURCE_DATE_EPOCH");
+  if (s == nullptr || *s == '\0') return 0;
+  char* end = nullptr;
+  long long v = std::strtoll(s, &end, 10);
+  if (*end != '\0' || v < 0) throw Failure(ErrorKind::Usage, "SOURCE_DATE_EPOCH must be a non-negative integer");
+  return v;
+}
+
+pack::PackLayer layer_from_arg(store::Store& store, const std::string& arg, const Context& ctx) {
+  if (arg.starts_with("sha256:")) {
+    Digest d = unwrap(Digest::parse(arg));
+    auto entries = unwrap(layers::decode_index(unwrap(store.get(d)), d.str()));
+    return {d, std::move(entries), "layer " + d.str()};
+  }
+  auto r = unwrap(layers::import_path(store, arg, ctx.import_options()));
+  return {r.digest, std::move(r.entries), "layer add " + arg};
+}
+
+pack::PackedConfig config_of(const PackArgs& a) {
+  pack::PackedConfig c;
+  if (a.entrypoint_set) c.entrypoint = a.entrypoint;
+  if (a.cmd_set) c.cmd = a.cmd;
+  c.env = a.env;
+  c.workdir = a.workdir;
+  c.mounts = a.mounts;
+  for (const auto& kv : a.labels) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw Failure(ErrorKind::Usage, "--label " + kv + ": expected KEY=VALUE");
+    c.labels[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& kv : a.env) {
+    if (kv.find('=') == std::string::npos || kv.front() == '=') {
+      throw Failure(ErrorKind::Usage, "--env " + kv + ": expected KEY=VALUE");
+    }
+  }
+  if (!a.workdir.empty() && a.workdir.front() != '/') {
+    throw Failure(ErrorKind::Usage, "--workdir " + a.workdir + ": must be an absolute guest path");
+  }
+  return c;
+}
+
+struct Prepared {
+  std::string bytes;
+  std::optional<std::uint64_t> base_size;
+  bool cached = false;
+};
+
+// A base that already carries a runtime section is used as the prepared
+// base itself (e.g. one prepared by another wimg); any other is prepared
+// once per (base, runtime) through the store's cache.
+Prepared prepare(store::Store& store, std::string base, const std::string& shown) {
+  const wasm::Module m = unwrap(wasm::parse_module(base, shown));
+  if (!m.custom_sections(pack::kManifestSectionName).empty()) {
+    throw Failure(ErrorKind::Input, shown + ": is already a packed image; pack its base instead");
+  }
+  if (!m.custom_sections(pack::kRuntimeSectionName).empty()) return Prepared{std::move(base), std::nullopt, true};
+  const std::string_view runtime = guest::runtime_wasm();
+  image::PreparedKey key{sha256_of(base), sha256_of(runtime)};
+  auto p = unwrap(image::prepared_base(
+      store, key, [&]() -> Result<std::string> { return inject::prepare_base(base, runtime, shown); }));
+  return Prepared{std::move(p.bytes), base.size(), p.cached};
+}
+
+void run_pack(const PackArgs& a, const Context& ctx) {
+  if (a.layers.empty()) throw Failure(ErrorKind::Usage, "pack needs at least one --layer");
+  std::string base = unwrap(fs::read_file(a.base));
+  if (!pack::looks_like_wasm(base)) throw Failure(ErrorKind::Input, a.base + ": not a WebAssembly module");
+  pack::PackSpec spec;
+  spec.config = config_of(a);
+  spec.created = source_date_epoch(ctx);
+  store::Store store = ctx.open_store();
+  // Held from the first new object until the output is written: a
+  // concurrent prune waits instead of collecting layers or the prepared base.
+  auto lock = unwrap(store.writer_lock());
+  for (const auto& l : a.layers) spec.layers.push_back(layer_from_arg(store, l, ctx));
+  Prepared p = prepare(store, std::move(base), a.base);
+  spec.base_size = p.base_size;
+  auto read = [&store](const Digest& d, std::uint64_t) { return store.get(d, /*verify=*/true); };
+  std::string out = unwrap(pack::assemble(p.bytes, spec, read, a.output));
+  unwrap(fs::atomic_write_file(a.output, out, 0644));
+  ctx.out << "packed " << a.output << ": " << out.size() << " bytes, " << spec.layers.size() << " layers"
+          << (p.cached ? "" : ", base prepared") << "\n"
+          << sha256_of(out).str() << "\n";
+}
+
+}  // namespace
+
+void register_pack(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<PackArgs>();
+  auto* cmd = app.add_subcommand("pack", "Pack a base module and layers into one runnable .wasm file");
+  cmd->add_option("BASE", a->base, "Base WebAssembly module (WASI preview1)")->required();
+  cmd->add_option("-o,--output", a->output, "Output .wasm file (written atomically)")->required();
+  cmd->add_option("--layer", a->layers, "Layer digest, directory or archive (repeatable, bottom first)")->required();
+  cmd->add_option("--mount", a->mounts, "Extra preopen: an absolute directory of the image (repeatable)");
+  cmd->add_option("--env", a->env, "K=V baked into the guest environment (repeatable)");
+  cmd->add_option("--label", a->labels, "K=V label stored in the manifest (repeatable)");
+  cmd->add_option("--workdir", a->workdir, "Working directory recorded in the config");
+  auto* ep =
+      cmd->add_option("--entrypoint", a->entrypoint, "Guest argv prefix (ARG...; use --entrypoint=-x for dashes)")
+          ->expected(0, -1)
+          ->allow_extra_args();
+  auto* cm = cmd->add_option("--cmd", a->cmd, "Default arguments after the entrypoint (ARG...)")
+                 ->expected(0, -1)
+                 ->allow_extra_args();
+  cmd->callback([a, ep, cm, &ctx] {
+    a->entrypoint_set = ep->count() > 0;
+    a->cmd_set = cm->count() > 0;
+    run_pack(*a, ctx);
+  });
+}
+
+}  // namespace wimg::cli

@@ -1,0 +1,74 @@
+#include "image/prepared.h"
+
+#include <algorithm>
+
+#include "support/fs.h"
+
+namespace wimg::image {
+
+namespace {
+
+std::string cache_root(const store::Store& store) {
+  return store.cache_dir() + "/prepared";
+}
+
+std::string entry_name(const PreparedKey& k) {
+  return k.base.hex() + "-" + k.runtime.hex();
+}
+
+std::optional<PreparedKey> parse_name(std::string_view name) {
+  if (name.size() != 129 || name[64] != '-') return std::nullopt;
+  auto b = Digest::parse(name.substr(0, 64), /*allow_bare=*/true);
+  auto r = Digest::parse(name.substr(65), /*allow_bare=*/true);
+  if (!b.ok() || !r.ok()) return std::nullopt;
+  return PreparedKey{*b, *r};
+}
+
+std::optional<Digest> parse_entry(const std::string& text) {
+  if (text.empty() || text.back() != '\n') return std::nullopt;
+  auto d = Digest::parse(std::string_view(text).substr(0, text.size() - 1));
+  if (!d.ok()) return std::nullopt;
+  return *d;
+}
+
+// A hit only when the entry parses and its object is present and intact.
+std::optional<PreparedBase> lookup(const store::Store& store, const PreparedKey& key) {
+  auto text = fs::read_file(fs::join(cache_root(store), entry_name(key)));
+  if (!text.ok()) return std::nullopt;
+  auto d = parse_entry(*text);
+  if (!d) return std::nullopt;
+  auto bytes = store.get(*d, /*verify=*/true);
+  if (!bytes.ok()) return std::nullopt;
+  return PreparedBase{std::move(bytes).value(), *d, true};
+}
+
+}  // namespace
+
+Result<PreparedBase> prepared_base(store::Store& store, const PreparedKey& key,
+                                   const std::function<Result<std::string>()>& prepare) {
+  if (auto hit = lookup(store, key)) return std::move(*hit);
+  WIMG_ASSIGN(std::string bytes, prepare());
+  WIMG_ASSIGN(Digest d, store.put(bytes));  // durable before the entry names it
+  WIMG_TRY(fs::mkdirs(cache_root(store)));
+  WIMG_TRY(fs::atomic_write_file(fs::join(cache_root(store), entry_name(key)), d.str() + "\n"));
+  return PreparedBase{std::move(bytes), d, false};
+}
+
+Result<std::vector<PreparedEntry>> list_prepared(const store::Store& store) {
+  const std::string root = cache_root(store);
+  std::vector<PreparedEntry> out;
+  if (!fs::exists(root)) return out;
+  WIMG_ASSIGN(std::vector<std::string> names, fs::list_dir(root));
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    PreparedEntry e{fs::join(root, name), parse_name(name), std::nullopt};
+    if (e.key) {
+      auto text = fs::read_file(e.path);
+      if (text.ok()) e.object = parse_entry(*text);
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace wimg::image

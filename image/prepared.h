@@ -1,0 +1,50 @@
+// The prepared-base cache: injecting the guest runtime into a base costs
+// seconds (binaryen), so its result is kept per (base digest, runtime
+// digest) and every later pack of that base only splices bytes.
+//
+//   <root>/cache/prepared/<base hex>-<runtime hex>   "sha256:<hex>\n"
+//
+// The entry names a store object holding the prepared bytes. Entries are
+// written atomically after their object is durable; a missing, unreadable
+// or corrupt target is a miss (prepared again and the entry rewritten),
+// never an error. `prune` keeps an entry (and its object) while an image
+// name still reaches its base, and drops the others — as Docker keeps the
+// build cache of images still in use (docs/FORMATS.md).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+#include "support/digest.h"
+#include "support/result.h"
+
+namespace wimg::image {
+
+struct PreparedKey {
+  Digest base;
+  Digest runtime;
+};
+
+struct PreparedBase {
+  std::string bytes;
+  Digest digest;        // of bytes: the store object
+  bool cached = false;  // true when no prepare ran
+};
+
+// The caller holds store.writer_lock() from before this call until the
+// output no longer needs the object (so a concurrent prune waits).
+Result<PreparedBase> prepared_base(store::Store& store, const PreparedKey& key,
+                                   const std::function<Result<std::string>()>& prepare);
+
+struct PreparedEntry {
+  std::string path;
+  std::optional<PreparedKey> key;  // nullopt: the name does not parse
+  std::optional<Digest> object;    // nullopt: the content does not parse
+};
+// Every cache entry (prune walks them under the exclusive lock).
+Result<std::vector<PreparedEntry>> list_prepared(const store::Store& store);
+
+}  // namespace wimg::image

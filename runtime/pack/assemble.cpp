@@ -1,0 +1,141 @@
+#include "runtime/pack/assemble.h"
+
+#include <set>
+
+#include "layers/index.h"
+#include "layers/overlay.h"
+#include "layers/path.h"
+#include "runtime/guest/wimg_abi.h"
+#include "runtime/pack/view.h"
+#include "runtime/wasm/module.h"
+#include "runtime/wasm/writer.h"
+
+namespace wimg::pack {
+
+namespace {
+
+Error input(std::string_view shown, const std::string& why) {
+  return make_error(ErrorKind::Input, std::string(shown) + ": " + why);
+}
+
+Result<RuntimeSection> runtime_of(const wasm::Module& m, std::string_view shown) {
+  if (!m.custom_sections(kManifestSectionName).empty()) {
+    return input(shown, "is already a packed image (it has a " + std::string(kManifestSectionName) + " section)");
+  }
+  auto rs = m.custom_sections(kRuntimeSectionName);
+  if (rs.size() != 1) {
+    return input(shown, "is not a prepared base: it has " + std::to_string(rs.size()) + " \"" +
+                            std::string(kRuntimeSectionName) + "\" sections, expected 1");
+  }
+  WIMG_ASSIGN(RuntimeSection r, decode_runtime_section(m.content(*rs[0]), shown));
+  if (std::uint64_t{r.first_slot} + WIMG_SLOTS > m.data.size()) {
+    return input(shown, "its runtime section names slots " + std::to_string(r.first_slot) + ".." +
+                            std::to_string(std::uint64_t{r.first_slot} + WIMG_SLOTS - 1) + " but it has " +
+                            std::to_string(m.data.size()) + " data segments");
+  }
+  for (std::uint32_t i = 0; i < WIMG_SLOTS; ++i) {
+    const wasm::DataSegment& d = m.data[r.first_slot + i];
+    if (d.mode != wasm::DataMode::Passive || d.data_size != 0) {
+      return input(shown, "slot " + std::to_string(i) + " (data segment " + std::to_string(r.first_slot + i) +
+                              ") is not an empty passive segment");
+    }
+  }
+  return r;
+}
+
+Status check_layers(const PackSpec& spec, std::string_view shown) {
+  if (spec.layers.size() > WIMG_SLOTS - 1) {
+    return input(shown, std::to_string(spec.layers.size()) + " layers, at most " + std::to_string(WIMG_SLOTS - 1) +
+                            " fit one binary");
+  }
+  for (const PackLayer& l : spec.layers) {
+    WIMG_ASSIGN(std::string index, layers::encode_index(l.entries));
+    if (sha256_of(index) != l.digest) {
+      return make_error(ErrorKind::Corrupt,
+                        "layer " + l.digest.str() + ": its entries hash to " + sha256_of(index).str());
+    }
+  }
+  // Every node's mtime is created * 10^9 ns, a u64.
+  if (spec.created < 0 || spec.created > 18'000'000'000) return input(shown, "created time out of range");
+  return {};
+}
+
+PackManifest manifest_of(const PackSpec& spec, const RuntimeSection& rt, std::string_view prepared) {
+  PackManifest m;
+  m.base = rt.base;
+  m.base_size = spec.base_size;
+  m.prepared = sha256_of(prepared);
+  m.prepared_size = prepared.size();
+  m.runtime = rt.runtime;
+  m.created = spec.created;
+  for (std::size_t i = 0; i < spec.layers.size(); ++i) {
+    const PackLayer& l = spec.layers[i];
+    const layers::LayerStats st = layers::stats_of(l.entries);
+    m.layers.push_back({l.digest, static_cast<std::uint32_t>(i + 1), st.files, st.bytes, l.created_by});
+    m.history.push_back({l.created_by, false});
+  }
+  m.config = spec.config;
+  return m;
+}
+
+}  // namespace
+
+ViewConfig view_config(const PackedConfig& c) {
+  ViewConfig v;
+  v.entrypoint = c.entrypoint.value_or(std::vector<std::string>{});
+  v.cmd = c.cmd.value_or(std::vector<std::string>{});
+  v.env = c.env;
+  v.preopens.push_back("/");
+  for (const auto& m : c.mounts) v.preopens.push_back(m);
+  if (!c.workdir.empty()) v.workdir.push_back(c.workdir);
+  return v;
+}
+
+Status check_mounts(const std::vector<std::string>& mounts, const layers::Overlay& overlay) {
+  std::set<std::string> seen;
+  for (const std::string& m : mounts) {
+    auto bad = [&](const std::string& why) { return make_error(ErrorKind::Usage, "--mount " + m + ": " + why); };
+    if (m.empty() || m.front() != '/') return bad("must be an absolute guest path");
+    const std::string rel = m.substr(1);
+    if (rel.empty()) return bad("\"/\" is always the first preopen");
+    if (!layers::check_path(rel, m).ok()) return bad("is not canonical (no \".\", \"..\", \"//\" or trailing \"/\")");
+    if (!seen.insert(m).second) return bad("given twice");
+    const layers::MergedEntry* e = overlay.find(rel);
+    if (e == nullptr) return make_error(ErrorKind::NotFound, "--mount " + m + ": no such directory in the image");
+    if (e->entry.kind != layers::Kind::Dir)
+      return bad("is a " + std::string(layers::kind_name(e->entry.kind)) + " in the image, not a directory");
+  }
+  return {};
+}
+
+Result<std::string> assemble(std::string_view prepared, const PackSpec& spec, const ContentReader& read,
+                             std::string_view shown) {
+  WIMG_ASSIGN(wasm::Module module, wasm::parse_module(prepared, shown));
+  WIMG_ASSIGN(RuntimeSection rt, runtime_of(module, shown));
+  WIMG_TRY(check_layers(spec, shown));
+  std::vector<std::vector<layers::Entry>> stack;
+  for (const PackLayer& l : spec.layers) stack.push_back(l.entries);
+  const layers::Overlay overlay = layers::Overlay::merge(stack);
+  WIMG_TRY(check_mounts(spec.config.mounts, overlay));
+  WIMG_ASSIGN(BuiltSegments segs, build_segments(stack, read, 1, shown));
+
+  ViewInput vin;
+  vin.overlay = &overlay;
+  vin.placements = &segs.placements;
+  vin.config = view_config(spec.config);
+  for (const auto& s : segs.segments) vin.layer_slot_sizes.push_back(static_cast<std::uint32_t>(s.size()));
+  vin.mtime_ns = static_cast<std::uint64_t>(spec.created) * 1'000'000'000u;
+  WIMG_ASSIGN(std::string view, encode_view(vin));
+  WIMG_ASSIGN(std::string manifest, encode_pack_manifest(manifest_of(spec, rt, prepared)));
+
+  wasm::Edits edits;
+  edits.replace_passive.push_back({rt.first_slot, view});
+  for (std::size_t i = 0; i < segs.segments.size(); ++i) {
+    edits.replace_passive.push_back({static_cast<std::uint32_t>(rt.first_slot + 1 + i), segs.segments[i]});
+  }
+  edits.add_custom.push_back({std::string(kManifestSectionName), manifest});
+  WIMG_ASSIGN(wasm::Written w, wasm::write_module(module, edits, shown));
+  return std::move(w.bytes);
+}
+
+}  // namespace wimg::pack

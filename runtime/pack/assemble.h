@@ -1,0 +1,52 @@
+// The assembler: splices a view, layer segments and the wimg.manifest
+// section into a prepared base (base + guest runtime, runtime/inject/
+// prepare.h) at the byte level. The base is read with the project's own
+// reader (runtime/wasm/module.h), never with binaryen; the reserved empty
+// passive segments first_slot..first_slot+n get the new bytes in place, so
+// every index the runtime was compiled against stays valid.
+//
+// Knows no store: file contents come through a ContentReader.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "layers/entry.h"
+#include "runtime/pack/sections.h"
+#include "runtime/pack/segment.h"
+#include "support/result.h"
+
+namespace wimg::pack {
+
+struct PackLayer {
+  Digest digest;                       // checked against sha256(encode_index(entries))
+  std::vector<layers::Entry> entries;  // canonical
+  std::string created_by;
+};
+
+struct PackSpec {
+  std::optional<std::uint64_t> base_size;  // of the original base, when known
+  std::vector<PackLayer> layers;           // bottom first, at most WIMG_SLOTS - 1
+  PackedConfig config;                     // mounts: absolute canonical dirs of the image
+  std::int64_t created = 0;                // SOURCE_DATE_EPOCH or 0: every node's mtime
+};
+
+// `prepared`: the prepared base; `shown` names it in errors. Returns the
+// packed binary's bytes: a deterministic function of the inputs.
+// Errors: Input (a base that is not prepared or already packed, a bad
+// mount, a layer over 4 GiB), Corrupt (a layer whose entries do not hash to
+// its digest, a content of the wrong size).
+Result<std::string> assemble(std::string_view prepared, const PackSpec& spec, const ContentReader& read,
+                             std::string_view shown);
+
+// The checks of --mount: absolute, canonical, not "/", no repeats, an
+// existing directory of the merged image (symlinks are not followed).
+Status check_mounts(const std::vector<std::string>& mounts, const layers::Overlay& overlay);
+
+// The view config of a packed image: preopens are "/" then the mounts.
+ViewConfig view_config(const PackedConfig& c);
+
+}  // namespace wimg::pack

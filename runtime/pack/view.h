@@ -1,0 +1,105 @@
+// The VIEW: slot 0 of a packed binary, the merged file system as the guest
+// runtime reads it. The byte format is the contract in
+// runtime/guest/wimg_abi.h (header, 56-byte nodes, hash buckets, children,
+// strings, config block, slot sizes); this is its host-side encoder and a
+// strict decoder.
+//
+// Encoding decisions the contract leaves open (all deterministic):
+//   - nodes in breadth-first order: node 0 is the root, then the root's
+//     children sorted by name, then each directory's children in node order,
+//     so a directory's children are also consecutive node indexes;
+//   - bucket_count = the smallest power of two >= 2 * node_count; each
+//     chain lists its nodes in increasing index order; the root (never
+//     looked up by name) is in no chain;
+//   - strings: per node in index order its name, then a symlink's target;
+//   - regions in header order, each directly after the previous one except
+//     that the config block and the slot sizes start 4-aligned (zero pad);
+//   - root mode 040755; files and symlinks point (slot, offset) at their
+//     content placement (segment.h), mtime_ns of every node is the same.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "layers/overlay.h"
+#include "support/digest.h"
+#include "support/result.h"
+
+namespace wimg::pack {
+
+// The string lists of the config block, in block order.
+struct ViewConfig {
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;       // "K=V"
+  std::vector<std::string> preopens;  // absolute, canonical; "/" first
+  std::vector<std::string> workdir;   // 0 or 1 string
+  bool operator==(const ViewConfig&) const = default;
+};
+
+// Where one content's bytes lie in the binary.
+struct Placement {
+  std::uint32_t slot = 0;
+  std::uint32_t offset = 0;
+  std::uint32_t size = 0;
+  bool operator==(const Placement&) const = default;
+};
+using Placements = std::map<Digest, Placement>;
+
+struct ViewInput {
+  const layers::Overlay* overlay = nullptr;
+  const Placements* placements = nullptr;  // every file of the overlay
+  ViewConfig config;
+  std::vector<std::uint32_t> layer_slot_sizes;  // slots 1..n
+  std::uint64_t mtime_ns = 0;
+};
+
+// Errors: a file without a placement (Input), a view over u32 (Input).
+Result<std::string> encode_view(const ViewInput& in);
+
+struct ViewNode {
+  std::uint32_t parent = 0;
+  std::string_view name;
+  std::uint32_t mode = 0;  // st_mode: type bits | permission bits
+  std::uint32_t hash_next = 0;
+  std::uint32_t first_child = 0;
+  std::uint32_t child_count = 0;
+  std::uint32_t slot = 0;
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+  std::uint64_t mtime_ns = 0;
+  std::string_view target;  // symlinks
+};
+
+constexpr std::uint32_t kModeDir = 0040000;
+constexpr std::uint32_t kModeFile = 0100000;
+constexpr std::uint32_t kModeSymlink = 0120000;
+constexpr std::uint32_t kModeTypeMask = 0170000;
+
+struct DecodedView {
+  std::vector<ViewNode> nodes;
+  std::vector<std::uint32_t> buckets;
+  std::vector<std::uint32_t> children;
+  ViewConfig config;
+  std::vector<std::uint32_t> slot_sizes;  // slot_sizes[0] is the view itself
+
+  // A name under a directory node through the hash table, as the runtime
+  // looks it up; nullopt when absent.
+  std::optional<std::uint32_t> lookup(std::uint32_t dir, std::string_view name) const;
+  // "" for the root, else the canonical path ("usr/lib/x.rb").
+  std::string path_of(std::uint32_t node) const;
+};
+
+// Strict: every offset, count and index is bounds-checked, the tree is
+// connected and each directory's children are sorted, every non-root node
+// sits in exactly the hash chain its name selects, slot_sizes[0] equals
+// bytes.size() (so any truncation is refused). Views point into `bytes`.
+// Errors are ErrorKind::Corrupt naming `shown`.
+Result<DecodedView> decode_view(std::string_view bytes, std::string_view shown);
+Result<DecodedView> decode_view(std::string&& bytes, std::string_view shown) = delete;  // would dangle
+
+}  // namespace wimg::pack
