@@ -90,7 +90,7 @@ Prepared prepare(store::Store& store, std::string base, const std::string& shown
   }
   if (!m.custom_sections(pack::kRuntimeSectionName).empty()) return Prepared{std::move(base), std::nullopt, true};
   const std::string_view runtime = guest::runtime_wasm();
-  image::PreparedKey key{sha256_of(base), sha256_of(runtime)};
+  image::PreparedKey key{sha256_of(base), inject::preparer_digest(runtime)};
   auto p = unwrap(image::prepared_base(
       store, key, [&]() -> Result<std::string> { return inject::prepare_base(base, runtime, shown); }));
   return Prepared{std::move(p.bytes), base.size(), p.cached};

@@ -1,8 +1,8 @@
 // The prepared-base cache: injecting the guest runtime into a base costs
-// seconds (binaryen), so its result is kept per (base digest, runtime
-// digest) and every later pack of that base only splices bytes.
+// seconds (binaryen), so its result is kept per (base digest, preparer
+// digest: runtime bytes + injector revision) and every later pack of that base only splices bytes.
 //
-//   <root>/cache/prepared/<base hex>-<runtime hex>   "sha256:<hex>\n"
+//   <root>/cache/prepared/<base hex>-<preparer hex>   "sha256:<hex>\n"
 //
 // The entry names a store object holding the prepared bytes. Entries are
 // written atomically after their object is durable; a missing, unreadable

@@ -12,17 +12,26 @@
 #include <string>
 #include <string_view>
 
+#include "support/digest.h"
 #include "support/result.h"
 
 namespace wimg::inject {
 
 inline constexpr const char* kRuntimeSection = "wimg.runtime";
 inline constexpr std::uint32_t kPreparedVersion = 1;
+// Bumped whenever the injection's output changes for the same inputs (a
+// fix in merge/vmem/imports): it is part of the prepared-base cache key.
+inline constexpr std::string_view kInjectorRevision = "wimg-inject-2";
 
 struct PrepareOptions {
   bool validate = true;  // run binaryen's validator on the result
   bool canary = false;   // vmem self-check (tests)
 };
+
+// The cache key's second half: the runtime's bytes and the injector
+// revision, so neither a new runtime nor a changed injector reuses a stale
+// prepared base.
+Digest preparer_digest(std::string_view runtime_wasm);
 
 // Errors name `shown`: malformed modules, shared/64-bit/multi memories, a
 // module that is already prepared, GC code; binaryen aborts are clean errors.
