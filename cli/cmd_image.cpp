@@ -17,15 +17,6 @@ struct CreateArgs {
   std::vector<std::string> env;
 };
 
-std::int64_t source_date_epoch(const Context& ctx) {
-  const char* s = ctx.getenv("SOURCE_DATE_EPOCH");
-  if (s == nullptr || *s == '\0') return 0;
-  char* end = nullptr;
-  long long v = std::strtoll(s, &end, 10);
-  if (*end != '\0' || v < 0) throw Failure(ErrorKind::Usage, "SOURCE_DATE_EPOCH must be a non-negative integer");
-  return v;
-}
-
 image::LayerRef layer_from_arg(store::Store& store, const std::string& arg, const Context& ctx) {
   if (arg.starts_with("sha256:")) {
     Digest d = unwrap(Digest::parse(arg));
@@ -45,7 +36,7 @@ void run_create(const CreateArgs& a, const Context& ctx) {
   // concurrent prune waits instead of collecting a half-made image.
   auto lock = unwrap(store.writer_lock());
   image::Manifest m;
-  m.created = source_date_epoch(ctx);
+  m.created = ctx.source_date_epoch();
   if (!a.base.empty()) m.base = unwrap(image::put_base_wasm(store, a.base));
   for (const auto& l : a.layers) {
     m.layers.push_back(layer_from_arg(store, l, ctx));

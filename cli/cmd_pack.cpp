@@ -32,15 +32,6 @@ struct PackArgs {
   bool cmd_set = false;
 };
 
-std::int64_t source_date_epoch(const Context& ctx) {
-  const char* s = ctx.getenv("SOURCE_DATE_EPOCH");
-  if (s == nullptr || *s == '\0') return 0;
-  char* end = nullptr;
-  long long v = std::strtoll(s, &end, 10);
-  if (*end != '\0' || v < 0) throw Failure(ErrorKind::Usage, "SOURCE_DATE_EPOCH must be a non-negative integer");
-  return v;
-}
-
 pack::PackLayer layer_from_arg(store::Store& store, const std::string& arg, const Context& ctx) {
   if (arg.starts_with("sha256:")) {
     Digest d = unwrap(Digest::parse(arg));
@@ -102,7 +93,7 @@ void run_pack(const PackArgs& a, const Context& ctx) {
   if (!pack::looks_like_wasm(base)) throw Failure(ErrorKind::Input, a.base + ": not a WebAssembly module");
   pack::PackSpec spec;
   spec.config = config_of(a);
-  spec.created = source_date_epoch(ctx);
+  spec.created = ctx.source_date_epoch();
   store::Store store = ctx.open_store();
   // Held from the first new object until the output is written: a
   // concurrent prune waits instead of collecting layers or the prepared base.

@@ -41,4 +41,13 @@ layers::ImportOptions Context::import_options() const {
   return opts;
 }
 
+std::int64_t Context::source_date_epoch() const {
+  const char* s = getenv("SOURCE_DATE_EPOCH");
+  if (s == nullptr || *s == '\0') return 0;
+  char* end = nullptr;
+  long long v = std::strtoll(s, &end, 10);
+  if (*end != '\0' || v < 0) throw Failure(ErrorKind::Usage, "SOURCE_DATE_EPOCH must be a non-negative integer");
+  return v;
+}
+
 }  // namespace wimg::cli

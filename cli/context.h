@@ -2,6 +2,8 @@
 // environment, passed explicitly (no globals).
 #pragma once
 
+#include <cstdint>
+
 #include <functional>
 #include <iostream>
 #include <optional>
@@ -22,6 +24,9 @@ struct Context {
   // Options for importing a tree or archive: warnings to err, the wall clock
   // for the stat cache, threads from $WIMG_THREADS or the CPU count.
   layers::ImportOptions import_options() const;
+  // SOURCE_DATE_EPOCH (reproducible builds' convention) or 0: the only
+  // time that goes into manifests, so outputs are byte-identical.
+  std::int64_t source_date_epoch() const;
   void warn(const std::string& msg) const { err << "wimg: warning: " << msg << "\n"; }
 };
 

@@ -12,11 +12,6 @@
 #include "wrt.h"
 
 #define C WRT_C
-#define TRY(x)            \
-  do {                    \
-    u32 err_ = (x);       \
-    if (err_) return err_; \
-  } while (0)
 
 /* Host strings: buf starts with count u32 offsets (rewritten from the
  * host's pointers), then the NUL-terminated strings. */
@@ -78,7 +73,7 @@ static u32 key_len(const u8 *s, u32 len) {
  * which only ever makes them differ). */
 static u32 baked_key(u32 i, u32 *klen) {
   u32 off, len;
-  TRY(wrt_view_string(WRT_CFG_ENV, i, &off, &len));
+  WRT_TRY(wrt_view_string(WRT_CFG_ENV, i, &off, &len));
   u32 n = len < WRT_PATH_MAX ? len : WRT_PATH_MAX;
   wimg_image_read(0, C.path_tmp, off, n);
   *klen = key_len(C.path_tmp, n);
@@ -116,7 +111,7 @@ static void emit_host(struct emit *o, const u8 *hbuf, u32 i) {
 static u32 emit_baked(struct emit *o, u32 list, u32 i) {
   u32 off, len;
   u8 nul = 0;
-  TRY(wrt_view_string(list, i, &off, &len));
+  WRT_TRY(wrt_view_string(list, i, &off, &len));
   if (o->ptrs != WIMG_NONE) {
     wrt_put_u32(o->ptrs + o->count * 4, o->buf + o->size);
     wimg_image_read_guest(0, o->buf + o->size, off, len);
@@ -130,11 +125,11 @@ static u32 emit_baked(struct emit *o, u32 list, u32 i) {
 static u32 walk_args(struct emit *o) {
   const struct wrt_list *ep = &C.view.lists[WRT_CFG_ENTRYPOINT], *cmd = &C.view.lists[WRT_CFG_CMD];
   if (C.host_argc > 0) emit_host(o, C.host_args, 0);
-  for (u32 i = 0; i < ep->count; ++i) TRY(emit_baked(o, WRT_CFG_ENTRYPOINT, i));
+  for (u32 i = 0; i < ep->count; ++i) WRT_TRY(emit_baked(o, WRT_CFG_ENTRYPOINT, i));
   if (C.host_argc > 1) {
     for (u32 i = 1; i < C.host_argc; ++i) emit_host(o, C.host_args, i);
   } else {
-    for (u32 i = 0; i < cmd->count; ++i) TRY(emit_baked(o, WRT_CFG_CMD, i));
+    for (u32 i = 0; i < cmd->count; ++i) WRT_TRY(emit_baked(o, WRT_CFG_CMD, i));
   }
   return 0;
 }
@@ -142,12 +137,12 @@ static u32 walk_args(struct emit *o) {
 static u32 walk_env(struct emit *o) {
   u32 baked = C.view.lists[WRT_CFG_ENV].count, klen;
   for (u32 i = 0; i < baked; ++i) {
-    TRY(baked_key(i, &klen));
+    WRT_TRY(baked_key(i, &klen));
     int h = klen <= WRT_PATH_MAX ? host_var(C.path_tmp, klen) : -1;
     if (h >= 0) {
       emit_host(o, C.host_env, (u32)h);
     } else {
-      TRY(emit_baked(o, WRT_CFG_ENV, i));
+      WRT_TRY(emit_baked(o, WRT_CFG_ENV, i));
     }
   }
   for (u32 i = 0; i < C.host_envc; ++i) {
@@ -156,7 +151,7 @@ static u32 walk_env(struct emit *o) {
     u32 hk = key_len(s, len);
     int overrides = 0;
     for (u32 j = 0; j < baked && !overrides; ++j) {
-      TRY(baked_key(j, &klen));
+      WRT_TRY(baked_key(j, &klen));
       overrides = klen == hk && memcmp(C.path_tmp, s, hk) == 0;
     }
     if (!overrides) emit_host(o, C.host_env, i);
@@ -167,24 +162,24 @@ static u32 walk_env(struct emit *o) {
 static u32 sizes(int env, u32 countp, u32 sizep) {
   struct emit o;
   o.ptrs = WIMG_NONE, o.buf = o.count = o.size = 0;
-  TRY(wrt_init());
-  TRY(wrt_gcheck(countp, 4));
-  TRY(wrt_gcheck(sizep, 4));
-  TRY(host_lists(env));
-  TRY(env ? walk_env(&o) : walk_args(&o));
-  TRY(wrt_put_u32(countp, o.count));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_gcheck(countp, 4));
+  WRT_TRY(wrt_gcheck(sizep, 4));
+  WRT_TRY(host_lists(env));
+  WRT_TRY(env ? walk_env(&o) : walk_args(&o));
+  WRT_TRY(wrt_put_u32(countp, o.count));
   return wrt_put_u32(sizep, o.size);
 }
 
 static u32 get(int env, u32 ptrs, u32 buf) {
   struct emit o;
   o.ptrs = WIMG_NONE, o.buf = o.count = o.size = 0;
-  TRY(wrt_init());
-  TRY(host_lists(env));
-  TRY(env ? walk_env(&o) : walk_args(&o));
+  WRT_TRY(wrt_init());
+  WRT_TRY(host_lists(env));
+  WRT_TRY(env ? walk_env(&o) : walk_args(&o));
   /* The caller sized its arrays with sizes_get: check them whole first. */
-  TRY(wrt_gcheck_array(ptrs, o.count, 4));
-  TRY(wrt_gcheck(buf, o.size));
+  WRT_TRY(wrt_gcheck_array(ptrs, o.count, 4));
+  WRT_TRY(wrt_gcheck(buf, o.size));
   struct emit w;
   w.ptrs = ptrs, w.buf = buf, w.count = w.size = 0;
   return env ? walk_env(&w) : walk_args(&w);

@@ -7,11 +7,6 @@
 #include "wrt.h"
 
 #define C WRT_C
-#define TRY(x)            \
-  do {                    \
-    u32 err_ = (x);       \
-    if (err_) return err_; \
-  } while (0)
 
 u32 wrt_put_filestat(u32 gbuf, const struct wrt_node *n) {
   u8 b[64];
@@ -34,9 +29,9 @@ static u32 image_read(struct wrt_fd *e, u32 iovs, u32 n, u64 off, u32 *total) {
   struct wrt_node node;
   u32 slot, base;
   u8 chunk[16 * 8];
-  TRY(wrt_iovs_check(iovs, n));
-  TRY(wrt_view_node(e->node, &node));
-  TRY(wrt_view_file_range(&node, &slot, &base));
+  WRT_TRY(wrt_iovs_check(iovs, n));
+  WRT_TRY(wrt_view_node(e->node, &node));
+  WRT_TRY(wrt_view_file_range(&node, &slot, &base));
   *total = 0;
   for (u32 i = 0; i < n; i += 16) {
     u32 k = n - i < 16 ? n - i : 16;
@@ -60,14 +55,14 @@ static u32 image_read(struct wrt_fd *e, u32 iovs, u32 n, u64 off, u32 *total) {
 WRT_EXPORT(fd_read) u32 wimg_wasi_fd_read(u32 fd, u32 iovs, u32 n, u32 nread) {
   struct wrt_fd *e;
   u32 total;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, WRT_R_FD_READ, &e));
-  TRY(wrt_gcheck(nread, 4));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, WRT_R_FD_READ, &e));
+  WRT_TRY(wrt_gcheck(nread, 4));
   if (e->kind == WRT_FD_HOST) {
-    TRY(wrt_iovs_check(iovs, n));
+    WRT_TRY(wrt_iovs_check(iovs, n));
     return wrt_host_fd_read(e->host_fd, iovs, n, nread);
   }
-  TRY(image_read(e, iovs, n, e->pos, &total));
+  WRT_TRY(image_read(e, iovs, n, e->pos, &total));
   e->pos += total;
   return wrt_put_u32(nread, total);
 }
@@ -75,48 +70,48 @@ WRT_EXPORT(fd_read) u32 wimg_wasi_fd_read(u32 fd, u32 iovs, u32 n, u32 nread) {
 WRT_EXPORT(fd_pread) u32 wimg_wasi_fd_pread(u32 fd, u32 iovs, u32 n, u64 off, u32 nread) {
   struct wrt_fd *e;
   u32 total;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, WRT_R_FD_READ | WRT_R_FD_SEEK, &e));
-  TRY(wrt_gcheck(nread, 4));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, WRT_R_FD_READ | WRT_R_FD_SEEK, &e));
+  WRT_TRY(wrt_gcheck(nread, 4));
   if (e->kind == WRT_FD_HOST) {
-    TRY(wrt_iovs_check(iovs, n));
+    WRT_TRY(wrt_iovs_check(iovs, n));
     return wrt_host_fd_pread(e->host_fd, iovs, n, off, nread);
   }
-  TRY(image_read(e, iovs, n, off, &total));
+  WRT_TRY(image_read(e, iovs, n, off, &total));
   return wrt_put_u32(nread, total);
 }
 
 /* Image fds are never writable: EBADF, as write(2) on an O_RDONLY fd. */
 WRT_EXPORT(fd_write) u32 wimg_wasi_fd_write(u32 fd, u32 iovs, u32 n, u32 nwritten) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, 0, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, 0, &e));
   if (e->kind != WRT_FD_HOST) return WRT_EBADF;
-  TRY(wrt_gcheck(nwritten, 4));
-  TRY(wrt_iovs_check(iovs, n));
+  WRT_TRY(wrt_gcheck(nwritten, 4));
+  WRT_TRY(wrt_iovs_check(iovs, n));
   return wrt_host_fd_write(e->host_fd, iovs, n, nwritten);
 }
 
 WRT_EXPORT(fd_pwrite) u32 wimg_wasi_fd_pwrite(u32 fd, u32 iovs, u32 n, u64 off, u32 nwritten) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, 0, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, 0, &e));
   if (e->kind != WRT_FD_HOST) return WRT_EBADF;
-  TRY(wrt_gcheck(nwritten, 4));
-  TRY(wrt_iovs_check(iovs, n));
+  WRT_TRY(wrt_gcheck(nwritten, 4));
+  WRT_TRY(wrt_iovs_check(iovs, n));
   return wrt_host_fd_pwrite(e->host_fd, iovs, n, off, nwritten);
 }
 
 WRT_EXPORT(fd_seek) u32 wimg_wasi_fd_seek(u32 fd, i64 off, u32 whence, u32 newoff) {
   struct wrt_fd *e;
-  TRY(wrt_init());
+  WRT_TRY(wrt_init());
   /* seek(0, CUR) only tells: WASI asks for FD_TELL then, not FD_SEEK */
   u64 need = whence == WRT_WHENCE_CUR && off == 0 ? WRT_R_FD_TELL : WRT_R_FD_SEEK;
-  TRY(wrt_fd_get(fd, need, &e));
-  TRY(wrt_gcheck(newoff, 8));
+  WRT_TRY(wrt_fd_get(fd, need, &e));
+  WRT_TRY(wrt_gcheck(newoff, 8));
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_seek(e->host_fd, off, whence, newoff);
   struct wrt_node node;
-  TRY(wrt_view_node(e->node, &node));
+  WRT_TRY(wrt_view_node(e->node, &node));
   i64 base;
   switch (whence) {
     case WRT_WHENCE_SET: base = 0; break;
@@ -133,9 +128,9 @@ WRT_EXPORT(fd_seek) u32 wimg_wasi_fd_seek(u32 fd, i64 off, u32 whence, u32 newof
 
 WRT_EXPORT(fd_tell) u32 wimg_wasi_fd_tell(u32 fd, u32 offp) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, WRT_R_FD_TELL, &e));
-  TRY(wrt_gcheck(offp, 8));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, WRT_R_FD_TELL, &e));
+  WRT_TRY(wrt_gcheck(offp, 8));
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_tell(e->host_fd, offp);
   return wrt_put_u64(offp, e->pos);
 }
@@ -143,8 +138,8 @@ WRT_EXPORT(fd_tell) u32 wimg_wasi_fd_tell(u32 fd, u32 offp) {
 /* The entry goes whatever the host says: close(2) always releases the fd. */
 WRT_EXPORT(fd_close) u32 wimg_wasi_fd_close(u32 fd) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, 0, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, 0, &e));
   u32 err = e->kind == WRT_FD_HOST ? wrt_host_fd_close(e->host_fd) : 0;
   wrt_fd_free(fd);
   return err;
@@ -152,9 +147,9 @@ WRT_EXPORT(fd_close) u32 wimg_wasi_fd_close(u32 fd) {
 
 WRT_EXPORT(fd_renumber) u32 wimg_wasi_fd_renumber(u32 from, u32 to) {
   struct wrt_fd *a, *b;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(from, 0, &a));
-  TRY(wrt_fd_get(to, 0, &b));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(from, 0, &a));
+  WRT_TRY(wrt_fd_get(to, 0, &b));
   if (from == to) return 0;
   if (b->kind == WRT_FD_HOST) (void)wrt_host_fd_close(b->host_fd); /* like dup2: a failed close is ignored */
   *b = *a;
@@ -165,12 +160,12 @@ WRT_EXPORT(fd_renumber) u32 wimg_wasi_fd_renumber(u32 from, u32 to) {
 WRT_EXPORT(fd_fdstat_get) u32 wimg_wasi_fd_fdstat_get(u32 fd, u32 buf) {
   struct wrt_fd *e;
   u8 b[24];
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, 0, &e));
-  TRY(wrt_gcheck(buf, 24));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, 0, &e));
+  WRT_TRY(wrt_gcheck(buf, 24));
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_fdstat_get(e->host_fd, buf);
   struct wrt_node node;
-  TRY(wrt_view_node(e->node, &node));
+  WRT_TRY(wrt_view_node(e->node, &node));
   memset(b, 0, sizeof b);
   b[0] = (u8)wrt_node_filetype(&node);
   b[2] = (u8)e->fdflags;
@@ -183,8 +178,8 @@ WRT_EXPORT(fd_fdstat_get) u32 wimg_wasi_fd_fdstat_get(u32 fd, u32 buf) {
 
 WRT_EXPORT(fd_fdstat_set_flags) u32 wimg_wasi_fd_fdstat_set_flags(u32 fd, u32 flags) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, WRT_R_FD_FDSTAT_SET_FLAGS, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, WRT_R_FD_FDSTAT_SET_FLAGS, &e));
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_fdstat_set_flags(e->host_fd, flags);
   if (flags & ~0x1Fu) return WRT_EINVAL;
   /* Kept for fdstat; none of them changes reading a read-only file. */
@@ -195,8 +190,8 @@ WRT_EXPORT(fd_fdstat_set_flags) u32 wimg_wasi_fd_fdstat_set_flags(u32 fd, u32 fl
 /* Rights can only be dropped (WASI: "cannot be used to gain rights"). */
 WRT_EXPORT(fd_fdstat_set_rights) u32 wimg_wasi_fd_fdstat_set_rights(u32 fd, u64 base, u64 inh) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, 0, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, 0, &e));
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_fdstat_set_rights(e->host_fd, base, inh);
   if ((base & ~e->rights_base) || (inh & ~e->rights_inheriting)) return WRT_ENOTCAPABLE;
   e->rights_base = base;
@@ -207,13 +202,13 @@ WRT_EXPORT(fd_fdstat_set_rights) u32 wimg_wasi_fd_fdstat_set_rights(u32 fd, u64 
 WRT_EXPORT(fd_filestat_get) u32 wimg_wasi_fd_filestat_get(u32 fd, u32 buf) {
   struct wrt_fd *e;
   struct wrt_node node;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, WRT_R_FD_FILESTAT_GET, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, WRT_R_FD_FILESTAT_GET, &e));
   if (e->kind == WRT_FD_HOST) {
-    TRY(wrt_gcheck(buf, 64));
+    WRT_TRY(wrt_gcheck(buf, 64));
     return wrt_host_fd_filestat_get(e->host_fd, buf);
   }
-  TRY(wrt_view_node(e->node, &node));
+  WRT_TRY(wrt_view_node(e->node, &node));
   return wrt_put_filestat(buf, &node);
 }
 
@@ -222,24 +217,24 @@ WRT_EXPORT(fd_filestat_get) u32 wimg_wasi_fd_filestat_get(u32 fd, u32 buf) {
  * for ftruncate on an O_RDONLY fd. */
 WRT_EXPORT(fd_filestat_set_size) u32 wimg_wasi_fd_filestat_set_size(u32 fd, u64 size) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, WRT_R_FD_FILESTAT_SET_SIZE, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, WRT_R_FD_FILESTAT_SET_SIZE, &e));
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_filestat_set_size(e->host_fd, size);
   return WRT_EROFS;
 }
 
 WRT_EXPORT(fd_allocate) u32 wimg_wasi_fd_allocate(u32 fd, u64 off, u64 len) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, WRT_R_FD_ALLOCATE, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, WRT_R_FD_ALLOCATE, &e));
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_allocate(e->host_fd, off, len);
   return WRT_EROFS;
 }
 
 WRT_EXPORT(fd_filestat_set_times) u32 wimg_wasi_fd_filestat_set_times(u32 fd, u64 atim, u64 mtim, u32 fst) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, WRT_R_FD_FILESTAT_SET_TIMES, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, WRT_R_FD_FILESTAT_SET_TIMES, &e));
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_filestat_set_times(e->host_fd, atim, mtim, fst);
   if (fst & ~0xFu || (fst & 3u) == 3u || (fst & 12u) == 12u) return WRT_EINVAL; /* X and X_NOW */
   return WRT_EROFS;
@@ -247,8 +242,8 @@ WRT_EXPORT(fd_filestat_set_times) u32 wimg_wasi_fd_filestat_set_times(u32 fd, u6
 
 WRT_EXPORT(fd_advise) u32 wimg_wasi_fd_advise(u32 fd, u64 off, u64 len, u32 advice) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, WRT_R_FD_ADVISE, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, WRT_R_FD_ADVISE, &e));
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_advise(e->host_fd, off, len, advice);
   if (advice > 5) return WRT_EINVAL;
   return 0; /* a hint; the bytes are in memory already */
@@ -256,15 +251,15 @@ WRT_EXPORT(fd_advise) u32 wimg_wasi_fd_advise(u32 fd, u64 off, u64 len, u32 advi
 
 WRT_EXPORT(fd_datasync) u32 wimg_wasi_fd_datasync(u32 fd) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, WRT_R_FD_DATASYNC, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, WRT_R_FD_DATASYNC, &e));
   return e->kind == WRT_FD_HOST ? wrt_host_fd_datasync(e->host_fd) : 0;
 }
 
 WRT_EXPORT(fd_sync) u32 wimg_wasi_fd_sync(u32 fd) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, WRT_R_FD_SYNC, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, WRT_R_FD_SYNC, &e));
   return e->kind == WRT_FD_HOST ? wrt_host_fd_sync(e->host_fd) : 0;
 }
 
@@ -272,12 +267,12 @@ WRT_EXPORT(fd_prestat_get) u32 wimg_wasi_fd_prestat_get(u32 fd, u32 buf) {
   struct wrt_fd *e;
   u32 off, len;
   u8 b[8];
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, 0, &e));
-  TRY(wrt_gcheck(buf, 8));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, 0, &e));
+  WRT_TRY(wrt_gcheck(buf, 8));
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_prestat_get(e->host_fd, buf);
   if (e->preopen == 0) return WRT_EBADF; /* not a preopen: what hosts answer */
-  TRY(wrt_view_string(WRT_CFG_PREOPENS, e->preopen - 1, &off, &len));
+  WRT_TRY(wrt_view_string(WRT_CFG_PREOPENS, e->preopen - 1, &off, &len));
   memset(b, 0, sizeof b);
   wrt_st32(b + 4, len); /* tag 0 = dir, then pr_name_len */
   wimg_copy_out(buf, b, 8);
@@ -287,12 +282,12 @@ WRT_EXPORT(fd_prestat_get) u32 wimg_wasi_fd_prestat_get(u32 fd, u32 buf) {
 WRT_EXPORT(fd_prestat_dir_name) u32 wimg_wasi_fd_prestat_dir_name(u32 fd, u32 path, u32 path_len) {
   struct wrt_fd *e;
   u32 off, len;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, 0, &e));
-  TRY(wrt_gcheck(path, path_len));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, 0, &e));
+  WRT_TRY(wrt_gcheck(path, path_len));
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_prestat_dir_name(e->host_fd, path, path_len);
   if (e->preopen == 0) return WRT_EBADF;
-  TRY(wrt_view_string(WRT_CFG_PREOPENS, e->preopen - 1, &off, &len));
+  WRT_TRY(wrt_view_string(WRT_CFG_PREOPENS, e->preopen - 1, &off, &len));
   if (path_len < len) return WRT_ENOBUFS;
   wimg_image_read_guest(0, path, off, len);
   return 0;
@@ -324,12 +319,12 @@ static u32 put_dirent(u32 buf, u32 room, u64 next, u64 ino, u32 type, const u8 *
 WRT_EXPORT(fd_readdir) u32 wimg_wasi_fd_readdir(u32 fd, u32 buf, u32 buf_len, u64 cookie, u32 used) {
   struct wrt_fd *e;
   struct wrt_node dir, ent;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, WRT_R_FD_READDIR, &e));
-  TRY(wrt_gcheck(buf, buf_len));
-  TRY(wrt_gcheck(used, 4));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, WRT_R_FD_READDIR, &e));
+  WRT_TRY(wrt_gcheck(buf, buf_len));
+  WRT_TRY(wrt_gcheck(used, 4));
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_readdir(e->host_fd, buf, buf_len, cookie, used);
-  TRY(wrt_view_node(e->node, &dir));
+  WRT_TRY(wrt_view_node(e->node, &dir));
   u64 count = 2 + (u64)dir.child_count;
   u32 pos = 0;
   for (u64 k = cookie; k < count && pos < buf_len; ++k) {
@@ -340,7 +335,7 @@ WRT_EXPORT(fd_readdir) u32 wimg_wasi_fd_readdir(u32 fd, u32 buf, u32 buf_len, u6
       pos += put_dirent(buf + pos, room, k + 1, ino, WRT_FT_DIR, dots, 0, (u32)k + 1);
       continue;
     }
-    TRY(wrt_view_child(&dir, (u32)(k - 2), &ent));
+    WRT_TRY(wrt_view_child(&dir, (u32)(k - 2), &ent));
     pos += put_dirent(buf + pos, room, k + 1, ent.index + 1ull, wrt_node_filetype(&ent), 0,
                       WRT_C.view.strings_off + ent.name_off, ent.name_len);
   }

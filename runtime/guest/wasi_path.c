@@ -10,15 +10,10 @@
 #include "wrt.h"
 
 #define C WRT_C
-#define TRY(x)            \
-  do {                    \
-    u32 err_ = (x);       \
-    if (err_) return err_; \
-  } while (0)
 
 /* The image directory fd `fd` with `right`, or *host set for a host fd. */
 static u32 dir_fd(u32 fd, u64 right, struct wrt_fd **e) {
-  TRY(wrt_fd_get(fd, right, e));
+  WRT_TRY(wrt_fd_get(fd, right, e));
   if ((*e)->kind == WRT_FD_IMAGE && !(*e)->is_dir) return WRT_ENOTDIR;
   return 0;
 }
@@ -26,7 +21,7 @@ static u32 dir_fd(u32 fd, u64 right, struct wrt_fd **e) {
 /* Looks the guest path up under an image dir fd. */
 static u32 lookup(struct wrt_fd *e, u32 path, u32 len, u32 follow, struct wrt_lookup *lk) {
   lk->found = lk->parent_ok = 0; /* a bad path (e.g. "" → ENOENT) names no parent */
-  TRY(wrt_path_copy(path, len));
+  WRT_TRY(wrt_path_copy(path, len));
   return wrt_resolve(e->node, follow, lk);
 }
 
@@ -54,13 +49,13 @@ u32 wimg_wasi_path_open(u32 fd, u32 dirflags, u32 path, u32 len, u32 oflags, u64
   struct wrt_fd *e;
   struct wrt_lookup lk;
   u32 err, nfd;
-  TRY(wrt_init());
-  TRY(dir_fd(fd, WRT_R_PATH_OPEN, &e));
-  TRY(wrt_gcheck(fdp, 4));
+  WRT_TRY(wrt_init());
+  WRT_TRY(dir_fd(fd, WRT_R_PATH_OPEN, &e));
+  WRT_TRY(wrt_gcheck(fdp, 4));
   if (e->kind == WRT_FD_HOST) {
-    TRY(wrt_gcheck(path, len));
+    WRT_TRY(wrt_gcheck(path, len));
     /* The host writes its fd number into the runtime; the guest gets ours. */
-    TRY(wrt_host_path_open(e->host_fd, dirflags, path, len, oflags, base, inh, fdflags, wrt_abs(&C.scratch[0])));
+    WRT_TRY(wrt_host_path_open(e->host_fd, dirflags, path, len, oflags, base, inh, fdflags, wrt_abs(&C.scratch[0])));
     u32 host_fd = C.scratch[0];
     if ((err = wrt_fd_add_host(host_fd, &nfd))) {
       (void)wrt_host_fd_close(host_fd);
@@ -81,7 +76,7 @@ u32 wimg_wasi_path_open(u32 fd, u32 dirflags, u32 path, u32 len, u32 oflags, u64
   if ((oflags & WRT_O_DIRECTORY) && !dir) return WRT_ENOTDIR;
   if (dir && (write || (oflags & WRT_O_CREAT))) return WRT_EISDIR;
   if (write) return WRT_EROFS;
-  TRY(wrt_fd_alloc(&nfd));
+  WRT_TRY(wrt_fd_alloc(&nfd));
   struct wrt_fd *ne = &C.fds[nfd];
   ne->kind = WRT_FD_IMAGE;
   ne->is_dir = (u8)dir;
@@ -98,14 +93,14 @@ WRT_EXPORT(path_filestat_get)
 u32 wimg_wasi_path_filestat_get(u32 fd, u32 flags, u32 path, u32 len, u32 buf) {
   struct wrt_fd *e;
   struct wrt_lookup lk;
-  TRY(wrt_init());
-  TRY(dir_fd(fd, WRT_R_PATH_FILESTAT_GET, &e));
-  TRY(wrt_gcheck(buf, 64));
+  WRT_TRY(wrt_init());
+  WRT_TRY(dir_fd(fd, WRT_R_PATH_FILESTAT_GET, &e));
+  WRT_TRY(wrt_gcheck(buf, 64));
   if (e->kind == WRT_FD_HOST) {
-    TRY(wrt_gcheck(path, len));
+    WRT_TRY(wrt_gcheck(path, len));
     return wrt_host_path_filestat_get(e->host_fd, flags, path, len, buf);
   }
-  TRY(lookup(e, path, len, flags & WRT_LOOKUP_FOLLOW, &lk));
+  WRT_TRY(lookup(e, path, len, flags & WRT_LOOKUP_FOLLOW, &lk));
   return wrt_put_filestat(buf, &lk.node);
 }
 
@@ -113,14 +108,14 @@ WRT_EXPORT(path_filestat_set_times)
 u32 wimg_wasi_path_filestat_set_times(u32 fd, u32 flags, u32 path, u32 len, u64 atim, u64 mtim, u32 fst) {
   struct wrt_fd *e;
   struct wrt_lookup lk;
-  TRY(wrt_init());
-  TRY(dir_fd(fd, WRT_R_PATH_FILESTAT_SET_TIMES, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(dir_fd(fd, WRT_R_PATH_FILESTAT_SET_TIMES, &e));
   if (e->kind == WRT_FD_HOST) {
-    TRY(wrt_gcheck(path, len));
+    WRT_TRY(wrt_gcheck(path, len));
     return wrt_host_path_filestat_set_times(e->host_fd, flags, path, len, atim, mtim, fst);
   }
   if (fst & ~0xFu || (fst & 3u) == 3u || (fst & 12u) == 12u) return WRT_EINVAL;
-  TRY(lookup(e, path, len, flags & WRT_LOOKUP_FOLLOW, &lk));
+  WRT_TRY(lookup(e, path, len, flags & WRT_LOOKUP_FOLLOW, &lk));
   return WRT_EROFS;
 }
 
@@ -131,17 +126,17 @@ u32 wimg_wasi_path_readlink(u32 fd, u32 path, u32 len, u32 buf, u32 buf_len, u32
   struct wrt_fd *e;
   struct wrt_lookup lk;
   u32 toff;
-  TRY(wrt_init());
-  TRY(dir_fd(fd, WRT_R_PATH_READLINK, &e));
-  TRY(wrt_gcheck(buf, buf_len));
-  TRY(wrt_gcheck(used, 4));
+  WRT_TRY(wrt_init());
+  WRT_TRY(dir_fd(fd, WRT_R_PATH_READLINK, &e));
+  WRT_TRY(wrt_gcheck(buf, buf_len));
+  WRT_TRY(wrt_gcheck(used, 4));
   if (e->kind == WRT_FD_HOST) {
-    TRY(wrt_gcheck(path, len));
+    WRT_TRY(wrt_gcheck(path, len));
     return wrt_host_path_readlink(e->host_fd, path, len, buf, buf_len, used);
   }
-  TRY(lookup(e, path, len, 0, &lk));
+  WRT_TRY(lookup(e, path, len, 0, &lk));
   if (!wrt_is_link(&lk.node)) return WRT_EINVAL;
-  TRY(wrt_view_target(&lk.node, &toff));
+  WRT_TRY(wrt_view_target(&lk.node, &toff));
   u32 n = lk.node.size < buf_len ? (u32)lk.node.size : buf_len;
   if (n) wimg_image_read_guest(0, buf, toff, n);
   return wrt_put_u32(used, n);
@@ -149,10 +144,10 @@ u32 wimg_wasi_path_readlink(u32 fd, u32 path, u32 len, u32 buf, u32 buf_len, u32
 
 WRT_EXPORT(path_create_directory) u32 wimg_wasi_path_create_directory(u32 fd, u32 path, u32 len) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(dir_fd(fd, WRT_R_PATH_CREATE_DIRECTORY, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(dir_fd(fd, WRT_R_PATH_CREATE_DIRECTORY, &e));
   if (e->kind == WRT_FD_HOST) {
-    TRY(wrt_gcheck(path, len));
+    WRT_TRY(wrt_gcheck(path, len));
     return wrt_host_path_create_directory(e->host_fd, path, len);
   }
   return create_answer(e, path, len);
@@ -160,10 +155,10 @@ WRT_EXPORT(path_create_directory) u32 wimg_wasi_path_create_directory(u32 fd, u3
 
 WRT_EXPORT(path_remove_directory) u32 wimg_wasi_path_remove_directory(u32 fd, u32 path, u32 len) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(dir_fd(fd, WRT_R_PATH_REMOVE_DIRECTORY, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(dir_fd(fd, WRT_R_PATH_REMOVE_DIRECTORY, &e));
   if (e->kind == WRT_FD_HOST) {
-    TRY(wrt_gcheck(path, len));
+    WRT_TRY(wrt_gcheck(path, len));
     return wrt_host_path_remove_directory(e->host_fd, path, len);
   }
   return remove_answer(e, path, len);
@@ -171,10 +166,10 @@ WRT_EXPORT(path_remove_directory) u32 wimg_wasi_path_remove_directory(u32 fd, u3
 
 WRT_EXPORT(path_unlink_file) u32 wimg_wasi_path_unlink_file(u32 fd, u32 path, u32 len) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(dir_fd(fd, WRT_R_PATH_UNLINK_FILE, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(dir_fd(fd, WRT_R_PATH_UNLINK_FILE, &e));
   if (e->kind == WRT_FD_HOST) {
-    TRY(wrt_gcheck(path, len));
+    WRT_TRY(wrt_gcheck(path, len));
     return wrt_host_path_unlink_file(e->host_fd, path, len);
   }
   return remove_answer(e, path, len);
@@ -182,11 +177,11 @@ WRT_EXPORT(path_unlink_file) u32 wimg_wasi_path_unlink_file(u32 fd, u32 path, u3
 
 WRT_EXPORT(path_symlink) u32 wimg_wasi_path_symlink(u32 old, u32 old_len, u32 fd, u32 path, u32 len) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(dir_fd(fd, WRT_R_PATH_SYMLINK, &e));
-  TRY(wrt_gcheck(old, old_len));
+  WRT_TRY(wrt_init());
+  WRT_TRY(dir_fd(fd, WRT_R_PATH_SYMLINK, &e));
+  WRT_TRY(wrt_gcheck(old, old_len));
   if (e->kind == WRT_FD_HOST) {
-    TRY(wrt_gcheck(path, len));
+    WRT_TRY(wrt_gcheck(path, len));
     return wrt_host_path_symlink(old, old_len, e->host_fd, path, len);
   }
   return create_answer(e, path, len);
@@ -198,27 +193,27 @@ WRT_EXPORT(path_link)
 u32 wimg_wasi_path_link(u32 ofd, u32 oflags, u32 opath, u32 olen, u32 nfd, u32 npath, u32 nlen) {
   struct wrt_fd *a, *b;
   struct wrt_lookup lk;
-  TRY(wrt_init());
-  TRY(dir_fd(ofd, WRT_R_PATH_LINK_SOURCE, &a));
-  TRY(dir_fd(nfd, WRT_R_PATH_LINK_TARGET, &b));
+  WRT_TRY(wrt_init());
+  WRT_TRY(dir_fd(ofd, WRT_R_PATH_LINK_SOURCE, &a));
+  WRT_TRY(dir_fd(nfd, WRT_R_PATH_LINK_TARGET, &b));
   if (a->kind == WRT_FD_HOST && b->kind == WRT_FD_HOST) {
-    TRY(wrt_gcheck(opath, olen));
-    TRY(wrt_gcheck(npath, nlen));
+    WRT_TRY(wrt_gcheck(opath, olen));
+    WRT_TRY(wrt_gcheck(npath, nlen));
     return wrt_host_path_link(a->host_fd, oflags, opath, olen, b->host_fd, npath, nlen);
   }
   if (a->kind != b->kind) return WRT_EXDEV;
-  TRY(lookup(a, opath, olen, oflags & WRT_LOOKUP_FOLLOW, &lk));
+  WRT_TRY(lookup(a, opath, olen, oflags & WRT_LOOKUP_FOLLOW, &lk));
   return create_answer(b, npath, nlen);
 }
 
 WRT_EXPORT(path_rename) u32 wimg_wasi_path_rename(u32 ofd, u32 opath, u32 olen, u32 nfd, u32 npath, u32 nlen) {
   struct wrt_fd *a, *b;
-  TRY(wrt_init());
-  TRY(dir_fd(ofd, WRT_R_PATH_RENAME_SOURCE, &a));
-  TRY(dir_fd(nfd, WRT_R_PATH_RENAME_TARGET, &b));
+  WRT_TRY(wrt_init());
+  WRT_TRY(dir_fd(ofd, WRT_R_PATH_RENAME_SOURCE, &a));
+  WRT_TRY(dir_fd(nfd, WRT_R_PATH_RENAME_TARGET, &b));
   if (a->kind == WRT_FD_HOST && b->kind == WRT_FD_HOST) {
-    TRY(wrt_gcheck(opath, olen));
-    TRY(wrt_gcheck(npath, nlen));
+    WRT_TRY(wrt_gcheck(opath, olen));
+    WRT_TRY(wrt_gcheck(npath, nlen));
     return wrt_host_path_rename(a->host_fd, opath, olen, b->host_fd, npath, nlen);
   }
   if (a->kind != b->kind) return WRT_EXDEV;

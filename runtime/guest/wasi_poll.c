@@ -10,11 +10,6 @@
 #include "wrt.h"
 
 #define C WRT_C
-#define TRY(x)            \
-  do {                    \
-    u32 err_ = (x);       \
-    if (err_) return err_; \
-  } while (0)
 
 #define SUB 48u
 #define EVT 32u
@@ -30,11 +25,11 @@ static void put_event(u8 *ev, u64 userdata, u32 error, u32 type, u64 nbytes) {
 }
 
 WRT_EXPORT(poll_oneoff) u32 wimg_wasi_poll_oneoff(u32 in, u32 out, u32 nsubs, u32 neventsp) {
-  TRY(wrt_init());
+  WRT_TRY(wrt_init());
   if (nsubs == 0) return WRT_EINVAL;
-  TRY(wrt_gcheck_array(in, nsubs, SUB));
-  TRY(wrt_gcheck_array(out, nsubs, EVT));
-  TRY(wrt_gcheck(neventsp, 4));
+  WRT_TRY(wrt_gcheck_array(in, nsubs, SUB));
+  WRT_TRY(wrt_gcheck_array(out, nsubs, EVT));
+  WRT_TRY(wrt_gcheck(neventsp, 4));
   /* The runtime's copy has room for WRT_POLL_MAX subscriptions. */
   if (nsubs > WRT_POLL_MAX) return WRT_ENOTSUP;
   wimg_copy_in(C.subs, in, nsubs * SUB);
@@ -62,7 +57,7 @@ WRT_EXPORT(poll_oneoff) u32 wimg_wasi_poll_oneoff(u32 in, u32 out, u32 nsubs, u3
     u64 nbytes = 0;
     if (!err && type == WRT_EVENT_FD_READ && !e->is_dir) {
       struct wrt_node node;
-      TRY(wrt_view_node(e->node, &node));
+      WRT_TRY(wrt_view_node(e->node, &node));
       nbytes = e->pos < node.size ? node.size - e->pos : 0;
     }
     if (!err && type == WRT_EVENT_FD_WRITE) err = WRT_EBADF;
@@ -97,11 +92,11 @@ WRT_EXPORT(poll_oneoff) u32 wimg_wasi_poll_oneoff(u32 in, u32 out, u32 nsubs, u3
 WRT_EXPORT(sock_accept) u32 wimg_wasi_sock_accept(u32 fd, u32 flags, u32 fdp) {
   struct wrt_fd *e;
   u32 nfd, err;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, 0, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, 0, &e));
   if (e->kind != WRT_FD_HOST) return WRT_ENOTSOCK;
-  TRY(wrt_gcheck(fdp, 4));
-  TRY(wrt_host_sock_accept(e->host_fd, flags, wrt_abs(&C.scratch[0])));
+  WRT_TRY(wrt_gcheck(fdp, 4));
+  WRT_TRY(wrt_host_sock_accept(e->host_fd, flags, wrt_abs(&C.scratch[0])));
   u32 host_fd = C.scratch[0];
   if ((err = wrt_fd_add_host(host_fd, &nfd))) {
     (void)wrt_host_fd_close(host_fd);
@@ -112,29 +107,29 @@ WRT_EXPORT(sock_accept) u32 wimg_wasi_sock_accept(u32 fd, u32 flags, u32 fdp) {
 
 WRT_EXPORT(sock_recv) u32 wimg_wasi_sock_recv(u32 fd, u32 iovs, u32 n, u32 flags, u32 lenp, u32 oflagsp) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, 0, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, 0, &e));
   if (e->kind != WRT_FD_HOST) return WRT_ENOTSOCK;
-  TRY(wrt_iovs_check(iovs, n));
-  TRY(wrt_gcheck(lenp, 4));
-  TRY(wrt_gcheck(oflagsp, 2));
+  WRT_TRY(wrt_iovs_check(iovs, n));
+  WRT_TRY(wrt_gcheck(lenp, 4));
+  WRT_TRY(wrt_gcheck(oflagsp, 2));
   return wrt_host_sock_recv(e->host_fd, iovs, n, flags, lenp, oflagsp);
 }
 
 WRT_EXPORT(sock_send) u32 wimg_wasi_sock_send(u32 fd, u32 iovs, u32 n, u32 flags, u32 lenp) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, 0, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, 0, &e));
   if (e->kind != WRT_FD_HOST) return WRT_ENOTSOCK;
-  TRY(wrt_iovs_check(iovs, n));
-  TRY(wrt_gcheck(lenp, 4));
+  WRT_TRY(wrt_iovs_check(iovs, n));
+  WRT_TRY(wrt_gcheck(lenp, 4));
   return wrt_host_sock_send(e->host_fd, iovs, n, flags, lenp);
 }
 
 WRT_EXPORT(sock_shutdown) u32 wimg_wasi_sock_shutdown(u32 fd, u32 how) {
   struct wrt_fd *e;
-  TRY(wrt_init());
-  TRY(wrt_fd_get(fd, 0, &e));
+  WRT_TRY(wrt_init());
+  WRT_TRY(wrt_fd_get(fd, 0, &e));
   if (e->kind != WRT_FD_HOST) return WRT_ENOTSOCK;
   return wrt_host_sock_shutdown(e->host_fd, how);
 }

@@ -262,6 +262,13 @@ extern u8 __data_end;
 extern u8 __heap_base;
 #define WRT_C (*(struct wrt_ctx *)(usize)(((u32)(usize)&__data_end + 15u) & ~15u))
 
+/* Returns a nonzero errno from the current function. */
+#define WRT_TRY(x)          \
+  do {                      \
+    u32 err_ = (x);         \
+    if (err_) return err_;  \
+  } while (0)
+
 _Static_assert(sizeof(struct wrt_ctx) + 16 <= WRT_CTX_RESERVE, "the context outgrew its reserve");
 
 u32 wrt_init(void);
