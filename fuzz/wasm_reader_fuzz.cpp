@@ -1,7 +1,7 @@
 // libFuzzer target: the wasm module reader and writer. Anything the reader
 // accepts must be written back byte for byte with no edits, and must still
 // be a readable module after the edits wimg makes (a custom section and
-// passive data segments appended).
+// passive data segments appended, passive segments' bytes replaced).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -39,6 +39,23 @@ void check_edited(const Module& m) {
   if (back->sections.back().name != "wimg.manifest") std::abort();
 }
 
+// The assembler's edit: every passive segment's bytes replaced in place.
+void check_replaced(const Module& m) {
+  const std::string bytes(200, 'r');
+  Edits e;
+  for (std::uint32_t i = 0; i < m.data.size(); ++i) {
+    if (m.data[i].mode == wimg::wasm::DataMode::Passive) e.replace_passive.push_back({i, bytes});
+  }
+  if (e.replace_passive.empty()) return;
+  auto w = wimg::wasm::write_module(m, e, "fuzz");
+  if (!w.ok()) std::abort();
+  auto back = wimg::wasm::parse_module(w->bytes, "fuzz");
+  if (!back.ok() || back->data.size() != m.data.size()) std::abort();
+  for (const auto& r : e.replace_passive) {
+    if (back->segment_bytes(back->data[r.index]) != bytes) std::abort();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -50,5 +67,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   check_round_trip(*m, bytes);
   check_edited(*m);
+  check_replaced(*m);
   return 0;
 }

@@ -5,8 +5,8 @@
 //   <root>/cache/prepared/<base hex>-<preparer hex>   "sha256:<hex>\n"
 //
 // The entry names a store object holding the prepared bytes. Entries are
-// written atomically after their object is durable; a missing, unreadable
-// or corrupt target is a miss (prepared again and the entry rewritten),
+// written atomically after their object is durable; a missing or
+// unreadable entry or a missing object is a miss (prepared again and the entry rewritten),
 // never an error. `prune` keeps an entry (and its object) while an image
 // name still reaches its base, and drops the others — as Docker keeps the
 // build cache of images still in use (docs/FORMATS.md).

@@ -64,7 +64,7 @@ PackManifest manifest_of(const PackSpec& spec, const RuntimeSection& rt, std::st
   PackManifest m;
   m.base = rt.base;
   m.base_size = spec.base_size;
-  m.prepared = sha256_of(prepared);
+  m.prepared = spec.prepared_digest ? *spec.prepared_digest : sha256_of(prepared);
   m.prepared_size = prepared.size();
   m.runtime = rt.runtime;
   m.created = spec.created;
@@ -74,6 +74,7 @@ PackManifest manifest_of(const PackSpec& spec, const RuntimeSection& rt, std::st
     m.layers.push_back({l.digest, static_cast<std::uint32_t>(i + 1), st.files, st.bytes, l.created_by});
     m.history.push_back({l.created_by, false});
   }
+  if (!spec.history.empty()) m.history = spec.history;
   m.config = spec.config;
   return m;
 }

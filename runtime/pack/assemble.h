@@ -32,6 +32,12 @@ struct PackSpec {
   std::vector<PackLayer> layers;           // bottom first, at most WIMG_SLOTS - 1
   PackedConfig config;                     // mounts: absolute canonical dirs of the image
   std::int64_t created = 0;                // SOURCE_DATE_EPOCH or 0: every node's mtime
+  // The image's history (instructions without a layer included); empty:
+  // one item per layer, from its created_by.
+  std::vector<PackedHistory> history;
+  // The prepared base's digest when the caller knows it (the cache does):
+  // saves hashing it again.
+  std::optional<Digest> prepared_digest;
 };
 
 // `prepared`: the prepared base; `shown` names it in errors. Returns the
