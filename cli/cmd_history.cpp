@@ -1,11 +1,17 @@
-// wimg history IMAGE — like `docker history`: one row per instruction,
-// newest first, with the layer it made (if any) and its size.
+// wimg history IMAGE|FILE.wasm — like `docker history`: one row per
+// instruction, newest first, with the layer it made (if any) and its size.
+// A packed .wasm carries the same base, layers and history in its
+// wimg.manifest section, so both give the same rows.
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/wasm_file.h"
 #include "image/images.h"
+#include "runtime/pack/packed.h"
 #include "support/errors.h"
+#include "support/fs.h"
 
 namespace wimg::cli {
 
@@ -39,10 +45,28 @@ std::vector<Row> rows_of(const image::Manifest& m) {
   return rows;
 }
 
-void run(const std::string& spec, bool json, bool no_trunc, const Context& ctx) {
+// The image manifest a packed binary was made from, as far as history
+// needs it. A base packed without its size (an already prepared base)
+// shows 0 bytes.
+image::Manifest manifest_of_packed(const std::string& file) {
+  auto bytes = std::make_shared<const std::string>(unwrap(fs::read_file(file)));
+  const pack::PackManifest pm = unwrap(pack::open_packed(bytes, file)).manifest;
+  image::Manifest m;
+  m.created = pm.created;
+  m.base = image::BaseRef{pm.base, pm.base_size.value_or(0)};
+  for (const auto& l : pm.layers) m.layers.push_back({l.digest, l.files, l.bytes, l.created_by});
+  for (const auto& h : pm.history) m.history.push_back({h.created_by, h.empty_layer});
+  return m;
+}
+
+image::Manifest manifest_of(const std::string& spec, const Context& ctx) {
+  if (is_wasm_file(spec)) return manifest_of_packed(spec);
   store::Store store = ctx.open_store();
-  Digest d = unwrap(image::resolve_image(store, spec));
-  auto rows = rows_of(unwrap(image::load_image(store, d)));
+  return unwrap(image::load_image(store, resolve_image_arg(store, spec)));
+}
+
+void run(const std::string& spec, bool json, bool no_trunc, const Context& ctx) {
+  auto rows = rows_of(manifest_of(spec, ctx));
   if (json) {
     nlohmann::json arr = nlohmann::json::array();
     for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
@@ -70,7 +94,7 @@ void register_history(CLI::App& app, Context& ctx) {
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("history", "Show the instructions and layers an image was made of, newest first");
-  cmd->add_option("IMAGE", args->image, "name[:tag], sha256:<hex> or image ID")->required();
+  cmd->add_option("IMAGE", args->image, "name[:tag], sha256:<hex>, image ID or packed .wasm file")->required();
   cmd->add_flag("--json", args->json, "JSON output");
   cmd->add_flag("--no-trunc", args->no_trunc, "Full digests and instructions");
   cmd->callback([args, &ctx] { run(args->image, args->json, args->no_trunc, ctx); });

@@ -1,16 +1,14 @@
 // wimg pack BASE.wasm -o OUT.wasm --layer DIGEST|PATH ... — one runnable
 // WebAssembly file: the base with the guest runtime injected (cached per
 // base and runtime, image/prepared.h) and the layers spliced in
-// (runtime/pack/assemble.h).
+// (image/packing.h, shared with build and run).
 #include "cli/commands.h"
-#include "image/prepared.h"
+#include "cli/preparer.h"
+#include "image/packing.h"
 #include "layers/import.h"
 #include "layers/index.h"
-#include "runtime/guest/embedded.h"
-#include "runtime/inject/prepare.h"
 #include "runtime/pack/assemble.h"
 #include "runtime/pack/packed.h"
-#include "runtime/wasm/module.h"
 #include "support/errors.h"
 #include "support/fs.h"
 
@@ -65,48 +63,31 @@ pack::PackedConfig config_of(const PackArgs& a) {
   return c;
 }
 
-struct Prepared {
-  std::string bytes;
-  std::optional<std::uint64_t> base_size;
-  bool cached = false;
-};
-
-// A base that already carries a runtime section is used as the prepared
-// base itself (e.g. one prepared by another wimg); any other is prepared
-// once per (base, runtime) through the store's cache.
-Prepared prepare(store::Store& store, std::string base, const std::string& shown) {
-  const wasm::Module m = unwrap(wasm::parse_module(base, shown));
-  if (!m.custom_sections(pack::kManifestSectionName).empty()) {
-    throw Failure(ErrorKind::Input, shown + ": is already a packed image; pack its base instead");
-  }
-  if (!m.custom_sections(pack::kRuntimeSectionName).empty()) return Prepared{std::move(base), std::nullopt, true};
-  const std::string_view runtime = guest::runtime_wasm();
-  image::PreparedKey key{sha256_of(base), inject::preparer_digest(runtime)};
-  auto p = unwrap(image::prepared_base(
-      store, key, [&]() -> Result<std::string> { return inject::prepare_base(base, runtime, shown); }));
-  return Prepared{std::move(p.bytes), base.size(), p.cached};
-}
-
+// The image the flags describe, rendered by the same code as `wimg build -o`
+// and `wimg run` (image/packing.h); the base stays a file, not an object.
 void run_pack(const PackArgs& a, const Context& ctx) {
   if (a.layers.empty()) throw Failure(ErrorKind::Usage, "pack needs at least one --layer");
   std::string base = unwrap(fs::read_file(a.base));
   if (!pack::looks_like_wasm(base)) throw Failure(ErrorKind::Input, a.base + ": not a WebAssembly module");
-  pack::PackSpec spec;
-  spec.config = config_of(a);
-  spec.created = ctx.source_date_epoch();
+  const pack::PackedConfig c = config_of(a);
+  image::Manifest m;
+  m.created = ctx.source_date_epoch();
+  m.config = image::Config{c.env, c.entrypoint, c.cmd, c.workdir, c.labels, c.mounts};
   store::Store store = ctx.open_store();
   // Held from the first new object until the output is written: a
   // concurrent prune waits instead of collecting layers or the prepared base.
   auto lock = unwrap(store.writer_lock());
-  for (const auto& l : a.layers) spec.layers.push_back(layer_from_arg(store, l, ctx));
-  Prepared p = prepare(store, std::move(base), a.base);
-  spec.base_size = p.base_size;
-  auto read = [&store](const Digest& d, std::uint64_t) { return store.get(d, /*verify=*/true); };
-  std::string out = unwrap(pack::assemble(p.bytes, spec, read, a.output));
-  unwrap(fs::atomic_write_file(a.output, out, 0644));
-  ctx.out << "packed " << a.output << ": " << out.size() << " bytes, " << spec.layers.size() << " layers"
-          << (p.cached ? "" : ", base prepared") << "\n"
-          << sha256_of(out).str() << "\n";
+  for (const auto& l : a.layers) {
+    pack::PackLayer p = layer_from_arg(store, l, ctx);
+    const layers::LayerStats st = layers::stats_of(p.entries);
+    m.layers.push_back({p.digest, st.files, st.bytes, p.created_by});
+  }
+  auto r = unwrap(image::render_wasm_from_base(store, std::move(base), a.base, m, guest_preparer()));
+  // Like `wimg build -o`: atomic, not fsynced (cli/cmd_build.cpp says why).
+  unwrap(fs::atomic_write_file(a.output, r.bytes, 0644, fs::Durability::NoFsync));
+  ctx.out << "packed " << a.output << ": " << r.bytes.size() << " bytes, " << m.layers.size() << " layers"
+          << (r.base_prepared ? ", base prepared" : "") << "\n"
+          << sha256_of(r.bytes).str() << "\n";
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/wasm_file.h"
 #include "image/images.h"
 #include "layers/path.h"
 #include "runtime/pack/packed.h"
@@ -29,15 +30,6 @@ struct View {
   std::function<std::string(const layers::MergedEntry&)> read;
   std::function<void()> check_all;  // before export writes anything: every content intact
 };
-
-// FILE vs image reference: an existing regular file starting with "\0asm".
-bool is_wasm_file(const std::string& spec) {
-  struct stat st;
-  if (::stat(spec.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  auto fd = fs::open_file(spec, O_RDONLY);
-  char head[4];
-  return fd.ok() && ::read(fd->get(), head, 4) == 4 && pack::looks_like_wasm(std::string_view(head, 4));
-}
 
 View open_packed_view(const std::string& file) {
   auto bytes = std::make_shared<const std::string>(unwrap(fs::read_file(file)));

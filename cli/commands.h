@@ -18,5 +18,7 @@ void register_view(CLI::App& app, Context& ctx);  // ls, cat, export
 void register_history(CLI::App& app, Context& ctx);
 void register_pack(CLI::App& app, Context& ctx);
 void register_inspect(CLI::App& app, Context& ctx);
+void register_build(CLI::App& app, Context& ctx);
+void register_run(CLI::App& app, Context& ctx);
 
 }  // namespace wimg::cli

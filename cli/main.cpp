@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   wimg::cli::register_history(app, ctx);
   wimg::cli::register_pack(app, ctx);
   wimg::cli::register_inspect(app, ctx);
+  wimg::cli::register_build(app, ctx);
+  wimg::cli::register_run(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

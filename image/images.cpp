@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "image/build_cache.h"
 #include "image/prepared.h"
 #include "layers/index.h"
 #include "runtime/wasm/module.h"
@@ -234,6 +235,12 @@ Result<PruneReport> prune(store::Store& store, bool dry_run) {
   }
   PruneReport rep;
   WIMG_ASSIGN(std::vector<std::string> stale_cache, mark_prepared(store, live));
+  // Build cache entries never keep objects alive; those whose object goes
+  // (or that name none) go with it, so no later build sees a stale hit.
+  WIMG_ASSIGN(std::vector<BuildCacheEntry> build_entries, list_build_cache(store));
+  for (const auto& e : build_entries) {
+    if (!e.object || live.count(*e.object) == 0) stale_cache.push_back(e.path);
+  }
   std::vector<std::pair<Digest, std::uint64_t>> dead;
   WIMG_TRY(store.for_each_object([&](const Digest& d, const std::string&) -> Status {
     if (live.count(d) != 0) {

@@ -47,7 +47,8 @@ struct PruneReport {
   std::uint64_t bytes_removed = 0;
   std::uint64_t temp_removed = 0;
   std::uint64_t objects_kept = 0;
-  std::uint64_t cache_removed = 0;  // prepared-base cache entries of bases no name reaches
+  std::uint64_t cache_removed = 0;  // prepared-base cache entries of bases no name reaches, and
+                                    // build cache entries whose object was removed
 };
 // Removes every object unreachable from refs, and all temp files, under the
 // store's exclusive lock (waits for running writers). Refuses to delete

@@ -28,6 +28,7 @@ std::string encode_manifest(const Manifest& m) {
   c["cmd"] = m.config.cmd ? json(*m.config.cmd) : json(nullptr);
   c["workdir"] = m.config.workdir;
   c["labels"] = m.config.labels;
+  if (!m.config.mounts.empty()) c["mounts"] = m.config.mounts;
   j["config"] = c;
   j["history"] = json::array();
   for (const auto& h : m.history) j["history"].push_back({{"created_by", h.created_by}, {"empty_layer", h.empty_layer}});
@@ -85,6 +86,12 @@ Status decode_config(const json& c, Manifest& m, const Decoder& d) {
   for (const auto& [k, v] : labels.items()) {
     if (!v.is_string()) return d.fail("config.labels values must be strings");
     m.config.labels[k] = v.get<std::string>();
+  }
+  const json mounts = c.value("mounts", json::array());
+  if (!mounts.is_array()) return d.fail("config.mounts must be a list of strings");
+  for (const auto& e : mounts) {
+    if (!e.is_string()) return d.fail("config.mounts must be a list of strings");
+    m.config.mounts.push_back(e.get<std::string>());
   }
   return {};
 }

@@ -7,7 +7,7 @@
 //     "base": null | {"digest": "sha256:<hex>", "size": <bytes>},
 //     "layers": [ {"digest": "sha256:<hex>", "files": N, "bytes": N, "created_by": "..."} ... ],
 //     "config": {"env": ["K=V"...], "entrypoint": [..]|null, "cmd": [..]|null,
-//                "workdir": "", "labels": {"k": "v"...}},
+//                "workdir": "", "labels": {"k": "v"...}[, "mounts": ["/dir"...]]},
 //     "history": [ {"created_by": "...", "empty_layer": bool} ... ]
 //   }
 //
@@ -48,6 +48,9 @@ struct Config {
   std::optional<std::vector<std::string>> cmd;
   std::string workdir;
   std::map<std::string, std::string> labels;
+  // Extra preopens (Wasmfile MOUNT). Encoded only when not empty, so the
+  // digests of images without mounts did not change when it was added.
+  std::vector<std::string> mounts;
   bool operator==(const Config&) const = default;
 };
 

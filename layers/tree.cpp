@@ -56,6 +56,8 @@ std::string child_rel(const std::string& parent, const std::string& name) {
 // touches the batch (thread-safe) and its own result.
 struct FileJob {
   std::string rel;    // opened beneath the root with this path
+  std::string key;    // of the stat cache: the path within the context
+  std::string layer;  // the entry's path in the layer
   std::string shown;  // host path for messages
   struct stat st;
   // Results
@@ -133,7 +135,7 @@ Status add_files(TreeWalk& w, int root_fd, std::vector<FileJob>& jobs) {
     FileJob& job = jobs[k];
     if (w.cache != nullptr) {
       StatKey key = StatKey::from(job.st);
-      if (auto d = w.cache->lookup(job.rel, key); d && w.store.has(*d)) {
+      if (auto d = w.cache->lookup(job.key, key); d && w.store.has(*d)) {
         job.digest = *d;
         job.size = key.size;
         job.stored_key = key;
@@ -145,20 +147,20 @@ Status add_files(TreeWalk& w, int root_fd, std::vector<FileJob>& jobs) {
   });
   for (auto& job : jobs) {
     if (job.error) return std::move(*job.error);
-    if (w.cache != nullptr && job.cacheable) w.cache->record(job.rel, job.stored_key, job.digest);
-    WIMG_TRY(w.builder.add_file(job.rel, job.st.st_mode & 0777, job.digest, job.size));
+    if (w.cache != nullptr && job.cacheable) w.cache->record(job.key, job.stored_key, job.digest);
+    WIMG_TRY(w.builder.add_file(job.layer, w.chmod.value_or(job.st.st_mode & 0777), job.digest, job.size));
   }
   return {};
 }
 
-Status add_symlink(TreeWalk& w, const Dir& dir, const std::string& name, const std::string& rel) {
+Status add_symlink(TreeWalk& w, const Dir& dir, const std::string& name, const std::string& layer_path) {
   std::string target(kMaxPath + 1, '\0');
   ssize_t n = ::readlinkat(dir.fd.get(), name.c_str(), target.data(), target.size());
   std::string shown = fs::join(dir.shown, name);
   if (n < 0) return fs::os_error("cannot read link", shown, errno);
   if (static_cast<std::size_t>(n) > kMaxPath) return make_error(ErrorKind::Input, shown + ": link target too long");
   target.resize(static_cast<std::size_t>(n));
-  return w.builder.add_symlink(rel, target);
+  return w.builder.add_symlink(layer_path, target);
 }
 
 // Phase one: directories and symlinks go to the builder at once; regular
@@ -167,21 +169,27 @@ Status walk_dir(TreeWalk& w, const Dir& dir, std::vector<FileJob>& files) {
   WIMG_ASSIGN(auto names, sorted_names(dir));
   for (const auto& name : names) {
     std::string rel = child_rel(dir.rel, name);
+    std::string ctx = child_rel(w.context_rel, rel);
+    std::string layer = child_rel(w.dest, rel);
     std::string shown = fs::join(dir.shown, name);
-    bool excluded = w.ignore.excluded(rel);
+    const bool by_ignore = w.ignore.excluded(ctx);
+    const bool by_exclude = w.exclude != nullptr && w.exclude->excluded(rel);
+    bool excluded = by_ignore || by_exclude;
     // Only what goes into the layer must have a valid name: an ignored
     // entry with, say, a non-UTF-8 name is skipped, not an error.
-    if (excluded && !w.ignore.must_descend(rel)) continue;
+    if (excluded && ((by_ignore && !w.ignore.must_descend(ctx)) || (by_exclude && !w.exclude->must_descend(rel)))) {
+      continue;
+    }
     struct stat st;
     if (::fstatat(dir.fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       return fs::os_error("cannot stat", shown, errno);
     }
     if (excluded && !S_ISDIR(st.st_mode)) continue;
-    WIMG_TRY(check_path(rel, shown));
+    WIMG_TRY(check_path(layer, shown));
     if (S_ISDIR(st.st_mode)) {
       // An excluded directory walked only for exceptions is not added itself;
       // its surviving children imply it.
-      if (!excluded) WIMG_TRY(w.builder.add_dir(rel, st.st_mode & 0777));
+      if (!excluded) WIMG_TRY(w.builder.add_dir(layer, w.chmod.value_or(st.st_mode & 0777)));
       WIMG_ASSIGN(fs::UniqueFd fd,
                   fs::open_at(dir.fd.get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, shown));
       Dir sub{std::move(fd), rel, shown};
@@ -192,11 +200,13 @@ Status walk_dir(TreeWalk& w, const Dir& dir, std::vector<FileJob>& files) {
     if (S_ISREG(st.st_mode)) {
       FileJob job;
       job.rel = rel;
+      job.key = ctx;
+      job.layer = layer;
       job.shown = shown;
       job.st = st;
       files.push_back(std::move(job));
     } else if (S_ISLNK(st.st_mode)) {
-      WIMG_TRY(add_symlink(w, dir, name, rel));
+      WIMG_TRY(add_symlink(w, dir, name, layer));
     } else if (w.opts.warn) {
       w.opts.warn("skipping " + quote_path(shown) + ": not a regular file, directory or symlink");
     }

@@ -5,6 +5,8 @@
 // that changes during the walk cannot redirect it outside the root.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "layers/builder.h"
@@ -22,6 +24,12 @@ struct TreeWalk {
   const IgnoreRules& ignore;
   StatCache* cache;  // null: hash everything
   const ImportOptions& opts;
+  // For `wimg build` copying one directory of a context (recipe/copy.h):
+  std::string context_rel = {};          // the walked root within the context ("" = it is the context):
+                                         // prefix of the paths `ignore` and the stat cache see
+  std::string dest = {};                 // prefix of the layer paths ("" = the layer root)
+  const IgnoreRules* exclude = nullptr;  // COPY --exclude, on paths relative to the walked root
+  std::optional<std::uint32_t> chmod = {};  // COPY --chmod: the mode of every file and directory
 };
 
 Status walk_tree(const std::string& root, TreeWalk& walk);

@@ -9,6 +9,8 @@
 //   <root>/tmp/                         in-flight temp files and batch dirs
 //   <root>/objects/sha256/<2hex>/.tmp-* in-flight objects of known digest
 //   <root>/cache/stat/<hex>             per-tree stat caches (layers/statcache.h)
+//   <root>/cache/run/<hex>-<key>.wasm   images rendered by `wimg run` (cli/cmd_run.cpp)
+//   <root>/cache/runner/wasi-run-*.mjs  the node runner embedded in wimg (cli/cmd_run.cpp)
 //
 // Commit protocol: bytes go to a temp file on the same filesystem — in the
 // object's shard directory when the digest is known in advance (as git does

@@ -2,7 +2,8 @@
  *
  *   argv    = [host argv[0]] + entrypoint + (host argv[1..] if any, else cmd)
  *   environ = the baked env, each "K=V" replaced by the host's variable of
- *             the same name if there is one, then the host's other variables
+ *             the same name if there is one, then PWD=<workdir> (below),
+ *             then the host's other variables
  *
  * The host's lists are fetched once into runtime buffers (the host writes
  * absolute pointers; they are turned into offsets at once because the region
@@ -134,10 +135,42 @@ static u32 walk_args(struct emit *o) {
   return 0;
 }
 
+/* WORKDIR reaches the guest as PWD=<workdir>. wasi-libc starts every
+ * program at cwd "/" and turns a relative path into "/path" before it looks
+ * at the preopens, so the runtime cannot tell "foo" from "/foo" and preview1
+ * has no call that sets the guest's cwd: PWD is the one channel. Programs
+ * that start in $PWD (shells, chdir(getenv("PWD"))) then find WORKDIR. An
+ * image's own ENV PWD=... or the host's PWD wins. README: "WORKDIR". */
+static void pwd_key(u8 k[4]) { wrt_st32(k, 0x3D445750u); /* "PWD=" without a data segment */ }
+
+static u32 workdir(u32 *off, u32 *len) {
+  if (C.view.lists[WRT_CFG_WORKDIR].count != 1) return WRT_ENOENT;
+  WRT_TRY(wrt_view_string(WRT_CFG_WORKDIR, 0, off, len));
+  return *len > 0 ? 0 : WRT_ENOENT;
+}
+
+static void emit_pwd(struct emit *o, u32 off, u32 len) {
+  u8 k[4];
+  u8 nul = 0;
+  pwd_key(k);
+  if (o->ptrs != WIMG_NONE) {
+    wrt_put_u32(o->ptrs + o->count * 4, o->buf + o->size);
+    wimg_copy_out(o->buf + o->size, k, 4);
+    wimg_image_read_guest(0, o->buf + o->size + 4, off, len);
+    wimg_copy_out(o->buf + o->size + 4 + len, &nul, 1);
+  }
+  o->count += 1;
+  o->size += 4 + len + 1;
+}
+
 static u32 walk_env(struct emit *o) {
-  u32 baked = C.view.lists[WRT_CFG_ENV].count, klen;
+  u32 baked = C.view.lists[WRT_CFG_ENV].count, klen, wd_off, wd_len;
+  u8 pwd[4];
+  pwd_key(pwd);
+  int want_pwd = workdir(&wd_off, &wd_len) == 0 && host_var(pwd, 3) < 0;
   for (u32 i = 0; i < baked; ++i) {
     WRT_TRY(baked_key(i, &klen));
+    if (klen == 3 && memcmp(C.path_tmp, pwd, 3) == 0) want_pwd = 0;
     int h = klen <= WRT_PATH_MAX ? host_var(C.path_tmp, klen) : -1;
     if (h >= 0) {
       emit_host(o, C.host_env, (u32)h);
@@ -145,6 +178,7 @@ static u32 walk_env(struct emit *o) {
       WRT_TRY(emit_baked(o, WRT_CFG_ENV, i));
     }
   }
+  if (want_pwd) emit_pwd(o, wd_off, wd_len);
   for (u32 i = 0; i < C.host_envc; ++i) {
     u32 len;
     const u8 *s = host_str(C.host_env, i, &len);

@@ -79,7 +79,9 @@
  *      canonical, e.g. "/", "/usr/local/lib/ruby"), workdir (0 or 1 string).
  *    Guest argv = [host argv[0]] + entrypoint + (host argv[1..] if any, else
  *    cmd) (Docker's rule). Guest environ = the baked env, each overridden by
- *    a host variable of the same name, then the host's other variables.
+ *    a host variable of the same name, then the host's other variables;
+ *    with a workdir and no PWD from either, PWD=<workdir> follows the baked
+ *    env (preview1 cannot set a guest's cwd: runtime/guest/README.md).
  *    Image preopens get fds 3.. in list order, the host's preopens follow.
  */
 #ifndef WIMG_ABI_H

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "layers/index.h"
+#include "support/hugepages.h"
 #include "support/le.h"
 
 namespace wimg::pack {
@@ -45,6 +46,7 @@ Result<std::string> build_one(const std::vector<layers::Entry>& entries, std::ui
   }
   std::string out;
   out.reserve(off);
+  advise_huge_pages(out);
   out += kSegmentMagic;
   le::put(out, kSegmentVersion);
   le::put(out, static_cast<std::uint32_t>(index.size()));

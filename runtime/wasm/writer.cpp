@@ -4,6 +4,7 @@
 #include <deque>
 
 #include "runtime/wasm/leb128.h"
+#include "support/hugepages.h"
 #include "support/utf8.h"
 
 namespace wimg::wasm {
@@ -65,6 +66,7 @@ class Plan {
   std::string emit() const {
     std::string out;
     out.reserve(total_);
+    advise_huge_pages(out);
     for (std::string_view p : parts_) out.append(p);
     return out;
   }

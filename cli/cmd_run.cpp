@@ -1,0 +1,157 @@
+// wimg run [--host H] [--dir HOST::GUEST]... [-e K=V]... IMAGE|FILE.wasm [ARGS...]
+// — hands a packed module to a WASI host and becomes it (exec), so the
+// guest's exit code, signals and stdio are the host's. A store image is
+// rendered once into the store's cache (cache/run/); node runs the runner
+// embedded in this binary, written once into cache/runner/.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+#include <optional>
+
+#include "cli/commands.h"
+#include "cli/preparer.h"
+#include "cli/wasi_host.h"
+#include "cli/wasm_file.h"
+#include "image/images.h"
+#include "image/packing.h"
+#include "runtime/pack/packed.h"
+#include "runtime/runner/embedded.h"
+#include "runtime/runner/hosts.h"
+#include "support/errors.h"
+#include "support/fs.h"
+
+namespace wimg::cli {
+
+namespace {
+
+struct RunArgs {
+  std::string host;
+  std::vector<std::string> dirs;
+  std::vector<std::string> env;
+  std::string image;
+  std::vector<std::string> args;
+};
+
+// Writes `bytes` to `path` unless it already holds them (atomic: a
+// concurrent run sees the old file or the new one).
+void ensure_file(const std::string& path, std::string_view bytes) {
+  if (fs::exists(path)) {
+    auto have = fs::read_file(path);
+    if (have.ok() && *have == bytes) return;
+  }
+  unwrap(fs::mkdirs(path.substr(0, path.rfind('/'))));
+  unwrap(fs::atomic_write_file(path, bytes, 0644));
+}
+
+// The embedded runner, in the store's cache under a name that changes with
+// its content, so wimg versions sharing a store never run each other's.
+std::string runner_path(const store::Store& store) {
+  std::string_view mjs = runner::wasi_run_mjs();
+  std::string path = store.cache_dir() + "/runner/wasi-run-" + sha256_of(mjs).hex().substr(0, 16) + ".mjs";
+  ensure_file(path, mjs);
+  return path;
+}
+
+// A store image rendered to a packed module, cached per (image, preparer):
+// a second run of the same image with the same wimg starts at once.
+std::string rendered_path(store::Store& store, const std::string& spec) {
+  const Digest d = resolve_image_arg(store, spec);
+  image::Preparer prep = guest_preparer();
+  std::string path = store.cache_dir() + "/run/" + d.hex() + "-" + prep.digest.hex().substr(0, 16) + ".wasm";
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return path;
+  image::Manifest m = unwrap(image::load_image(store, d));
+  image::RenderedWasm w = unwrap(image::render_wasm(store, m, prep, spec));
+  unwrap(fs::mkdirs(store.cache_dir() + "/run"));
+  unwrap(fs::atomic_write_file(path, w.bytes, 0644));
+  return path;
+}
+
+// -e K=V as given; -e K takes K from wimg's own environment, or is dropped
+// when unset (docker run's rule).
+std::vector<std::string> env_of(const std::vector<std::string>& flags, const Context& ctx) {
+  std::vector<std::string> out;
+  for (const auto& e : flags) {
+    auto eq = e.find('=');
+    if (eq == 0 || e.empty()) throw Failure(ErrorKind::Usage, "-e " + e + ": expected K=V or K");
+    if (eq != std::string::npos) {
+      out.push_back(e);
+    } else if (const char* v = ctx.getenv(e.c_str()); v != nullptr) {
+      out.push_back(e + "=" + v);
+    }
+  }
+  return out;
+}
+
+std::vector<runner::DirMap> dirs_of(const std::vector<std::string>& flags) {
+  std::vector<runner::DirMap> out;
+  for (const auto& f : flags) {
+    runner::DirMap d = unwrap(runner::parse_dir(f));
+    struct stat st;
+    if (::stat(d.host.c_str(), &st) != 0) throw Failure(fs::os_error("--dir", d.host, errno));
+    if (!S_ISDIR(st.st_mode)) throw Failure(ErrorKind::Input, "--dir " + d.host + ": not a directory");
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+void run_run(const RunArgs& a, const Context& ctx) {
+  runner::RunRequest req;
+  req.dirs = dirs_of(a.dirs);
+  req.env = env_of(a.env, ctx);
+  req.args = a.args;
+  HostChoice host = choose_host(a.host, ctx);
+  std::string runner;
+  {
+    const bool file = is_wasm_file(a.image);
+    // A file is read by the host itself; wimg checks only that it is packed.
+    if (file) {
+      auto bytes = std::make_shared<const std::string>(unwrap(fs::read_file(a.image)));
+      unwrap(pack::open_packed(bytes, a.image));
+    }
+    std::optional<store::Store> store;
+    if (!file || host.host == runner::Host::Node) store.emplace(ctx.open_store());
+    req.module = file ? a.image : rendered_path(*store, a.image);
+    if (host.host == runner::Host::Node) runner = runner_path(*store);
+  }
+  std::vector<std::string> argv = runner::host_argv(host.host, host.program, runner, req);
+  std::vector<char*> cargv;
+  for (auto& s : argv) cargv.push_back(s.data());
+  cargv.push_back(nullptr);
+  ctx.out.flush();
+  ctx.err.flush();
+  ::execv(host.program.c_str(), cargv.data());
+  throw Failure(fs::os_error("cannot run", host.program, errno));
+}
+
+}  // namespace
+
+void register_run(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<RunArgs>();
+  auto* cmd = app.add_subcommand("run", "Run an image or a packed .wasm file with a WASI host");
+  cmd->add_option("--host", a->host, "wasmtime, wasmer, wasmedge or node, or the path of one (default: detected)");
+  cmd->add_option("--dir", a->dirs, "Preopen host directory HOST as GUEST (HOST::GUEST or HOST; repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("-e,--env", a->env, "Set K=V in the guest (K alone: from wimg's environment; repeatable)")
+      ->allow_extra_args(false);
+  // Everything from IMAGE on belongs to the guest, even what looks like an
+  // option (docker run's rule): no positionals, so that CLI11 stops at the
+  // first one and leaves it and the rest unparsed.
+  cmd->prefix_command();
+  cmd->footer(
+      "Usage: wimg run [OPTIONS] IMAGE|FILE.wasm [ARGS...]\n"
+      "IMAGE is name[:tag], sha256:<hex>, an image ID or a packed .wasm file; ARGS go to the guest\n"
+      "unparsed and replace the image's CMD.");
+  cmd->callback([a, cmd, &ctx] {
+    std::vector<std::string> rest = cmd->remaining();
+    if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+    if (rest.empty()) throw Failure(ErrorKind::Usage, "run: IMAGE or FILE.wasm is required");
+    a->image = rest.front();
+    a->args.assign(rest.begin() + 1, rest.end());
+    run_run(*a, ctx);
+  });
+}
+
+}  // namespace wimg::cli

@@ -1,0 +1,53 @@
+// Rendering an image as one runnable .wasm: the prepared base (the base
+// with the guest runtime injected, cached per (base, preparer) in the store,
+// image/prepared.h) with the image's layers, config and history spliced in
+// by the assembler (runtime/pack/assemble.h). Shared by `wimg pack`,
+// `wimg build -o` and `wimg run IMAGE`, so all three produce the same bytes
+// for the same image.
+//
+// image/ never links binaryen: the caller passes the prepare step in
+// (cli/preparer.h builds the one that injects the embedded guest runtime).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "image/manifest.h"
+#include "store/store.h"
+#include "support/digest.h"
+#include "support/result.h"
+
+namespace wimg::image {
+
+struct Preparer {
+  // The prepared-base cache key's second half (inject::preparer_digest).
+  Digest digest;
+  // Injects the runtime into `base`; `shown` names the base in errors.
+  std::function<Result<std::string>(std::string_view base, std::string_view shown)> prepare;
+};
+
+struct RenderedWasm {
+  std::string bytes;           // the packed module: a pure function of the inputs
+  bool base_prepared = false;  // true when the prepare step ran (not cached)
+};
+
+// The image `m` (base and layers read from the store, every object
+// verified) as a packed module. Takes the store's shared writer lock for
+// the duration (a prepared base may be stored). `shown` names the image in
+// errors. Errors: Input when the image has no base or a MOUNT is not a
+// directory of the image, NotFound/Corrupt for missing or damaged objects.
+Result<RenderedWasm> render_wasm(store::Store& store, const Manifest& m, const Preparer& prep,
+                                 std::string_view shown);
+
+// The same from base bytes that are not (necessarily) in the store: `wimg
+// pack BASE.wasm`. `m.base` is ignored. A base that already carries a
+// wimg.runtime section is used as the prepared base as is; a packed
+// module is refused.
+Result<RenderedWasm> render_wasm_from_base(store::Store& store, std::string base, std::string_view base_shown,
+                                           const Manifest& m, const Preparer& prep);
+
+}  // namespace wimg::image

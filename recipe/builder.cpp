@@ -1,0 +1,392 @@
+#include "recipe/builder.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "image/build_cache.h"
+#include "image/images.h"
+#include "layers/index.h"
+#include "recipe/copy.h"
+#include "runtime/pack/assemble.h"
+#include "runtime/pack/packed.h"
+#include "runtime/wasm/module.h"
+#include "store/batch.h"
+#include "support/fs.h"
+
+namespace wimg::recipe {
+
+namespace {
+
+std::string word(const std::string& w) {
+  if (!w.empty() && w.find_first_of(" \t\n\"'\\") == std::string::npos) return w;
+  return nlohmann::json(w).dump();
+}
+
+std::string pair_text(const KeyValue& kv) {
+  return kv.value ? word(kv.key + "=" + *kv.value) : word(kv.key);
+}
+
+std::string from_text(const Plan& plan, const CopySource& from) {
+  if (from.kind == CopySource::Kind::Image) return from.image;
+  for (const auto& s : plan.stages) {
+    if (s.index == from.stage) return s.name.empty() ? std::to_string(s.index) : s.name;
+  }
+  return std::to_string(from.stage);
+}
+
+std::string octal(std::uint32_t mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%o", mode);
+  return buf;
+}
+
+struct StageResult {
+  image::Manifest m;
+  Digest key;
+};
+
+// State of one running build.
+struct Run {
+  store::Store& store;
+  const Plan& plan;
+  const BuildOptions& opts;
+  const std::function<void(const StepEvent&)>& progress;
+  BuildContext ctx;
+  std::map<std::size_t, StageResult> done;
+  std::size_t number = 0;
+  std::size_t total = 0;
+  std::size_t cached = 0;
+
+  std::string where(const Location& loc) const { return opts.wasmfile + ":" + std::to_string(loc.line); }
+
+  std::optional<Digest> lookup(const Digest& key) const {
+    if (opts.no_cache) return std::nullopt;
+    return image::build_cache_lookup(store, key);
+  }
+};
+
+Error at(const std::string& where, const Error& e) { return make_error(e.kind, where + ": " + e.message); }
+
+struct LayerOut {
+  Digest digest;
+  layers::LayerStats stats;
+  bool cached = false;
+};
+
+// Stores a finished layer (its objects are in `batch`) unless present.
+Result<Digest> put_layer(store::Store& store, store::Batch& batch, const std::vector<layers::Entry>& entries) {
+  WIMG_ASSIGN(std::string index, layers::encode_index(entries));
+  // Objects first, then the index naming them (layers/import.h).
+  WIMG_TRY(batch.commit());
+  const Digest d = sha256_of(index);
+  if (store.has(d)) return d;
+  return store.put(index);
+}
+
+Result<layers::LayerStats> stats_of_layer(const store::Store& store, const Digest& d) {
+  WIMG_ASSIGN(std::string index, store.get(d, /*verify=*/true));
+  WIMG_ASSIGN(auto entries, layers::decode_index(index, d.str()));
+  return layers::stats_of(entries);
+}
+
+CopyRequest request_of(const Instruction& ins, const std::string& where) {
+  return CopyRequest{ins.args, ins.path, ins.chmod, ins.excludes, ins.kind == InstructionKind::Add,
+                     where + ": " + kind_name(ins.kind)};
+}
+
+// COPY/ADD from the context: the walk hashes (or finds in the stat cache)
+// every selected file, so the layer it makes is the step's input.
+Result<LayerOut> copy_context(Run& run, const Instruction& ins, const std::string& text, Digest& key) {
+  const std::string where = run.where(ins.loc);
+  store::Batch batch(run.store);
+  layers::LayerBuilder builder(where);
+  WIMG_TRY(copy_from_context(run.store, batch, run.ctx, request_of(ins, where), builder));
+  WIMG_ASSIGN(auto entries, builder.finish());
+  WIMG_ASSIGN(std::string index, layers::encode_index(entries));
+  key = step_key(key, text, "layer:" + sha256_of(index).str());
+  const bool hit = run.lookup(key).has_value();
+  WIMG_ASSIGN(Digest d, put_layer(run.store, batch, entries));
+  WIMG_TRY(image::build_cache_record(run.store, key, d));
+  return LayerOut{d, layers::stats_of(entries), hit};
+}
+
+// COPY --from: keyed by the source stage's key (or image digest), so a hit
+// never reads the source.
+Result<LayerOut> copy_view(Run& run, const Instruction& ins, const std::string& text, Digest& key) {
+  const std::string where = run.where(ins.loc);
+  image::Manifest src;
+  if (ins.from.kind == CopySource::Kind::Stage) {
+    const StageResult& s = run.done.at(ins.from.stage);
+    key = step_key(key, text, "stage:" + s.key.str());
+    src = s.m;
+  } else {
+    auto d = image::resolve_image(run.store, ins.from.image);
+    if (!d.ok()) return at(where + ": COPY --from=" + ins.from.image, d.error());
+    key = step_key(key, text, "image:" + d->str());
+    WIMG_ASSIGN(src, image::load_image(run.store, *d));
+  }
+  if (auto hit = run.lookup(key)) {
+    WIMG_ASSIGN(auto stats, stats_of_layer(run.store, *hit));
+    return LayerOut{*hit, stats, true};
+  }
+  WIMG_ASSIGN(layers::Overlay view, image::image_view(run.store, src));
+  layers::LayerBuilder builder(where);
+  WIMG_TRY(copy_from_view(view, request_of(ins, where), builder));
+  WIMG_ASSIGN(auto entries, builder.finish());
+  store::Batch batch(run.store);
+  WIMG_ASSIGN(Digest d, put_layer(run.store, batch, entries));
+  WIMG_TRY(image::build_cache_record(run.store, key, d));
+  return LayerOut{d, layers::stats_of(entries), false};
+}
+
+void set_env(image::Config& c, const std::string& k, const std::string& v) {
+  for (auto& e : c.env) {
+    if (e.size() > k.size() && e.compare(0, k.size(), k) == 0 && e[k.size()] == '=') {
+      e = k + "=" + v;
+      return;
+    }
+  }
+  c.env.push_back(k + "=" + v);
+}
+
+// Applies a config instruction with Docker's rules (ENTRYPOINT resets an
+// inherited CMD unless this stage set CMD before it).
+void apply_config(const Instruction& ins, image::Config& c, bool& cmd_set) {
+  switch (ins.kind) {
+    case InstructionKind::Env:
+      for (const auto& kv : ins.pairs) set_env(c, kv.key, kv.value.value_or(""));
+      break;
+    case InstructionKind::Label:
+      for (const auto& kv : ins.pairs) c.labels[kv.key] = kv.value.value_or("");
+      break;
+    case InstructionKind::Workdir:
+      c.workdir = ins.path;
+      break;
+    case InstructionKind::Entrypoint:
+      c.entrypoint = ins.args;
+      if (!cmd_set) c.cmd.reset();
+      break;
+    case InstructionKind::Cmd:
+      c.cmd = ins.args;
+      cmd_set = true;
+      break;
+    case InstructionKind::Mount:
+      if (std::find(c.mounts.begin(), c.mounts.end(), ins.path) == c.mounts.end()) c.mounts.push_back(ins.path);
+      break;
+    default:
+      break;
+  }
+}
+
+// FROM path/to/base.wasm: checked with the project's own reader once per
+// content (the FROM key's cache entry records that it passed).
+Result<image::BaseRef> from_wasm(Run& run, const Stage& st, Digest& key, bool& hit) {
+  const std::string where = run.where(st.loc) + ": FROM " + st.from.path;
+  auto clean = clean_source(st.from.path);
+  if (!clean) return make_error(ErrorKind::Input, where + ": is outside the build context");
+  auto real = fs::real_path(fs::join(run.ctx.real_root, *clean));
+  if (!real.ok()) return at(where, real.error());
+  if (!real->starts_with(run.ctx.real_root + "/")) {
+    return make_error(ErrorKind::Input, where + ": leads outside the build context (to " + *real + ")");
+  }
+  struct stat info;
+  if (::stat(real->c_str(), &info) != 0) return at(where, fs::os_error("cannot stat", *real, errno));
+  const std::string rel = real->substr(run.ctx.real_root.size() + 1);
+  const layers::StatKey skey = layers::StatKey::from(info);
+  // A 20 MB interpreter is not re-read or re-hashed while its stat and its
+  // checked object are unchanged.
+  if (run.ctx.stat_cache != nullptr) {
+    if (auto d = run.ctx.stat_cache->lookup(rel, skey)) {
+      key = step_key(std::nullopt, "FROM", "wasm:" + d->str());
+      if (run.lookup(key) == *d) {
+        hit = true;
+        return image::BaseRef{*d, skey.size};
+      }
+    }
+  }
+  WIMG_ASSIGN(std::string bytes, fs::read_file(*real));
+  const Digest d = sha256_of(bytes);
+  if (run.ctx.stat_cache != nullptr && bytes.size() == skey.size) run.ctx.stat_cache->record(rel, skey, d);
+  key = step_key(std::nullopt, "FROM", "wasm:" + d.str());
+  image::BaseRef base{d, bytes.size()};
+  if (run.lookup(key) == d) {
+    hit = true;
+    return base;
+  }
+  if (!pack::looks_like_wasm(bytes)) return make_error(ErrorKind::Input, where + ": not a WebAssembly module");
+  auto m = wasm::parse_module(bytes, *real);
+  if (!m.ok()) return at(where, m.error());
+  if (!m->custom_sections(pack::kManifestSectionName).empty()) {
+    return make_error(ErrorKind::Input, where + ": is a packed image; build FROM its base or its store image");
+  }
+  WIMG_TRY(run.store.put(bytes));
+  WIMG_TRY(image::build_cache_record(run.store, key, d));
+  return base;
+}
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+Result<StageResult> run_from(Run& run, const Stage& st, bool& cached) {
+  StageResult r;
+  switch (st.from.kind) {
+    case FromRef::Kind::Image: {
+      auto d = image::resolve_image(run.store, st.from.image);
+      if (!d.ok()) return at(run.where(st.loc) + ": FROM " + st.from.text, d.error());
+      WIMG_ASSIGN(r.m, image::load_image(run.store, *d));
+      r.key = step_key(std::nullopt, "FROM", "image:" + d->str());
+      cached = !run.opts.no_cache;  // nothing to build: the image's objects are shared
+      break;
+    }
+    case FromRef::Kind::Wasm: {
+      WIMG_ASSIGN(image::BaseRef base, from_wasm(run, st, r.key, cached));
+      r.m.base = base;
+      break;
+    }
+    case FromRef::Kind::Stage: {
+      const StageResult& parent = run.done.at(st.from.stage);
+      r.m = parent.m;
+      r.key = step_key(parent.key, "FROM", "stage");
+      cached = !run.opts.no_cache;
+      break;
+    }
+  }
+  r.m.created = run.opts.created;
+  return r;
+}
+
+Result<StageResult> run_stage(Run& run, const Stage& st) {
+  auto t0 = Clock::now();
+  bool from_cached = false;
+  WIMG_ASSIGN(StageResult r, run_from(run, st, from_cached));
+  std::string from = "FROM " + st.from.text + (st.name.empty() ? "" : " AS " + st.name);
+  run.cached += from_cached ? 1 : 0;
+  run.progress({++run.number, run.total, st.index, from, from_cached, true, ms_since(t0)});
+  bool cmd_set = false;
+  for (const Instruction& ins : st.instructions) {
+    t0 = Clock::now();
+    const std::string text = step_text(run.plan, ins);
+    StepEvent ev{++run.number, run.total, st.index, text, false, false, 0};
+    if (ins.kind == InstructionKind::Copy || ins.kind == InstructionKind::Add) {
+      LayerOut out;
+      if (ins.from.kind == CopySource::Kind::Context) {
+        WIMG_ASSIGN(out, copy_context(run, ins, text, r.key));
+      } else {
+        WIMG_ASSIGN(out, copy_view(run, ins, text, r.key));
+      }
+      r.m.layers.push_back({out.digest, out.stats.files, out.stats.bytes, text});
+      r.m.history.push_back({text, false});
+      ev.cached = out.cached;
+      ev.layer = true;
+      run.cached += out.cached ? 1 : 0;
+    } else {
+      r.key = step_key(r.key, text, "");
+      apply_config(ins, r.m.config, cmd_set);
+      r.m.history.push_back({text, true});
+    }
+    ev.ms = ms_since(t0);
+    run.progress(ev);
+  }
+  return r;
+}
+
+// A MOUNT must name a directory of the final image; said here, with the
+// Wasmfile line, rather than when the .wasm is rendered.
+Status check_mounts(const Run& run, const image::Manifest& m) {
+  if (m.config.mounts.empty()) return {};
+  WIMG_ASSIGN(layers::Overlay view, image::image_view(run.store, m));
+  for (const auto& path : m.config.mounts) {
+    auto s = pack::check_mounts({path}, view);
+    if (s) continue;
+    std::string where = run.opts.wasmfile;
+    for (const auto& st : run.plan.stages) {
+      for (const auto& ins : st.instructions) {
+        if (ins.kind == InstructionKind::Mount && ins.path == path) where = run.where(ins.loc);
+      }
+    }
+    std::string msg = s.error().message;
+    if (msg.starts_with("--mount ")) msg = msg.substr(8);
+    return make_error(s.error().kind, where + ": MOUNT " + msg);
+  }
+  return {};
+}
+
+}  // namespace
+
+Digest step_key(const std::optional<Digest>& parent, std::string_view text, std::string_view inputs) {
+  std::string b = "wimg-build-key 1";
+  b += '\0';
+  b += parent ? parent->str() : "";
+  b += '\0';
+  b += std::to_string(text.size()) + ":" + std::string(text);
+  b += '\0';
+  b += std::to_string(inputs.size()) + ":" + std::string(inputs);
+  return sha256_of(b);
+}
+
+std::string step_text(const Plan& plan, const Instruction& ins) {
+  std::string t = kind_name(ins.kind);
+  switch (ins.kind) {
+    case InstructionKind::Copy:
+    case InstructionKind::Add:
+      if (ins.from.kind != CopySource::Kind::Context) t += " --from=" + from_text(plan, ins.from);
+      if (ins.chmod) t += " --chmod=" + octal(*ins.chmod);
+      for (const auto& e : ins.excludes) t += " --exclude=" + word(e);
+      for (const auto& a : ins.args) t += " " + word(a);
+      t += " " + word(ins.path);
+      break;
+    case InstructionKind::Arg:
+    case InstructionKind::Env:
+    case InstructionKind::Label:
+      for (const auto& kv : ins.pairs) t += " " + pair_text(kv);
+      break;
+    case InstructionKind::Workdir:
+    case InstructionKind::Mount:
+      t += " " + word(ins.path);
+      break;
+    case InstructionKind::Entrypoint:
+    case InstructionKind::Cmd:
+      t += " " + nlohmann::json(ins.args).dump();
+      break;
+  }
+  return t;
+}
+
+Result<BuildResult> build(store::Store& store, const Plan& plan, const BuildOptions& opts,
+                          const std::function<void(const StepEvent&)>& progress) {
+  if (plan.stages.empty()) return make_error(ErrorKind::Input, opts.wasmfile + ": no stage to build");
+  WIMG_ASSIGN(auto lock, store.writer_lock());
+  WIMG_ASSIGN(BuildContext ctx, open_context(opts.context, opts.import));
+  std::optional<layers::StatCache> cache;
+  if (opts.import.use_stat_cache) {
+    cache = layers::StatCache::load(store.cache_dir() + "/stat", ctx.real_root, opts.import.walk_start_ns);
+    ctx.stat_cache = &*cache;
+  }
+  Run run{store, plan, opts, progress, std::move(ctx), {}, 0, 0, 0};
+  for (const auto& st : plan.stages) run.total += 1 + st.instructions.size();
+  for (const auto& st : plan.stages) {
+    WIMG_ASSIGN(StageResult r, run_stage(run, st));
+    run.done.emplace(st.index, std::move(r));
+  }
+  BuildResult out;
+  out.manifest = run.done.at(plan.stages.back().index).m;
+  WIMG_TRY(check_mounts(run, out.manifest));
+  WIMG_ASSIGN(out.image, image::put_image(store, out.manifest));
+  out.steps = run.number;
+  out.cached = run.cached;
+  if (cache) {
+    if (auto s = cache->save(); !s && opts.import.warn) opts.import.warn("cannot save the stat cache: " + s.error().message);
+  }
+  return out;
+}
+
+}  // namespace wimg::recipe

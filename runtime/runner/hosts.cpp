@@ -1,0 +1,91 @@
+#include "runtime/runner/hosts.h"
+
+#include <charconv>
+
+namespace wimg::runner {
+
+std::string_view host_name(Host h) {
+  switch (h) {
+    case Host::Wasmtime:
+      return "wasmtime";
+    case Host::Wasmer:
+      return "wasmer";
+    case Host::Wasmedge:
+      return "wasmedge";
+    case Host::Node:
+      return "node";
+  }
+  return "?";
+}
+
+Result<Host> parse_host(std::string_view name) {
+  for (Host h : kHostOrder) {
+    if (host_name(h) == name) return h;
+  }
+  return make_error(ErrorKind::Usage,
+                    "--host " + std::string(name) + ": unknown WASI host (wasmtime, wasmer, wasmedge or node)");
+}
+
+Result<DirMap> parse_dir(std::string_view spec) {
+  auto sep = spec.find("::");
+  DirMap d{std::string(spec.substr(0, sep)), std::string(sep == std::string_view::npos ? spec : spec.substr(sep + 2))};
+  if (d.host.empty() || d.guest.empty()) {
+    return make_error(ErrorKind::Usage, "--dir " + std::string(spec) + ": expected HOST::GUEST or HOST");
+  }
+  return d;
+}
+
+namespace {
+
+// A module path that looks like an option would be taken for one.
+std::string module_arg(const std::string& m) { return m.starts_with("-") ? "./" + m : m; }
+
+}  // namespace
+
+std::vector<std::string> host_argv(Host h, const std::string& program, const std::string& runner,
+                                   const RunRequest& r) {
+  std::vector<std::string> v{program};
+  auto add = [&v](std::string_view opt, std::string val) {
+    v.emplace_back(opt);
+    v.push_back(std::move(val));
+  };
+  switch (h) {
+    case Host::Wasmtime:  // wasmtime run [--dir HOST::GUEST] [--env K=V] FILE ARGS...
+      v.emplace_back("run");
+      for (const auto& d : r.dirs) add("--dir", d.host + "::" + d.guest);
+      for (const auto& e : r.env) add("--env", e);
+      v.push_back(module_arg(r.module));
+      break;
+    case Host::Wasmer:  // wasmer run [--mapdir GUEST:HOST] [--env K=V] FILE -- ARGS...
+      v.emplace_back("run");
+      for (const auto& d : r.dirs) add("--mapdir", d.guest + ":" + d.host);
+      for (const auto& e : r.env) add("--env", e);
+      v.push_back(module_arg(r.module));
+      v.emplace_back("--");
+      break;
+    case Host::Wasmedge:  // wasmedge [--dir GUEST:HOST] [--env K=V] FILE ARGS...
+      for (const auto& d : r.dirs) add("--dir", d.guest + ":" + d.host);
+      for (const auto& e : r.env) add("--env", e);
+      v.push_back(module_arg(r.module));
+      break;
+    case Host::Node:  // node wasi-run.mjs [--dir HOST::GUEST] [--env K=V] -- FILE ARGS...
+      v.push_back(runner);
+      for (const auto& d : r.dirs) add("--dir", d.host + "::" + d.guest);
+      for (const auto& e : r.env) add("--env", e);
+      v.emplace_back("--");
+      v.push_back(r.module);
+      break;
+  }
+  v.insert(v.end(), r.args.begin(), r.args.end());
+  return v;
+}
+
+std::optional<int> node_major(std::string_view out) {
+  if (!out.starts_with("v")) return std::nullopt;
+  int major = 0;
+  auto [p, ec] = std::from_chars(out.data() + 1, out.data() + out.size(), major);
+  if (ec != std::errc() || p == out.data() + 1 || p == out.data() + out.size() || *p != '.') return std::nullopt;
+  return major;
+}
+
+}  // namespace wimg::runner
