@@ -49,6 +49,7 @@ std::string octal(std::uint32_t mode) {
 struct StageResult {
   image::Manifest m;
   Digest key;
+  std::vector<std::string> copy_dests;  // COPY/ADD destinations, canonical, in order
 };
 
 // State of one running build.
@@ -264,6 +265,22 @@ Result<StageResult> run_from(Run& run, const Stage& st, bool& cached) {
   return r;
 }
 
+// Every COPY/ADD destination that is a directory of the stage's image
+// becomes a preopen, like a MOUNT (DESIGN.md §8): wasi-libc picks the
+// longest matching preopen, and a base's own in-binary mounts (ruby.wasm's
+// wasi-vfs has /usr) would otherwise shadow e.g. /usr/local/lib/ruby.
+Status add_dest_preopens(const Run& run, StageResult& r) {
+  if (r.copy_dests.empty()) return {};
+  WIMG_ASSIGN(layers::Overlay view, image::image_view(run.store, r.m));
+  auto& mounts = r.m.config.mounts;
+  for (const auto& d : r.copy_dests) {
+    const auto* e = view.find(d.substr(1));
+    if (e == nullptr || e->entry.kind != layers::Kind::Dir) continue;
+    if (std::find(mounts.begin(), mounts.end(), d) == mounts.end()) mounts.push_back(d);
+  }
+  return {};
+}
+
 Result<StageResult> run_stage(Run& run, const Stage& st) {
   auto t0 = Clock::now();
   bool from_cached = false;
@@ -284,6 +301,9 @@ Result<StageResult> run_stage(Run& run, const Stage& st) {
         WIMG_ASSIGN(out, copy_view(run, ins, text, r.key));
       }
       r.m.layers.push_back({out.digest, out.stats.files, out.stats.bytes, text});
+      std::string dest = ins.path;
+      while (dest.size() > 1 && dest.back() == '/') dest.pop_back();
+      if (dest != "/") r.copy_dests.push_back(dest);
       r.m.history.push_back({text, false});
       ev.cached = out.cached;
       ev.layer = true;
@@ -296,6 +316,7 @@ Result<StageResult> run_stage(Run& run, const Stage& st) {
     ev.ms = ms_since(t0);
     run.progress(ev);
   }
+  WIMG_TRY(add_dest_preopens(run, r));
   return r;
 }
 

@@ -95,4 +95,23 @@ echo "test_ruby: pack: $(((e - s) / 1000000)) ms, $(stat -c %s "$WORK/app.wasm")
 # 3. The packed module alone: no host preopens at all.
 run packed "$WORK/app.wasm"
 
+# 4. The same app from a Wasmfile, as a user would: a ruby base stage with
+# the stdlib COPYed to /usr/local/lib/ruby, the app stage FROM it. No MOUNT:
+# every COPY destination that is a directory becomes a preopen by itself.
+CTX=$WORK/ctx
+mkdir -p "$CTX"
+cp "$DIST/ruby.wasm" "$CTX/ruby.wasm"
+cp -r "$STDLIB_TREE/usr/local/lib/ruby" "$CTX/stdlib"
+cp -r "$APP_TREE/app" "$CTX/app"
+cat >"$CTX/Wasmfile" <<'WASMFILE'
+FROM ruby.wasm AS ruby
+COPY stdlib/ /usr/local/lib/ruby/
+
+FROM ruby
+COPY app /app
+WASMFILE
+"$WIMG" --store "$WORK/store" build -t app:1 -o "$WORK/built.wasm" "$CTX" >"$WORK/build.log" 2>&1 ||
+  { cat "$WORK/build.log" >&2; fail "wimg build failed"; }
+run built "$WORK/built.wasm"
+
 echo "test_ruby: OK"
