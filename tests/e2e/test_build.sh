@@ -205,6 +205,11 @@ if [[ $(id -u) != 0 ]]; then
   expect_rc 6 "unreadable Wasmfile" W build -f "$C/Wasmfile.unreadable" -o "$E2E_TMP/bad.wasm" "$C"
   assert_contains "Wasmfile.unreadable" "$(cat "$E2E_TMP/err")" "unreadable Wasmfile"
 fi
+# Unreadable for root too: a directory where the Wasmfile should be.
+mkdir -p "$C/Wasmfile.dir"
+W build -f "$C/Wasmfile.dir" -o "$E2E_TMP/bad.wasm" "$C" >/dev/null 2>"$E2E_TMP/err" && fail "a directory as Wasmfile was accepted"
+assert_contains "Wasmfile.dir" "$(cat "$E2E_TMP/err")" "directory as Wasmfile"
+rmdir "$C/Wasmfile.dir"
 [[ ! -e "$E2E_TMP/bad.wasm" ]] || fail "a failed build wrote an output"
 cmp -s "$S/refs.json" "$E2E_TMP/refs.before" || fail "a failed build changed the refs"
 verify_clean "$S" "after the failed builds"
