@@ -108,3 +108,9 @@ l2=$("$NODE" "$RUNNER" -- "$T/lookup100000.wasm" /t 100000)
 echo "1k:   $l1"
 echo "100k: $l2"
 echo "100k/1k = $(ratio "${l2##*=}" "${l1##*=}") (goal <= 1.2)"
+# For context, the same lookups through node's host preopen of the trees.
+h1=$("$NODE" "$RUNNER" --dir "$T/tree1000/t::/t" -- "$T/lookup.wasm" /t 1000)
+h2=$("$NODE" "$RUNNER" --dir "$T/tree100000/t::/t" -- "$T/lookup.wasm" /t 100000)
+echo "host preopen 1k:   $h1"
+echo "host preopen 100k: $h2"
+echo "host preopen 100k/1k = $(ratio "${h2##*=}" "${h1##*=}"); host/embedded at 100k = $(ratio "${h2##*=}" "${l2##*=}")"
