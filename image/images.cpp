@@ -224,6 +224,21 @@ Status untag(store::Store& store, const std::vector<Reference>& refs) {
   });
 }
 
+// `wimg run IMAGE` keeps rendered modules in cache/run/<image hex>-<...>.wasm
+// (cli/cmd_run.cpp): they stay while the image is named, like the prepared
+// bases; anything else there (images gone, unknown names) is stale.
+Result<std::vector<std::string>> stale_run_cache(const store::Store& store, const DigestSet& live) {
+  std::vector<std::string> out;
+  const std::string dir = store.cache_dir() + "/run";
+  if (!fs::exists(dir)) return out;
+  WIMG_ASSIGN(std::vector<std::string> names, fs::list_dir(dir));
+  for (const auto& n : names) {
+    auto d = n.size() >= 64 ? Digest::parse("sha256:" + n.substr(0, 64)) : Result<Digest>(make_error(ErrorKind::Input, ""));
+    if (!d.ok() || live.count(*d) == 0) out.push_back(dir + "/" + n);
+  }
+  return out;
+}
+
 Result<PruneReport> prune(store::Store& store, bool dry_run) {
   WIMG_ASSIGN(auto lock, store.exclusive_lock());
   WIMG_ASSIGN(auto refs, store.read_refs());
@@ -241,6 +256,8 @@ Result<PruneReport> prune(store::Store& store, bool dry_run) {
   for (const auto& e : build_entries) {
     if (!e.object || live.count(*e.object) == 0) stale_cache.push_back(e.path);
   }
+  WIMG_ASSIGN(std::vector<std::string> stale_runs, stale_run_cache(store, live));
+  stale_cache.insert(stale_cache.end(), stale_runs.begin(), stale_runs.end());
   std::vector<std::pair<Digest, std::uint64_t>> dead;
   WIMG_TRY(store.for_each_object([&](const Digest& d, const std::string&) -> Status {
     if (live.count(d) != 0) {

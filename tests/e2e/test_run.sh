@@ -218,4 +218,11 @@ assert_eq "$(W history --json img:1)" "$(W history --json "$cached")" "history o
 expect_rc 4 "history of a missing file" W history "$E2E_TMP/missing.wasm"
 expect_rc 3 "history of an unpacked module" W history "$BASE"
 
+# prune keeps the rendered module of a named image and drops it with the name.
+W prune >/dev/null
+[[ -f "$cached" ]] || fail "prune removed the rendered module of a named image"
+W rmi img:1 >/dev/null
+W prune >/dev/null
+[[ ! -e "$cached" ]] || fail "prune kept the rendered module of a removed image"
+
 note "ok"
