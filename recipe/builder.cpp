@@ -265,6 +265,22 @@ Result<StageResult> run_from(Run& run, const Stage& st, bool& cached) {
   return r;
 }
 
+// Docker's rule: a destination without a trailing "/" that is already a
+// directory of the image receives the sources inside it (`COPY a.txt /app`
+// with /app a directory makes /app/a.txt). Only the image so far decides,
+// which the step's parent key already covers.
+Result<Instruction> into_existing_dir(const Run& run, const image::Manifest& m, const Instruction& ins) {
+  Instruction out = ins;
+  if (ins.path.ends_with('/') || ins.path == "/" || m.layers.empty()) return out;
+  WIMG_ASSIGN(layers::Overlay view, image::image_view(run.store, m));
+  auto r = view.resolve(ins.path, /*follow_last=*/true);
+  if (r.error == layers::LookupError::None) {
+    const auto* e = view.find(r.path);
+    if (r.path.empty() || (e != nullptr && e->entry.kind == layers::Kind::Dir)) out.path += "/";
+  }
+  return out;
+}
+
 // Every COPY/ADD destination that is a directory of the stage's image
 // becomes a preopen, like a MOUNT (DESIGN.md §8): wasi-libc picks the
 // longest matching preopen, and a base's own in-binary mounts (ruby.wasm's
@@ -295,10 +311,11 @@ Result<StageResult> run_stage(Run& run, const Stage& st) {
     StepEvent ev{++run.number, run.total, st.index, text, false, false, 0};
     if (ins.kind == InstructionKind::Copy || ins.kind == InstructionKind::Add) {
       LayerOut out;
+      WIMG_ASSIGN(const Instruction copy, into_existing_dir(run, r.m, ins));
       if (ins.from.kind == CopySource::Kind::Context) {
-        WIMG_ASSIGN(out, copy_context(run, ins, text, r.key));
+        WIMG_ASSIGN(out, copy_context(run, copy, text, r.key));
       } else {
-        WIMG_ASSIGN(out, copy_view(run, ins, text, r.key));
+        WIMG_ASSIGN(out, copy_view(run, copy, text, r.key));
       }
       r.m.layers.push_back({out.digest, out.stats.files, out.stats.bytes, text});
       std::string dest = ins.path;

@@ -164,6 +164,20 @@ run=$("$NODE" "$RUNNER" "$E2E_TMP/multi.wasm")
 assert_not_contains "main.rb" "$run" "ENTRYPOINT in a later stage resets the inherited CMD"
 assert_contains '"/opt/data"' "$(W inspect "$E2E_TMP/multi.wasm")" "MOUNT is a preopen"
 
+# --- Docker's rule: a file COPYed to an existing directory goes inside it ----
+cat >"$C/Wasmfile.intodir" <<'EOF'
+FROM show.wasm
+COPY pkg/data /opt/data/
+COPY pkg.tgz /opt/data
+COPY pkg.tgz /opt/file
+EOF
+W build -f "$C/Wasmfile.intodir" -t intodir:1 "$C" >/dev/null
+listing=$(W ls -R intodir:1 /opt)
+assert_contains "/opt/data/pkg.tgz" "$listing" "COPY into an existing directory"
+assert_contains "/opt/data/p.txt" "$listing" "the directory keeps its files"
+assert_contains "/opt/file" "$listing" "COPY to a new name"
+W rmi intodir:1 >/dev/null
+
 # --- FROM a store image shares its objects ------------------------------------
 printf 'FROM show:1\n' >"$E2E_TMP/Wasmfile.same"
 before=$(count_objects "$S")
