@@ -9,7 +9,11 @@
 // host's) and argv = [module.wasm as given, args...]. We exit with the
 // guest's exit code; usage and load errors exit 2 with a message on stderr,
 // and a trap (unreachable, abort(), out-of-bounds access) exits 134 like
-// wasmtime does. Dependency-free on purpose: wimg ships this one file.
+// wasmtime does. A module whose memory is IMPORTED (`wasm-ld
+// --import-memory`) gets a new memory with the limits its import section
+// declares; proc_exit from a start function exits with its code. (node's
+// WASI alone handles neither.) Dependency-free on purpose: wimg ships this
+// one file.
 
 import { readFileSync, statSync } from 'node:fs';
 
@@ -67,6 +71,66 @@ function parseArgs(argv) {
   return { preopens, env, module: argv[i], args: argv.slice(i) };
 }
 
+// The limits of every memory import, from the binary's import section
+// (section 2): the JS API does not reflect import types. Runs after
+// WebAssembly.compile accepted the bytes, so the encoding is valid.
+function memoryImportsOf(buf, shown) {
+  let p = 8;
+  const u32 = () => {
+    let result = 0;
+    let shift = 0;
+    let b;
+    do {
+      b = buf[p++];
+      result += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    return result;
+  };
+  const name = () => {
+    const n = u32();
+    const s = buf.toString('utf8', p, p + n);
+    p += n;
+    return s;
+  };
+  const limits = () => {
+    const flags = buf[p++];
+    const min = u32();
+    const max = flags & 1 ? u32() : undefined;
+    return { flags, min, max };
+  };
+  const found = [];
+  while (p < buf.length) {
+    const id = buf[p++];
+    const size = u32();
+    if (id !== 2) {
+      p += size;
+      continue;
+    }
+    const count = u32();
+    for (let k = 0; k < count; k++) {
+      const mod = name();
+      const field = name();
+      const kind = buf[p++];
+      if (kind === 0) u32();
+      else if (kind === 1) {
+        p++;
+        limits();
+      } else if (kind === 2) {
+        const l = limits();
+        if (l.flags & 4) die(`${shown}: 64-bit memory import ${mod}.${field} is not supported`);
+        found.push({ mod, field, initial: l.min, maximum: l.max, shared: !!(l.flags & 2) });
+      } else if (kind === 3) p += 2;
+      else if (kind === 4) {
+        p++;
+        u32();
+      } else die(`${shown}: unknown import kind ${kind}`);
+    }
+    break;
+  }
+  return found;
+}
+
 const opts = parseArgs(process.argv.slice(2));
 
 let bytes;
@@ -88,7 +152,8 @@ if (exports.get('_start') !== 'function') {
   const what = exports.has('_initialize') ? 'a WASI reactor (_initialize)' : 'not a WASI command';
   die(`${opts.module} is ${what}: it exports no _start function`);
 }
-if (exports.get('memory') !== 'memory') die(`${opts.module} exports no memory`);
+const memoryImports = memoryImportsOf(bytes, opts.module);
+if (exports.get('memory') !== 'memory' && memoryImports.length === 0) die(`${opts.module} exports no memory`);
 
 // node prints an ExperimentalWarning when node:wasi is loaded; it would end
 // up in the guest's stderr transcript, so drop that one warning (and only
@@ -109,20 +174,58 @@ const wasi = new WASI({
   preopens: opts.preopens,
   returnOnExit: true, // proc_exit returns from start() instead of killing node
 });
+const imports = wasi.getImportObject();
+// Our own proc_exit: node's (with returnOnExit) throws a private Symbol that
+// start() turns into a code, but that escapes as a bare Symbol from a start
+// function running inside WebAssembly.instantiate.
+class ProcExit extends Error {
+  constructor(code) {
+    super(`proc_exit(${code})`);
+    this.code = code;
+  }
+}
+imports.wasi_snapshot_preview1 = {
+  ...imports.wasi_snapshot_preview1,
+  proc_exit: (code) => {
+    throw new ProcExit(code);
+  },
+};
+let imported = null;
+for (const m of memoryImports) {
+  const desc = { initial: m.initial };
+  if (m.maximum !== undefined) desc.maximum = m.maximum;
+  if (m.shared) desc.shared = true;
+  let mem;
+  try {
+    mem = new WebAssembly.Memory(desc);
+  } catch (e) {
+    die(`cannot create memory ${m.mod}.${m.field}: ${e.message}`);
+  }
+  (imports[m.mod] ??= {})[m.field] = mem;
+  imported ??= mem;
+}
 let instance;
 try {
-  instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+  instance = await WebAssembly.instantiate(module, imports);
 } catch (e) {
-  die(`cannot instantiate ${opts.module}: ${e.message}`);
+  if (e instanceof ProcExit) die(`${opts.module} called proc_exit(${e.code}) during instantiation`, e.code);
+  if (e instanceof WebAssembly.RuntimeError) die(`${opts.module} trapped during instantiation: ${e.message}`, 134);
+  die(`cannot instantiate ${opts.module}: ${e instanceof Error ? e.message : String(e)}`);
 }
+// node's WASI takes the memory from instance.exports: give it one that has it.
+const ex = instance.exports;
+const target = ex.memory instanceof WebAssembly.Memory ? instance : { exports: { _start: ex._start, memory: imported } };
 try {
-  // start() returns the proc_exit code, or 0 when _start simply returns.
+  // start() returns 0 when _start simply returns; proc_exit throws ProcExit.
   // exitCode (not exit()) lets node flush anything still queued on stderr.
-  process.exitCode = wasi.start(instance) ?? 0;
+  process.exitCode = wasi.start(target) ?? 0;
 } catch (e) {
-  // A trap, or the guest's own recursion blowing node's stack.
-  if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError) {
+  if (e instanceof ProcExit) {
+    process.exitCode = e.code;
+  } else if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError) {
+    // A trap, or the guest's own recursion blowing node's stack.
     die(`${opts.module} trapped: ${e.message}`, 134);
+  } else {
+    throw e;
   }
-  throw e;
 }

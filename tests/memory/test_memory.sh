@@ -2,7 +2,8 @@
 # test_memory.sh: memory robustness of packed modules (tests/memory/README.md).
 #
 # Builds the guests (clang-19 + Debian's wasi-libc, wat2wasm), runs each
-# UNMODIFIED under node 24 (run.mjs) with the fixture preopened at /data,
+# UNMODIFIED under node 24 (runtime/runner/wasi-run.mjs, which also serves
+# imported memories) with the fixture preopened at /data,
 # which proves the programs and records their transcripts, then packs each
 # with one small layer holding the same fixture at /data
 # (`wimg pack X.wasm -o X.packed.wasm --layer TREE`) and runs the packed
@@ -11,35 +12,25 @@
 # mentioning "shared", and no output file.
 #
 # Env: WIMG (the wimg binary, required), WIMG_SRC (repo root), WIMG_NODE
-# (node >= 24), WASI_CC (clang-19), WASI_SYSROOT (/usr), KEEP=1 keeps the
-# work dir. Exit 77 (skip) only when `wimg pack` does not exist yet.
+# (node >= 24), WASI_CC (clang-19), WASI_SYSROOT (/usr), E2E_KEEP=1 keeps
+# the work dir.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=${WIMG_SRC:-$(cd "$HERE/../.." && pwd)}
 NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
+RUNNER=$SRC/runtime/runner/wasi-run.mjs
 CC=${WASI_CC:-clang-19}
 SYSROOT=${WASI_SYSROOT:-/usr}
 
-fail() { echo "FAIL: test_memory: $*" >&2; exit 1; }
-[[ -n "${WIMG:-}" && -x "$WIMG" ]] || fail "WIMG must name the wimg binary (got '${WIMG:-}')"
+# fail, the WIMG check, the work dir with its cleanup trap and the private
+# copy of the binary: the e2e helpers.
+# shellcheck source=../e2e/lib.sh
+source "$SRC/tests/e2e/lib.sh"
+e2e_init test_memory
+WORK=$E2E_TMP
 [[ -x "$NODE" ]] || fail "no node at $NODE (run scripts/setup)"
 command -v "$CC" >/dev/null || fail "no $CC (run scripts/setup)"
 command -v wat2wasm >/dev/null || fail "no wat2wasm (wabt; run scripts/setup)"
-
-# A wimg without pack prints the top-level help for `pack --help` and exits
-# 0: hence the check that the help describes --layer.
-if ! help=$("$WIMG" pack --help 2>&1) || [[ "$help" != *--layer* ]]; then
-  echo "SKIP: test_memory: this wimg has no 'pack' command yet"
-  exit 77
-fi
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/wimg-test-memory.XXXXXX")
-cleanup() { if [[ -n "${KEEP:-}" ]]; then echo "test_memory: keeping $WORK" >&2; else rm -rf "$WORK"; fi; }
-trap cleanup EXIT
-# A private copy, so that a concurrent rebuild cannot swap the binary mid-test.
-mkdir -p "$WORK/bin"
-cp "$WIMG" "$WORK/bin/wimg" || fail "cannot copy $WIMG"
-WIMG=$WORK/bin/wimg
 ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
 # --- build -------------------------------------------------------------------
@@ -71,7 +62,7 @@ open(sys.argv[1], "wb").write(bytes(out[:300000]))
 PY
 echo "memory test fixture" >"$TREE/data/note.txt"
 
-# run NAME DIR MODULE [run.mjs options] --: runs DIR/MODULE with the
+# run NAME DIR MODULE [runner options] --: runs DIR/MODULE with the
 # arguments in ARGS from DIR, stdout, stderr and exit code into
 # $WORK/NAME.{out,err,rc}. The module is named relatively and has the same
 # file name packed or not: argv[0] (which wasi-libc copies into the heap at
@@ -81,7 +72,7 @@ run() {
   shift 3
   local rc=0 t
   t=$(date +%s%N)
-  (cd "$dir" && "$NODE" "$HERE/run.mjs" "$@" "$module" ${ARGS[@]+"${ARGS[@]}"}) \
+  (cd "$dir" && "$NODE" "$RUNNER" "$@" "$module" ${ARGS[@]+"${ARGS[@]}"}) \
     >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
   echo "$rc" >"$WORK/$name.rc"
   echo "test_memory: $name: exit $rc in $(ms "$t") ms"

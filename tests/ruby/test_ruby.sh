@@ -11,8 +11,8 @@
 #
 # Env: WIMG (the wimg binary, required), WIMG_SRC (repo root),
 # WIMG_NODE (node >= 24), WIMG_RUBY_CACHE (where stdlib.sh keeps the dumped
-# standard library; default: a temp dir removed afterwards), KEEP=1 keeps
-# the work dir. Exit 77 (skip) only when `wimg pack` does not exist yet.
+# standard library; default: a temp dir removed afterwards), E2E_KEEP=1
+# keeps the work dir.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=${WIMG_SRC:-$(cd "$HERE/../.." && pwd)}
@@ -20,25 +20,14 @@ export WIMG_SRC=$SRC
 NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
 DIST=$SRC/tools/ruby/node_modules/@ruby/3.4-wasm-wasi/dist
 
-fail() { echo "FAIL: test_ruby: $*" >&2; exit 1; }
-[[ -n "${WIMG:-}" && -x "$WIMG" ]] || fail "WIMG must name the wimg binary (got '${WIMG:-}')"
+# fail, the WIMG check, the work dir with its cleanup trap and the private
+# copy of the binary: the e2e helpers.
+# shellcheck source=../e2e/lib.sh
+source "$SRC/tests/e2e/lib.sh"
+e2e_init test_ruby
+WORK=$E2E_TMP
 [[ -x "$NODE" ]] || fail "no node at $NODE (run scripts/setup)"
 [[ -f "$DIST/ruby.wasm" ]] || fail "no $DIST/ruby.wasm (run scripts/setup)"
-
-# `wimg pack --help` must work and describe pack: a wimg without pack prints
-# the top-level help for `pack --help` and exits 0, hence the --layer check.
-if ! help=$("$WIMG" pack --help 2>&1) || [[ "$help" != *--layer* ]]; then
-  echo "SKIP: test_ruby: this wimg has no 'pack' command yet"
-  exit 77
-fi
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/wimg-test-ruby.XXXXXX")
-cleanup() { if [[ -n "${KEEP:-}" ]]; then echo "test_ruby: keeping $WORK" >&2; else rm -rf "$WORK"; fi; }
-trap cleanup EXIT
-# A private copy, so that a concurrent rebuild cannot swap the binary mid-test.
-mkdir -p "$WORK/bin"
-cp "$WIMG" "$WORK/bin/wimg" || fail "cannot copy $WIMG"
-WIMG=$WORK/bin/wimg
 CACHE=${WIMG_RUBY_CACHE:-$WORK/cache}
 
 t0=$(date +%s%N)
