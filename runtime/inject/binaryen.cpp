@@ -10,20 +10,11 @@ namespace wimg::inject {
 
 namespace {
 
-struct ModuleDeleter {
-  void operator()(BinaryenModuleRef m) const { BinaryenModuleDispose(m); }
-};
-using ModulePtr = std::unique_ptr<std::remove_pointer_t<BinaryenModuleRef>, ModuleDeleter>;
-
 // Runs in the isolated child only.
 Result<std::string> pass_in_child(std::string_view wasm, std::string_view shown, const ModulePass& pass,
                                   bool validate) {
-  std::string copy(wasm);  // binaryen takes a mutable buffer
-  ModulePtr m(BinaryenModuleRead(copy.data(), copy.size()));
+  ModulePtr m = read_module(wasm);
   if (!m) return make_error(ErrorKind::Input, std::string(shown) + ": binaryen could not read the module");
-  // Without bulk-memory binaryen drops the DataCount section and V8 then
-  // rejects memory.init / data.drop (DESIGN.md §7).
-  BinaryenModuleSetFeatures(m.get(), BinaryenFeatureAll());
   WIMG_TRY(pass(m.get()));
   if (validate && !BinaryenModuleValidate(m.get())) {
     return make_error(ErrorKind::Input, std::string(shown) + ": the module binaryen produced does not validate");
@@ -36,6 +27,15 @@ Result<std::string> pass_in_child(std::string_view wasm, std::string_view shown,
 }
 
 }  // namespace
+
+ModulePtr read_module(std::string_view wasm) {
+  std::string copy(wasm);  // binaryen takes a mutable buffer
+  ModulePtr m(BinaryenModuleRead(copy.data(), copy.size()));
+  // Without bulk-memory binaryen drops the DataCount section and V8 then
+  // rejects memory.init / data.drop (DESIGN.md §7).
+  if (m) BinaryenModuleSetFeatures(m.get(), BinaryenFeatureAll());
+  return m;
+}
 
 Status check_injectable(std::string_view wasm, std::string_view shown) {
   WIMG_ASSIGN(wasm::Module m, wasm::parse_module(wasm, shown));

@@ -12,8 +12,10 @@
 #include <binaryen-c.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "support/result.h"
 
@@ -22,6 +24,17 @@ namespace wimg::inject {
 // Checks that a module can be handled: parses with the own reader; refuses
 // shared memory and memory64 with a clear error naming `shown`.
 Status check_injectable(std::string_view wasm, std::string_view shown);
+
+struct ModuleDeleter {
+  void operator()(BinaryenModuleRef m) const { BinaryenModuleDispose(m); }
+};
+using ModulePtr = std::unique_ptr<std::remove_pointer_t<BinaryenModuleRef>, ModuleDeleter>;
+
+// Reads a module with binaryen, all features on (without bulk-memory
+// binaryen drops DataCount and V8 then rejects memory.init). Only for bytes
+// the own reader accepted, inside the isolated child: binaryen aborts on
+// garbage. Null when binaryen refuses the module.
+ModulePtr read_module(std::string_view wasm);
 
 // Work on a module read by binaryen; runs inside the isolated child.
 using ModulePass = std::function<Status(BinaryenModuleRef)>;

@@ -1,7 +1,6 @@
 #include "runtime/inject/merge.h"
 
 #include <algorithm>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <set>
@@ -136,7 +135,7 @@ BinaryenExpressionRef slot_switch(const B& b, std::uint32_t first_slot, std::uin
 void add_intrinsics(const B& b, std::uint32_t first_slot, std::uint32_t slots) {
   const std::string p = kIntrinsicPrefix;
   BinaryenType i32 = b.i32, none = BinaryenTypeNone();
-  b.fn(p + "guest_bytes", {}, i32, BinaryenBinary(b.m, BinaryenShlInt32(), BinaryenGlobalGet(b.m, "wimg$v_pages", i32), b.c(16)));
+  b.fn(p + "guest_bytes", {}, i32, BinaryenBinary(b.m, BinaryenShlInt32(), BinaryenGlobalGet(b.m, kVmemPages, i32), b.c(16)));
   b.fn(p + "region_base", {}, i32, b.rbase());
   b.fn(p + "copy_in", {i32, i32, i32}, none, BinaryenMemoryCopy(b.m, b.rebase(b.l(0)), b.l(1), b.l(2)));
   b.fn(p + "copy_out", {i32, i32, i32}, none, BinaryenMemoryCopy(b.m, b.l(0), b.rebase(b.l(1)), b.l(2)));

@@ -1,6 +1,5 @@
 #include "runtime/inject/prepare.h"
 
-#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "runtime/guest/wimg_abi.h"
@@ -13,10 +12,6 @@
 namespace wimg::inject {
 
 namespace {
-
-struct ModuleDeleter {
-  void operator()(BinaryenModuleRef m) const { BinaryenModuleDispose(m); }
-};
 
 // What the own reader knows and binaryen 108 cannot tell (DESIGN.md §7).
 struct BaseFacts {
@@ -65,9 +60,7 @@ Result<std::string> prepare_base(std::string_view base_wasm, std::string_view ru
   std::string base_digest = sha256_of(base_wasm).str();
   std::string rt_digest = sha256_of(runtime_wasm).str();
   auto pass = [&](BinaryenModuleRef guest) -> Status {
-    std::string copy(runtime_wasm);
-    std::unique_ptr<std::remove_pointer_t<BinaryenModuleRef>, ModuleDeleter> rt(
-        BinaryenModuleRead(copy.data(), copy.size()));
+    ModulePtr rt = read_module(runtime_wasm);
     if (!rt) return make_error(ErrorKind::Internal, "binaryen could not read the embedded guest runtime");
     auto injected = inject_runtime(guest, rt.get(), facts.inject);
     if (!injected) return Error{injected.error().kind, std::string(shown) + ": " + injected.error().message};

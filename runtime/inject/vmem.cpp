@@ -8,7 +8,7 @@ namespace wimg::inject {
 
 namespace {
 
-constexpr const char* kV = "wimg$v_pages";      // pages the guest sees
+constexpr const char* kV = kVmemPages;
 constexpr const char* kReady = "wimg$ready";    // region reserved?
 constexpr const char* kInit = kVmemInit;
 constexpr const char* kRbase = kVmemRegionBaseGlobal;
@@ -66,11 +66,6 @@ void add_init(const B& b, const VmemOptions& o) {
 void add_size(const B& b) {
   BinaryenAddFunction(b.m, kVmemSize, BinaryenTypeNone(), b.i32, nullptr, 0,
                       b.block({b.call(kInit, {}, BinaryenTypeNone()), b.g(kV)}, b.i32));
-}
-
-void add_region_base(const B& b) {
-  BinaryenAddFunction(b.m, kVmemRegionBase, BinaryenTypeNone(), b.i32, nullptr, 0,
-                      b.block({b.call(kInit, {}, BinaryenTypeNone()), b.pages_to_bytes(b.g(kV))}, b.i32));
 }
 
 // grow(d): old V, or -1. Grows the real memory if needed, moves the region
@@ -131,7 +126,6 @@ Status virtualize_memory(BinaryenModuleRef module, const VmemOptions& opts) {
   add_init(b, opts);
   add_size(b);
   add_grow(b, opts);
-  add_region_base(b);
   return {};
 }
 

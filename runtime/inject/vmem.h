@@ -37,7 +37,7 @@ struct VmemOptions {
 // Names of the functions the pass adds (for the runtime to call).
 inline constexpr const char* kVmemSize = "wimg$memory_size";
 inline constexpr const char* kVmemGrow = "wimg$memory_grow";
-inline constexpr const char* kVmemRegionBase = "wimg$region_base";  // () -> i32 byte address
+inline constexpr const char* kVmemPages = "wimg$v_pages";           // global i32: V, the pages the guest sees
 inline constexpr const char* kVmemInit = "wimg$vmem_init";          // () -> (), idempotent setup
 // Global (i32) holding the region's byte address once set up; the runtime's
 // memory accesses add it (valid only after kVmemInit ran).
