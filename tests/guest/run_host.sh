@@ -18,18 +18,9 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=${WIMG_SRC:-$(cd "$HERE/../.." && pwd)}
-NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
-CC=${WASI_CC:-clang-19}
-SYSROOT=${WASI_SYSROOT:-/usr}
-RUNNER=$SRC/runtime/runner/wasi-run.mjs
-
-die() { echo "run_host.sh: $*" >&2; exit 1; }
-[[ -x "$NODE" ]] || die "no node at $NODE (run scripts/setup, or set WIMG_NODE)"
-major=$("$NODE" -p 'process.versions.node.split(".")[0]')
-((major >= 24)) || die "$NODE is node $major; need >= 24 (node 20 crashes under WASI memory growth)"
-command -v "$CC" >/dev/null || die "no $CC (run scripts/setup, or set WASI_CC)"
-[[ -f "$RUNNER" ]] || die "no runner at $RUNNER"
+GUEST_SCRIPT=run_host.sh
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
 
 BUILD=${1:-$(mktemp -d "${TMPDIR:-/tmp}/wimg-guest.XXXXXX")}
 mkdir -p "$BUILD"
@@ -38,16 +29,7 @@ OUT=${2:-$BUILD/out}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
-# Build (in parallel: clang is most of the run time); warnings are errors,
-# so every program stays -Wall -Wextra clean.
-pids=()
-for c in "$HERE"/*.c; do
-  prog=$(basename "$c" .c)
-  "$CC" --target=wasm32-wasi --sysroot="$SYSROOT" -O2 -Wall -Wextra -Werror \
-    -I"$HERE" "$c" -o "$BUILD/$prog.wasm" &
-  pids+=($!)
-done
-for p in "${pids[@]}"; do wait "$p" || die "compiling a guest program failed (see above)"; done
+build_guests "$BUILD" "$HERE"/*.c
 
 # A fresh fixture and an empty scratch dir every time: errno_cases writes.
 WORK=$BUILD/work

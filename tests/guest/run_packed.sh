@@ -13,15 +13,11 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=${WIMG_SRC:-$(cd "$HERE/../.." && pwd)}
-NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
-CC=${WASI_CC:-clang-19}
-SYSROOT=${WASI_SYSROOT:-/usr}
-RUNNER=$SRC/runtime/runner/wasi-run.mjs
-die() { echo "run_packed.sh: $*" >&2; exit 1; }
+GUEST_SCRIPT=run_packed.sh
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
 WIMG=${1:?usage: run_packed.sh WIMG [BUILD_DIR [OUT_DIR]]}
 [[ -x "$WIMG" ]] || die "no wimg at $WIMG"
-[[ -x "$NODE" ]] || die "no node at $NODE (run scripts/setup, or set WIMG_NODE)"
 
 BUILD=${2:-$(mktemp -d "${TMPDIR:-/tmp}/wimg-packed.XXXXXX")}
 mkdir -p "$BUILD/base" "$BUILD/packed"
@@ -31,17 +27,7 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 export WIMG_STORE=$BUILD/store
 
-pids=()
-for c in "$HERE"/*.c; do
-  prog=$(basename "$c" .c)
-  "$CC" --target=wasm32-wasi --sysroot="$SYSROOT" -O2 -Wall -Wextra -Werror \
-    -I"$HERE" "$c" -o "$BUILD/base/$prog.wasm" &
-  pids+=($!)
-done
-"$CC" --target=wasm32-wasi --sysroot="$SYSROOT" -O2 -Wall -Wextra -Werror \
-  -I"$HERE" "$HERE/packed_only/extra.c" -o "$BUILD/base/extra.wasm" &
-pids+=($!)
-for p in "${pids[@]}"; do wait "$p" || die "compiling a guest program failed (see above)"; done
+build_guests "$BUILD/base" "$HERE"/*.c "$HERE/packed_only/extra.c"
 
 WORK=$BUILD/work
 rm -rf "$WORK"
