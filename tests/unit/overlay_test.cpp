@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "layer_stack_gen.h"
 #include "layers/index.h"
 #include "layers/overlay.h"
 #include "layers/path.h"
@@ -154,43 +155,9 @@ std::set<std::string> naive_view(const std::vector<std::vector<Entry>>& layers) 
   return out;
 }
 
+// The shared generator of canonical layers; only the entries matter here.
 rc::Gen<std::vector<Entry>> gen_layer() {
-  // Random operations on a small namespace, made canonical by LayerBuilder-like rules:
-  // we build a map path -> entry ensuring parents are dirs.
-  return rc::gen::map(
-      rc::gen::container<std::vector<std::tuple<int, int, int>>>(
-          // element() is uniform at every size (inRange is scaled by size).
-          rc::gen::tuple(rc::gen::element(0, 1, 2, 3, 4, 5, 6, 7, 8), rc::gen::element(0, 1, 2, 3, 4),
-                         rc::gen::element(0, 1, 2))),
-      [](const std::vector<std::tuple<int, int, int>>& ops) {
-        static const char* kPaths[] = {"a", "a/b", "a/b/c", "a/d", "e", "e/f", "g", "a/b/h", "e/i"};
-        std::map<std::string, Entry> m;
-        for (auto [pi, kind, content] : ops) {
-          std::string p = kPaths[pi];
-          // Parents must be directories in this layer.
-          bool blocked = false;
-          for (std::string a(parent_of(p)); !a.empty(); a = std::string(parent_of(a))) {
-            auto it = m.find(a);
-            if (it != m.end() && it->second.kind != Kind::Dir && it->second.kind != Kind::Opaque) blocked = true;
-          }
-          // Nothing may sit below a new non-dir.
-          auto below = m.lower_bound(p + "/");
-          bool has_children = below != m.end() && below->first.compare(0, p.size() + 1, p + "/") == 0;
-          Kind k = static_cast<Kind>(kind + 1);
-          if (blocked || (has_children && k != Kind::Dir && k != Kind::Opaque)) continue;
-          for (std::string a(parent_of(p)); !a.empty(); a = std::string(parent_of(a))) {
-            if (!m.count(a)) m[a] = D(a);
-          }
-          if (k == Kind::Dir) m[p] = D(p);
-          if (k == Kind::File) m[p] = F(p, std::string(1, static_cast<char>('0' + content)));
-          if (k == Kind::Symlink) m[p] = L(p, "t");
-          if (k == Kind::Whiteout) m[p] = W(p);
-          if (k == Kind::Opaque) m[p] = O(p);
-        }
-        std::vector<Entry> out;
-        for (auto& [p, e] : m) out.push_back(e);
-        return out;
-      });
+  return rc::gen::map(test::gen_layer(), [](const test::Layer& l) { return l.entries; });
 }
 
 TEST(Overlay, NaiveModelSanity) {
