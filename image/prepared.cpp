@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "image/cache_entry.h"
 #include "support/fs.h"
 
 namespace wimg::image {
@@ -24,21 +25,12 @@ std::optional<PreparedKey> parse_name(std::string_view name) {
   return PreparedKey{*b, *r};
 }
 
-std::optional<Digest> parse_entry(const std::string& text) {
-  if (text.empty() || text.back() != '\n') return std::nullopt;
-  auto d = Digest::parse(std::string_view(text).substr(0, text.size() - 1));
-  if (!d.ok()) return std::nullopt;
-  return *d;
-}
-
 // A hit when the entry parses and its object is present. The object is not
 // re-hashed on every pack (16 MB for CRuby, a third of a cached pack's
 // time): objects are verified when written, `wimg store verify` re-hashes
 // them, and the assembler parses the bytes with the own reader anyway.
 std::optional<PreparedBase> lookup(const store::Store& store, const PreparedKey& key) {
-  auto text = fs::read_file(fs::join(cache_root(store), entry_name(key)));
-  if (!text.ok()) return std::nullopt;
-  auto d = parse_entry(*text);
+  auto d = read_cache_entry(fs::join(cache_root(store), entry_name(key)));
   if (!d) return std::nullopt;
   auto bytes = store.get(*d, /*verify=*/false);
   if (!bytes.ok()) return std::nullopt;
@@ -52,8 +44,7 @@ Result<PreparedBase> prepared_base(store::Store& store, const PreparedKey& key,
   if (auto hit = lookup(store, key)) return std::move(*hit);
   WIMG_ASSIGN(std::string bytes, prepare());
   WIMG_ASSIGN(Digest d, store.put(bytes));  // durable before the entry names it
-  WIMG_TRY(fs::mkdirs(cache_root(store)));
-  WIMG_TRY(fs::atomic_write_file(fs::join(cache_root(store), entry_name(key)), d.str() + "\n"));
+  WIMG_TRY(write_cache_entry(fs::join(cache_root(store), entry_name(key)), d, fs::Durability::Fsync));
   return PreparedBase{std::move(bytes), d, false};
 }
 
@@ -65,10 +56,7 @@ Result<std::vector<PreparedEntry>> list_prepared(const store::Store& store) {
   std::sort(names.begin(), names.end());
   for (const auto& name : names) {
     PreparedEntry e{fs::join(root, name), parse_name(name), std::nullopt};
-    if (e.key) {
-      auto text = fs::read_file(e.path);
-      if (text.ok()) e.object = parse_entry(*text);
-    }
+    if (e.key) e.object = read_cache_entry(e.path);
     out.push_back(std::move(e));
   }
   return out;
