@@ -268,22 +268,17 @@ Status route_imports(const B& b, BinaryenModuleRef rt, const RuntimeInfo& info,
 std::uint32_t add_segments(const B& b, BinaryenModuleRef rt, const RuntimeInfo& info, const InjectOptions& opts) {
   std::uint32_t guest_segments = BinaryenGetNumMemorySegments(b.m);
   std::vector<const char*> data;
-  std::vector<bool> passive_v;
   std::vector<BinaryenIndex> sizes;
-  std::vector<BinaryenExpressionRef> offsets;
   for (const RtSegment& s : info.segments) {
     data.push_back(s.bytes.data());
     sizes.push_back(static_cast<BinaryenIndex>(s.bytes.size()));
   }
-  for (std::uint32_t k = 0; k < opts.slots; ++k) {
-    data.push_back("");
-    sizes.push_back(0);
-  }
+  data.resize(data.size() + opts.slots, "");
+  sizes.resize(data.size(), 0);
+  // All passive (no offsets); not a vector<bool>, which has no data().
   std::unique_ptr<bool[]> passive(new bool[data.size()]);
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    passive[i] = true;
-    offsets.push_back(nullptr);
-  }
+  std::fill_n(passive.get(), data.size(), true);
+  std::vector<BinaryenExpressionRef> offsets(data.size(), nullptr);
   // A declared maximum M grows by R: the guest can still reach M pages of
   // its own (the real memory.grow fails exactly when V would pass M).
   std::uint32_t max = 0xFFFFFFFFu;
