@@ -10,7 +10,7 @@
 # Targets (issue 4): both rebuilds <= 50 ms and <= 2x `cp` of the output.
 # Env: BENCH_RUNS (timed runs per workload, default 7, minimum 7),
 #      BENCH_TMPDIR (where the context and the store go), BENCH_KEEP=1,
-#      WIMG_RUBY_CACHE (where tests/ruby/stdlib.sh keeps the dumped stdlib).
+#      WIMG_RUBY_CACHE (where examples/ruby/base/stdlib.sh keeps the dumped stdlib).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -38,7 +38,7 @@ cp "$WIMG_BIN" "$BENCH_TMP/wimg"
 
 # The context: ruby.wasm, the stdlib and the app.
 CACHE=${WIMG_RUBY_CACHE:-$ROOT/build/ruby-stdlib}
-bash "$ROOT/tests/ruby/stdlib.sh" "$CACHE" >/dev/null
+bash "$ROOT/examples/ruby/base/stdlib.sh" "$CACHE" >/dev/null
 CTX=$BENCH_TMP/ctx
 mkdir -p "$CTX"
 cp "$RUBY_WASM" "$CTX/ruby.wasm"

@@ -52,7 +52,7 @@ PY
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 
 echo "== inputs"
-bash "$ROOT/tests/ruby/stdlib.sh" "$T/ruby" >/dev/null
+bash "$ROOT/examples/ruby/base/stdlib.sh" "$T/ruby" >/dev/null
 STDLIB=$T/ruby/stdlib
 mkdir -p "$T/app"
 cp -r "$ROOT/tests/ruby/app" "$T/app/app"

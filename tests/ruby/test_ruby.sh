@@ -31,7 +31,7 @@ WORK=$E2E_TMP
 CACHE=${WIMG_RUBY_CACHE:-$WORK/cache}
 
 t0=$(date +%s%N)
-bash "$HERE/stdlib.sh" "$CACHE"
+bash "$SRC/examples/ruby/base/stdlib.sh" "$CACHE"
 STDLIB_TREE=$CACHE/stdlib            # holds usr/local/lib/ruby/...
 APP_TREE=$WORK/applayer              # holds app/...
 mkdir -p "$APP_TREE"

@@ -11,7 +11,7 @@
 # Overridable: WIMG_SRC (repo root), WIMG_NODE (node >= 24), RUBY_STDLIB_WASM.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=${WIMG_SRC:-$(cd "$HERE/../.." && pwd)}
+SRC=${WIMG_SRC:-$(cd "$HERE/../../.." && pwd)}
 NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
 WASM=${RUBY_STDLIB_WASM:-$SRC/tools/ruby/node_modules/@ruby/3.4-wasm-wasi/dist/ruby+stdlib.wasm}
 

@@ -8,7 +8,7 @@
 // order. The LAST member is "wimg-stdlib-manifest.txt": one line per regular
 // file ("<sha256> <size> <path>") and a final line
 // "WIMG-STDLIB-END files=<n> bytes=<total>". A reader must treat an archive
-// without that final line as truncated (tests/ruby/stdlib.sh checks every
+// without that final line as truncated (examples/ruby/base/stdlib.sh checks every
 // file against it). On success we also print
 // "dump_stdlib: complete files=<n> bytes=<total>" on stderr and exit 0.
 //
