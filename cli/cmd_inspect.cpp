@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "runtime/pack/packed.h"
+#include "runtime/wasm/abi.h"
 #include "support/errors.h"
 #include "support/fs.h"
 
@@ -23,6 +24,14 @@ nlohmann::json list_or_null(const std::optional<std::vector<std::string>>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
+// What a host does with the file: run _start, or hand it to JavaScript glue.
+std::string abi_of(const pack::PackedImage& p) {
+  if (p.runtime.abi == pack::kRubyCommandAbi) return "command (CRuby made a command by wimg: _start runs ENTRYPOINT/CMD)";
+  if (wasm::is_command(p.module)) return "command (_start)";
+  if (wasm::is_ruby_reactor(p.module)) return "reactor (CRuby: run it with @ruby/wasm-wasi's RubyVM)";
+  return "reactor (_initialize)";
+}
+
 void print_text(const Context& ctx, const std::string& file, const pack::PackedImage& p) {
   const pack::PackManifest& m = p.manifest;
   ctx.out << "File:       " << file << " (" << p.file->size() << " bytes)\n";
@@ -32,6 +41,7 @@ void print_text(const Context& ctx, const std::string& file, const pack::PackedI
   ctx.out << "Runtime:    " << m.runtime.str() << " (format " << p.runtime.version << ", " << p.runtime.slots
           << " slots from data segment " << p.runtime.first_slot << ", region " << p.runtime.region_pages
           << " pages)\n";
+  ctx.out << "ABI:        " << abi_of(p) << "\n";
   ctx.out << "Created:    " << m.created << "\n";
   ctx.out << "Entrypoint: " << list_or_null(m.config.entrypoint).dump() << "\n";
   ctx.out << "Cmd:        " << list_or_null(m.config.cmd).dump() << "\n";
@@ -53,6 +63,7 @@ nlohmann::json to_json(const std::string& file, const pack::PackedImage& p) {
   j["size"] = p.file->size();
   j["manifest"] = nlohmann::json::parse(pack::encode_pack_manifest(p.manifest).value());
   j["runtime"] = nlohmann::json::parse(pack::encode_runtime_section(p.runtime));
+  j["abi"] = wasm::is_command(p.module) ? "command" : "reactor";
   j["slots"] = nlohmann::json::array();
   for (std::string_view s : p.slots) j["slots"].push_back(s.size());
   j["preopens"] = p.view.config.preopens;

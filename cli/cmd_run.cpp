@@ -59,7 +59,9 @@ std::string runner_path(const store::Store& store) {
 std::string rendered_path(store::Store& store, const std::string& spec) {
   const Digest d = resolve_image_arg(store, spec);
   image::Preparer prep = guest_preparer();
-  std::string path = store.cache_dir() + "/run/" + d.hex() + "-" + prep.digest.hex().substr(0, 16) + ".wasm";
+  // Either preparation may render the image (packing.h): both name the file.
+  const std::string preparers = sha256_of(prep.digest.str() + prep.ruby_command_digest.str()).hex();
+  std::string path = store.cache_dir() + "/run/" + d.hex() + "-" + preparers.substr(0, 16) + ".wasm";
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return path;
   image::Manifest m = unwrap(image::load_image(store, d));

@@ -7,9 +7,12 @@ namespace wimg::cli {
 
 image::Preparer guest_preparer() {
   const std::string_view runtime = guest::runtime_wasm();
-  return image::Preparer{inject::preparer_digest(runtime), [runtime](std::string_view base, std::string_view shown) {
-                           return inject::prepare_base(base, runtime, shown);
-                         }};
+  auto prepare = [runtime](std::string_view base, std::string_view shown, image::PrepareMode mode) {
+    inject::PrepareOptions opts;
+    opts.ruby_command = mode == image::PrepareMode::RubyCommand;
+    return inject::prepare_base(base, runtime, shown, opts);
+  };
+  return image::Preparer{inject::preparer_digest(runtime), inject::ruby_command_preparer_digest(runtime), prepare};
 }
 
 }  // namespace wimg::cli

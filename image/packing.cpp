@@ -6,6 +6,7 @@
 #include "layers/index.h"
 #include "runtime/pack/assemble.h"
 #include "runtime/pack/packed.h"
+#include "runtime/wasm/abi.h"
 #include "runtime/wasm/module.h"
 
 namespace wimg::image {
@@ -19,10 +20,15 @@ struct Prepared {
   bool as_is = false;  // the base was already prepared
 };
 
+struct BaseKind {
+  bool prepared = false;      // carries a runtime section already
+  bool ruby_reactor = false;  // wasm::is_ruby_reactor
+};
+
 // Checks a base before it is prepared: own reader, not a packed module.
-// Returns true when it already carries a runtime section (it is then its
-// own prepared base, e.g. one prepared by another wimg).
-Result<bool> check_base(std::string_view base, std::string_view shown) {
+// A base that already carries a runtime section is its own prepared base
+// (e.g. one prepared by another wimg).
+Result<BaseKind> check_base(std::string_view base, std::string_view shown) {
   if (!pack::looks_like_wasm(base)) {
     return make_error(ErrorKind::Input, std::string(shown) + ": not a WebAssembly module");
   }
@@ -30,20 +36,36 @@ Result<bool> check_base(std::string_view base, std::string_view shown) {
   if (!m.custom_sections(pack::kManifestSectionName).empty()) {
     return make_error(ErrorKind::Input, std::string(shown) + ": is already a packed image; pack its base instead");
   }
-  return !m.custom_sections(pack::kRuntimeSectionName).empty();
+  return BaseKind{!m.custom_sections(pack::kRuntimeSectionName).empty(), wasm::is_ruby_reactor(m)};
 }
 
-// The prepared base of `key.base`, through the store's cache. The base
-// itself is only read (and checked) on a miss: a rebuild of an image never
-// touches its 16 MB interpreter. An already prepared base is cached as its
-// own prepared base (the entry then names the base object itself).
-Result<Prepared> prepare(store::Store& store, const PreparedKey& key, const std::function<Result<std::string>()>& load,
-                         std::string_view shown, const Preparer& prep) {
+// The mode the image asks for: a command when it says what to run.
+PrepareMode wanted_mode(const Manifest& m) {
+  auto says = [](const std::optional<std::vector<std::string>>& words) { return words && !words->empty(); };
+  return says(m.config.entrypoint) || says(m.config.cmd) ? PrepareMode::RubyCommand : PrepareMode::Plain;
+}
+
+// The prepared base of `base` in `mode`, through the store's cache. The
+// base itself is only read (and checked) on a miss: a rebuild of an image
+// never touches its 16 MB interpreter. An already prepared base is cached
+// as its own prepared base (the entry then names the base object itself).
+// A command wanted of a base that is not a CRuby reactor is the plain
+// preparation: its entry names the plain entry's object, so such a base is
+// never prepared twice.
+Result<Prepared> prepare(store::Store& store, const Digest& base_digest, PrepareMode mode,
+                         const std::function<Result<std::string>()>& load, std::string_view shown, const Preparer& prep) {
+  const PreparedKey key{base_digest, prep.digest_for(mode)};
   WIMG_ASSIGN(PreparedBase p, prepared_base(store, key, [&]() -> Result<std::string> {
                 WIMG_ASSIGN(std::string base, load());
-                WIMG_ASSIGN(bool as_is, check_base(base, shown));
-                if (as_is) return base;
-                return prep.prepare(base, shown);
+                WIMG_ASSIGN(BaseKind kind, check_base(base, shown));
+                if (kind.prepared) return base;
+                if (mode == PrepareMode::RubyCommand && !kind.ruby_reactor) {
+                  WIMG_ASSIGN(PreparedBase plain, prepared_base(store, PreparedKey{base_digest, prep.digest}, [&] {
+                                return prep.prepare(base, shown, PrepareMode::Plain);
+                              }));
+                  return std::move(plain.bytes);
+                }
+                return prep.prepare(base, shown, mode);
               }));
   const bool as_is = p.digest == key.base;
   return Prepared{.bytes = std::move(p.bytes), .digest = p.digest, .prepared_now = !p.cached && !as_is, .as_is = as_is};
@@ -91,7 +113,7 @@ Result<RenderedWasm> render_wasm(store::Store& store, const Manifest& m, const P
   WIMG_ASSIGN(auto lock, store.writer_lock());
   const std::string base_shown = std::string(shown) + " (base " + m.base->digest.str() + ")";
   auto load = [&]() { return store.get(m.base->digest, /*verify=*/true); };
-  WIMG_ASSIGN(Prepared p, prepare(store, PreparedKey{m.base->digest, prep.digest}, load, base_shown, prep));
+  WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, wanted_mode(m), load, base_shown, prep));
   return render(store, std::move(p), m.base->size, base_shown, m);
 }
 
@@ -101,11 +123,11 @@ Result<RenderedWasm> render_wasm_from_base(store::Store& store, std::string base
   const std::uint64_t size = base.size();
   // Checked first: an already prepared base is used as it is, without
   // storing it (pack keeps bases out of the store).
-  WIMG_ASSIGN(bool as_is, check_base(base, base_shown));
-  if (as_is) return render(store, Prepared{.bytes = std::move(base), .digest = {}, .prepared_now = false, .as_is = true}, size,
+  WIMG_ASSIGN(BaseKind kind, check_base(base, base_shown));
+  if (kind.prepared) return render(store, Prepared{.bytes = std::move(base), .digest = {}, .prepared_now = false, .as_is = true}, size,
                                 base_shown, m);
   auto load = [&]() -> Result<std::string> { return base; };
-  WIMG_ASSIGN(Prepared p, prepare(store, PreparedKey{sha256_of(base), prep.digest}, load, base_shown, prep));
+  WIMG_ASSIGN(Prepared p, prepare(store, sha256_of(base), wanted_mode(m), load, base_shown, prep));
   return render(store, std::move(p), size, base_shown, m);
 }
 

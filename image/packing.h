@@ -23,11 +23,22 @@
 
 namespace wimg::image {
 
+// How a base is prepared. An image with ENTRYPOINT or CMD on a base that is
+// a CRuby reactor (wasm::is_ruby_reactor) is rendered as a command
+// (runtime/inject/ruby_command.h); every other image keeps its base's ABI.
+enum class PrepareMode { Plain, RubyCommand };
+
 struct Preparer {
-  // The prepared-base cache key's second half (inject::preparer_digest).
+  // The prepared-base cache key's second half for each mode
+  // (inject::preparer_digest, inject::ruby_command_preparer_digest).
   Digest digest;
+  Digest ruby_command_digest;
   // Injects the runtime into `base`; `shown` names the base in errors.
-  std::function<Result<std::string>(std::string_view base, std::string_view shown)> prepare;
+  std::function<Result<std::string>(std::string_view base, std::string_view shown, PrepareMode mode)> prepare;
+
+  const Digest& digest_for(PrepareMode mode) const {
+    return mode == PrepareMode::RubyCommand ? ruby_command_digest : digest;
+  }
 };
 
 struct RenderedWasm {

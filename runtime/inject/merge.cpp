@@ -325,6 +325,7 @@ Result<Injected> inject_runtime(BinaryenModuleRef guest, BinaryenModuleRef runti
   add_intrinsics(b, out.first_slot, opts.slots);
   WIMG_TRY(copy_runtime(b, runtime, info));
   WIMG_TRY(route_imports(b, runtime, info, replaced, &out));
+  for (const auto& [name, fn] : info.wasi) out.runtime_wasi[name] = kRtPrefix + fn;
   return out;
 }
 

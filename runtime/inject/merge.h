@@ -22,6 +22,7 @@
 #include <binaryen-c.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,9 @@ struct Injected {
   std::uint32_t region_pages = 0;  // R
   std::vector<std::string> implemented;  // WASI functions the runtime serves
   std::vector<std::string> passed;       // WASI functions passed to the host
+  // Every WASI function the runtime serves ("args_get") -> its function in
+  // the module; callers run kVmemInit first (the region may not exist yet).
+  std::map<std::string, std::string> runtime_wasi;
 };
 
 // `runtime` is the runtime module read by binaryen (trusted: built with wimg).

@@ -5,7 +5,10 @@
 #include "runtime/guest/wimg_abi.h"
 #include "runtime/inject/binaryen.h"
 #include "runtime/inject/merge.h"
+#include "runtime/inject/ruby_command.h"
 #include "runtime/inject/vmem.h"
+#include "runtime/pack/sections.h"
+#include "runtime/wasm/abi.h"
 #include "runtime/wasm/module.h"
 #include "support/digest.h"
 
@@ -18,12 +21,15 @@ struct BaseFacts {
   InjectOptions inject;
 };
 
-Result<BaseFacts> base_facts(std::string_view base, std::string_view shown) {
+Result<BaseFacts> base_facts(std::string_view base, std::string_view shown, bool ruby_command) {
   WIMG_ASSIGN(wasm::Module m, wasm::parse_module(base, shown));
   if (!m.custom_sections(kRuntimeSection).empty()) {
     return make_error(ErrorKind::Input, std::string(shown) + ": already holds a wimg runtime (a packed or prepared module); pack onto the original base");
   }
   if (m.memory_count() == 0) return make_error(ErrorKind::Input, std::string(shown) + ": has no memory; a WASI module exports one");
+  if (ruby_command && !wasm::is_ruby_reactor(m)) {
+    return make_error(ErrorKind::Input, std::string(shown) + ": is not a CRuby reactor (npm @ruby/*-wasm-wasi's ruby.wasm); cannot make it a Ruby command");
+  }
   BaseFacts f;
   f.inject.initial_pages = initial_pages_of(m);
   for (const auto& imp : m.imports) {
@@ -51,9 +57,19 @@ Digest preparer_digest(std::string_view runtime_wasm) {
   return h.finish();
 }
 
+Digest ruby_command_preparer_digest(std::string_view runtime_wasm) {
+  Sha256 h;
+  h.update(preparer_digest(runtime_wasm).str());
+  h.update(std::string_view("\0", 1));
+  h.update(kRubyCommandRevision);
+  h.update(std::string_view("\0", 1));
+  h.update(ruby_boot());
+  return h.finish();
+}
+
 Result<std::string> prepare_base(std::string_view base_wasm, std::string_view runtime_wasm, std::string_view shown,
                                  const PrepareOptions& opts) {
-  WIMG_ASSIGN(BaseFacts facts, base_facts(base_wasm, shown));
+  WIMG_ASSIGN(BaseFacts facts, base_facts(base_wasm, shown, opts.ruby_command));
   WIMG_ASSIGN(facts.inject.runtime_start, runtime_start(runtime_wasm));
   facts.inject.slots = WIMG_SLOTS;
   facts.inject.canary = opts.canary;
@@ -64,9 +80,11 @@ Result<std::string> prepare_base(std::string_view base_wasm, std::string_view ru
     if (!rt) return make_error(ErrorKind::Internal, "binaryen could not read the embedded guest runtime");
     auto injected = inject_runtime(guest, rt.get(), facts.inject);
     if (!injected) return Error{injected.error().kind, std::string(shown) + ": " + injected.error().message};
+    if (opts.ruby_command) WIMG_TRY(make_ruby_command(guest, *injected, shown));
     nlohmann::json j = {{"base", base_digest},       {"first_slot", injected->first_slot},
                         {"region_pages", injected->region_pages}, {"runtime", rt_digest},
                         {"slots", facts.inject.slots}, {"version", kPreparedVersion}};
+    if (opts.ruby_command) j["abi"] = pack::kRubyCommandAbi;
     std::string text = j.dump();
     BinaryenAddCustomSection(guest, kRuntimeSection, text.data(), static_cast<BinaryenIndex>(text.size()));
     return {};

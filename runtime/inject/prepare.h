@@ -5,7 +5,8 @@
 // It carries a custom section "wimg.runtime" whose content is canonical JSON
 //   {"base":"sha256:<base bytes>","first_slot":S,"region_pages":R,
 //    "runtime":"sha256:<runtime wasm>","slots":128,"version":1}
-// where S is the data segment index of slot 0.
+// where S is the data segment index of slot 0. A CRuby reactor prepared as
+// a command (ruby_command.h) also has "abi":"ruby-command".
 #pragma once
 
 #include <cstdint>
@@ -26,12 +27,18 @@ inline constexpr std::string_view kInjectorRevision = "wimg-inject-2";
 struct PrepareOptions {
   bool validate = true;  // run binaryen's validator on the result
   bool canary = false;   // vmem self-check (tests)
+  // Make a CRuby reactor a WASI command (ruby_command.h); refused for any
+  // other module (wasm::is_ruby_reactor decides beforehand).
+  bool ruby_command = false;
 };
 
 // The cache key's second half: the runtime's bytes and the injector
 // revision, so neither a new runtime nor a changed injector reuses a stale
 // prepared base.
 Digest preparer_digest(std::string_view runtime_wasm);
+// The same for PrepareOptions::ruby_command: also the bootstrap program and
+// the command revision.
+Digest ruby_command_preparer_digest(std::string_view runtime_wasm);
 
 // Errors name `shown`: malformed modules, shared/64-bit/multi memories, a
 // module that is already prepared, GC code; binaryen aborts are clean errors.

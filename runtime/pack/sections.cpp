@@ -130,6 +130,7 @@ Status decode_history(const json& list, PackManifest& m, const Fields& f) {
 std::string encode_runtime_section(const RuntimeSection& r) {
   json j{{"base", r.base.str()},       {"first_slot", r.first_slot}, {"region_pages", r.region_pages},
          {"runtime", r.runtime.str()}, {"slots", r.slots},           {"version", r.version}};
+  if (!r.abi.empty()) j["abi"] = r.abi;
   return j.dump();
 }
 
@@ -150,6 +151,12 @@ Result<RuntimeSection> decode_runtime_section(std::string_view text, std::string
   r.first_slot = static_cast<std::uint32_t>(first);
   r.region_pages = static_cast<std::uint32_t>(pages);
   r.slots = WIMG_SLOTS;
+  if (j.contains("abi")) {
+    if (!j["abi"].is_string() || j["abi"].get<std::string>() != kRubyCommandAbi) {
+      return f.fail("unknown \"abi\" " + j["abi"].dump());
+    }
+    r.abi = kRubyCommandAbi;
+  }
   return r;
 }
 

@@ -1,0 +1,125 @@
+# The program of a wimg Ruby command module (runtime/inject/ruby_command.h).
+# Its _start called ruby-init with ["<argv0>", "-EUTF-8", "-e_=0", "--",
+# *words], so Ruby is initialised (as @ruby/wasm-wasi's RubyVM does it) and
+# ARGV holds the words of the command line after the interpreter's name:
+# ENTRYPOINT + CMD, or ENTRYPOINT + the run's arguments. They are read here
+# as Ruby's own command line would read them, then the program runs. This
+# ends with exit! in every case: the reactor has no ruby_cleanup to call.
+-> {
+  words = ARGV.dup
+  ARGV.clear
+  code = []
+  reqs = []
+  script = nil
+  exits = []
+  # at_exit blocks would never run (no ruby_cleanup): keep them and run
+  # them at the end, last registered first (minitest/autorun needs them).
+  Kernel.module_eval do
+    define_method(:at_exit) do |&blk|
+      raise ArgumentError, "called without a block" unless blk
+      exits << blk
+      blk
+    end
+    module_function :at_exit
+  end
+  usage = lambda do |what|
+    $stderr.puts "ruby: #{what} (a wimg Ruby command module reads -e CODE, -r LIB, -I DIR, -E EXT[:INT], -w, -W[012], -d, -v, --version and --, then the script and its arguments)"
+    $stderr.flush
+    exit! 2
+  end
+  encoding = lambda do |arg|
+    ext, int = arg.split(":", 2)
+    Encoding.default_external = ext unless ext.to_s.empty?
+    Encoding.default_internal = int unless int.to_s.empty?
+  end
+  until words.empty?
+    w = words.shift
+    case w
+    when "--" then script = words.shift; break
+    when "-" then script = "-"; break
+    when "-e", "-r", "-I", "-E"
+      arg = words.shift or usage.call("no argument given for #{w}")
+      case w
+      when "-e" then code << arg
+      when "-r" then reqs << arg
+      when "-I" then $LOAD_PATH.unshift(File.expand_path(arg))
+      else encoding.call(arg)
+      end
+    when /\A-e(.+)\z/m then code << $1
+    when /\A-r(.+)\z/m then reqs << $1
+    when /\A-I(.+)\z/m then $LOAD_PATH.unshift(File.expand_path($1))
+    when /\A-E(.+)\z/m then encoding.call($1)
+    when "-w", "-W", "-W2" then $VERBOSE = true
+    when "-W1" then $VERBOSE = false
+    when "-W0" then $VERBOSE = nil
+    when "-d", "--debug" then $DEBUG = true
+    when "-v"
+      puts RUBY_DESCRIPTION
+      $VERBOSE = true
+      if words.empty? && code.empty?
+        $stdout.flush
+        exit! 0
+      end
+    when "--version"
+      puts RUBY_DESCRIPTION
+      $stdout.flush
+      exit! 0
+    when /\A-/ then usage.call("unsupported option #{w}")
+    else script = w; break
+    end
+  end
+  ARGV.replace(words)
+  # Ruby's own report of an uncaught exception, without this program's frames.
+  report = lambda do |e|
+    bt = e.backtrace || []
+    cut = bt.index { |l| l.start_with?("eval:") }
+    if cut
+      cut -= 1 if cut > 0 && bt[cut - 1] =~ /in '(Kernel#load|Kernel#require|Binding#eval)'\z/
+      e.set_backtrace(bt[0...cut]) if cut > 0
+    end
+    $stderr.write e.full_message(highlight: false)
+  end
+  status = 0
+  begin
+    # As @ruby/wasm-wasi's RubyVM#initialize: bundled gems of the build.
+    if File.exist?("/bundle/bundler/setup.rb")
+      require "rubygems" if defined?(Gem) && !Gem.respond_to?(:ruby_api_version)
+      require "/bundle/bundler/setup.rb"
+    elsif File.exist?("/bundle/setup.rb")
+      require "/bundle/setup.rb"
+    end
+    reqs.each { |r| require r }
+    if !code.empty?
+      $0 = "-e"
+      TOPLEVEL_BINDING.eval(code.join("\n"), "-e", 1)
+    elsif script.nil? || script == "-"
+      $0 = "-"
+      TOPLEVEL_BINDING.eval($stdin.read, "-", 1)
+    else
+      $0 = script
+      load script
+    end
+  rescue SystemExit => e
+    status = e.status
+  rescue Exception => e
+    report.call(e)
+    status = 1
+  end
+  until exits.empty?
+    begin
+      exits.pop.call
+    rescue SystemExit => e
+      status = e.status
+    rescue Exception => e
+      report.call(e)
+      status = 1
+    end
+  end
+  begin
+    $stdout.flush
+    $stderr.flush
+  rescue StandardError
+    status = 1 if status == 0
+  end
+  exit! status
+}.call

@@ -1,0 +1,339 @@
+#include "runtime/inject/ruby_command.h"
+
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "runtime/inject/imports.h"
+#include "runtime/inject/vmem.h"
+#include "runtime/wasm/abi.h"
+
+namespace wimg::inject {
+
+namespace {
+
+constexpr const char* kPrefix = "wimg$ruby$";
+constexpr std::string_view kJsModule = "rb-js-abi-host";
+constexpr std::string_view kCanonicalModule = "canonical_abi";
+// ruby-init's extra words after argv[0]: the ones RubyVM passes, then "--"
+// so that every word of the command line reaches ARGV untouched.
+constexpr std::string_view kInitWords[] = {"-EUTF-8", "-e_=0", "--"};
+constexpr std::string_view kProgramName = "ruby";
+
+std::string fn_name(std::string_view what) { return kPrefix + std::string(what); }
+
+// Expression helpers over the C API, for guest code (plain addresses).
+struct E {
+  BinaryenModuleRef m;
+  BinaryenType i32 = BinaryenTypeInt32();
+  BinaryenType i64 = BinaryenTypeInt64();
+  BinaryenType none = BinaryenTypeNone();
+
+  BinaryenExpressionRef c(std::uint32_t v) const {
+    return BinaryenConst(m, BinaryenLiteralInt32(static_cast<std::int32_t>(v)));
+  }
+  BinaryenExpressionRef get(BinaryenIndex i) const { return BinaryenLocalGet(m, i, i32); }
+  BinaryenExpressionRef set(BinaryenIndex i, BinaryenExpressionRef v) const { return BinaryenLocalSet(m, i, v); }
+  BinaryenExpressionRef add(BinaryenExpressionRef a, BinaryenExpressionRef b) const {
+    return BinaryenBinary(m, BinaryenAddInt32(), a, b);
+  }
+  BinaryenExpressionRef sub(BinaryenExpressionRef a, BinaryenExpressionRef b) const {
+    return BinaryenBinary(m, BinaryenSubInt32(), a, b);
+  }
+  BinaryenExpressionRef mul(BinaryenExpressionRef a, std::uint32_t k) const {
+    return BinaryenBinary(m, BinaryenMulInt32(), a, c(k));
+  }
+  BinaryenExpressionRef load(BinaryenExpressionRef ptr, std::uint32_t off = 0) const {
+    return BinaryenLoad(m, 4, false, off, 0, i32, ptr);
+  }
+  BinaryenExpressionRef store(BinaryenExpressionRef ptr, BinaryenExpressionRef v, std::uint32_t off = 0) const {
+    return BinaryenStore(m, 4, off, 0, ptr, v, i32);
+  }
+  BinaryenExpressionRef call(const std::string& f, std::vector<BinaryenExpressionRef> args,
+                             BinaryenType result) const {
+    return BinaryenCall(m, f.c_str(), args.data(), static_cast<BinaryenIndex>(args.size()), result);
+  }
+  BinaryenExpressionRef block(std::vector<BinaryenExpressionRef> xs, const char* name = nullptr,
+                              BinaryenType t = BinaryenTypeNone()) const {
+    return BinaryenBlock(m, name, xs.data(), static_cast<BinaryenIndex>(xs.size()), t);
+  }
+  void fn(const std::string& name, std::vector<BinaryenType> params, BinaryenType result,
+          std::vector<BinaryenType> vars, BinaryenExpressionRef body) const {
+    BinaryenAddFunction(m, name.c_str(), BinaryenTypeCreate(params.data(), static_cast<BinaryenIndex>(params.size())),
+                        result, vars.data(), static_cast<BinaryenIndex>(vars.size()), body);
+  }
+};
+
+// Stores `bytes` at (local `base`) with 8-byte stores; the caller allocated
+// the size rounded up to 8.
+std::vector<BinaryenExpressionRef> store_bytes(const E& e, BinaryenIndex base, std::string_view bytes) {
+  std::vector<BinaryenExpressionRef> out;
+  for (std::size_t off = 0; off < bytes.size(); off += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, bytes.data() + off, std::min<std::size_t>(8, bytes.size() - off));  // little-endian host
+    out.push_back(BinaryenStore(e.m, 8, static_cast<std::uint32_t>(off), 1, e.get(base),
+                                BinaryenConst(e.m, BinaryenLiteralInt64(static_cast<std::int64_t>(word))), e.i64));
+  }
+  return out;
+}
+
+std::uint32_t round8(std::size_t n) { return static_cast<std::uint32_t>((n + 7) / 8 * 8); }
+
+struct Exports {
+  std::string initialize, realloc, ruby_init, eval;
+};
+
+Result<std::string> export_target(BinaryenModuleRef m, std::string_view name, bool prefix, BinaryenType params,
+                                  BinaryenType results, std::string_view shown) {
+  for (BinaryenIndex i = 0; i < BinaryenGetNumExports(m); ++i) {
+    BinaryenExportRef x = BinaryenGetExportByIndex(m, i);
+    std::string_view n = BinaryenExportGetName(x);
+    if (BinaryenExportGetKind(x) != BinaryenExternalFunction() || !(prefix ? n.starts_with(name) : n == name)) continue;
+    BinaryenFunctionRef f = BinaryenGetFunction(m, BinaryenExportGetValue(x));
+    if (f == nullptr || BinaryenFunctionGetParams(f) != params || BinaryenFunctionGetResults(f) != results) {
+      return make_error(ErrorKind::Input, std::string(shown) + ": its export \"" + std::string(n) +
+                                              "\" does not have the signature of ruby.wasm's; cannot make it a command");
+    }
+    return std::string(BinaryenExportGetValue(x));
+  }
+  return make_error(ErrorKind::Input, std::string(shown) + ": exports no " + std::string(name) +
+                                          "; not a CRuby reactor (npm @ruby/*-wasm-wasi)");
+}
+
+Result<Exports> find_exports(const E& e, std::string_view shown) {
+  auto t = [](std::vector<BinaryenType> v) { return BinaryenTypeCreate(v.data(), static_cast<BinaryenIndex>(v.size())); };
+  Exports x;
+  WIMG_ASSIGN(x.initialize, export_target(e.m, "_initialize", false, e.none, e.none, shown));
+  WIMG_ASSIGN(x.realloc, export_target(e.m, "cabi_realloc", false, t({e.i32, e.i32, e.i32, e.i32}), e.i32, shown));
+  WIMG_ASSIGN(x.ruby_init, export_target(e.m, wasm::kRubyInitPrefix, true, t({e.i32, e.i32}), e.none, shown));
+  // (ptr, len) -> the address of its static return area (handle, state)
+  WIMG_ASSIGN(x.eval, export_target(e.m, wasm::kRubyEvalPrefix, true, t({e.i32, e.i32}), e.i32, shown));
+  return x;
+}
+
+// A callable WASI function X: the runtime's (after the region setup) or,
+// when the runtime does not serve X, the host's import.
+std::string wasi_fn(const E& e, const Injected& inj, const std::string& x, std::vector<BinaryenType> params,
+                    BinaryenType result) {
+  std::string name = fn_name("wasi$" + x);
+  if (BinaryenGetFunction(e.m, name.c_str()) != nullptr) return name;
+  BinaryenType p = BinaryenTypeCreate(params.data(), static_cast<BinaryenIndex>(params.size()));
+  auto it = inj.runtime_wasi.find(x);
+  if (it == inj.runtime_wasi.end()) {
+    std::string host = "wimg$host$" + x;
+    if (BinaryenGetFunction(e.m, host.c_str()) == nullptr) {
+      BinaryenAddFunctionImport(e.m, host.c_str(), kWasiModule, x.c_str(), p, result);
+    }
+    return host;
+  }
+  std::vector<BinaryenExpressionRef> args;
+  for (BinaryenIndex i = 0; i < params.size(); ++i) args.push_back(BinaryenLocalGet(e.m, i, params[i]));
+  e.fn(name, params, result, {},
+       e.block({e.call(kVmemInit, {}, e.none), e.call(it->second, args, result)}, nullptr, result));
+  return name;
+}
+
+// (ptr: i32) -> i32: the length of a NUL-terminated string.
+std::string add_strlen(const E& e) {
+  std::string name = fn_name("strlen");
+  // local 1: the scan pointer
+  BinaryenExpressionRef loop = BinaryenLoop(
+      e.m, "wimg$ruby$strlen_loop",
+      e.block({BinaryenBreak(e.m, "wimg$ruby$strlen_done",
+                             BinaryenUnary(e.m, BinaryenEqZInt32(), BinaryenLoad(e.m, 1, false, 0, 0, e.i32, e.get(1))),
+                             nullptr),
+               e.set(1, e.add(e.get(1), e.c(1))), BinaryenBreak(e.m, "wimg$ruby$strlen_loop", nullptr, nullptr)}));
+  e.fn(name, {e.i32}, e.i32, {e.i32},
+       e.block({e.set(1, e.get(0)), e.block({loop}, "wimg$ruby$strlen_done"), e.sub(e.get(1), e.get(0))}, nullptr,
+               e.i32));
+  return name;
+}
+
+// (len: i32) -> i32: guest memory from cabi_realloc, trapping on failure.
+std::string add_alloc(const E& e, const Exports& x) {
+  std::string name = fn_name("alloc");
+  BinaryenExpressionRef p = BinaryenLocalTee(e.m, 1, e.call(x.realloc, {e.c(0), e.c(0), e.c(8), e.get(0)}, e.i32), e.i32);
+  e.fn(name, {e.i32}, e.i32, {e.i32},
+       e.block({BinaryenIf(e.m, BinaryenUnary(e.m, BinaryenEqZInt32(), p), BinaryenUnreachable(e.m), nullptr), e.get(1)},
+               nullptr, e.i32));
+  return name;
+}
+
+// () -> (): writes `text` to stderr (best effort), then traps.
+void add_fail(const E& e, const std::string& name, const std::string& alloc, const std::string& fd_write,
+              std::string_view text) {
+  // local 0: buffer = [iovec (8) | nwritten (4) | pad (4) | text]
+  std::string bytes(16, '\0');
+  bytes += text;
+  std::vector<BinaryenExpressionRef> body = {e.set(0, e.call(alloc, {e.c(round8(bytes.size()))}, e.i32))};
+  for (BinaryenExpressionRef s : store_bytes(e, 0, bytes)) body.push_back(s);
+  body.push_back(e.store(e.get(0), e.add(e.get(0), e.c(16))));
+  body.push_back(e.store(e.get(0), e.c(static_cast<std::uint32_t>(text.size())), 4));
+  body.push_back(BinaryenDrop(e.m, e.call(fd_write, {e.c(2), e.get(0), e.c(1), e.add(e.get(0), e.c(8))}, e.i32)));
+  body.push_back(BinaryenUnreachable(e.m));
+  e.fn(name, {}, e.none, {e.i32}, e.block(body));
+}
+
+struct Import {
+  std::string internal, module, base;
+  BinaryenType params, results;
+};
+
+std::vector<Import> imports_of(BinaryenModuleRef m, std::string_view module) {
+  std::vector<Import> out;
+  for (BinaryenIndex i = 0; i < BinaryenGetNumFunctions(m); ++i) {
+    BinaryenFunctionRef f = BinaryenGetFunctionByIndex(m, i);
+    const char* mod = BinaryenFunctionImportGetModule(f);
+    if (mod == nullptr || module != mod) continue;
+    out.push_back({BinaryenFunctionGetName(f), mod, BinaryenFunctionImportGetBase(f), BinaryenFunctionGetParams(f),
+                   BinaryenFunctionGetResults(f)});
+  }
+  return out;
+}
+
+// Replaces an import by a definition under the same internal name (as the
+// WASI imports are, imports.h): calls and table entries follow.
+void define(const E& e, const Import& imp, BinaryenExpressionRef body) {
+  BinaryenRemoveFunction(e.m, imp.internal.c_str());
+  BinaryenAddFunction(e.m, imp.internal.c_str(), imp.params, imp.results, nullptr, 0, body);
+}
+
+void stub_js_imports(const E& e, const std::string& alloc, const std::string& fd_write) {
+  std::vector<Import> imps = imports_of(e.m, kJsModule);
+  for (const Import& c : imports_of(e.m, kCanonicalModule)) imps.push_back(c);
+  int k = 0;
+  for (const Import& imp : imps) {
+    const BinaryenType i32 = e.i32;
+    if (imp.module == kCanonicalModule && imp.params == i32 && imp.results == i32 &&
+        (imp.base.starts_with("resource_new_") || imp.base.starts_with("resource_get_"))) {
+      define(e, imp, e.get(0));  // the handle is the object
+      continue;
+    }
+    if (imp.module == kCanonicalModule && imp.params == i32 && imp.results == e.none &&
+        imp.base.starts_with("resource_drop_")) {
+      define(e, imp, BinaryenNop(e.m));
+      continue;
+    }
+    // "eval-js: func(code: string) -> ..." is shown as rb-js-abi-host.eval-js
+    std::string what = imp.module + "." + imp.base.substr(0, imp.base.find(':'));
+    std::string fail = fn_name("js_missing$" + std::to_string(k++));
+    add_fail(e, fail, alloc, fd_write,
+             "wimg: this Ruby command module has no JavaScript host: " + what +
+                 " was called (build without ENTRYPOINT/CMD to keep the reactor ABI for @ruby/wasm-wasi)\n");
+    define(e, imp, e.block({e.call(fail, {}, e.none), BinaryenUnreachable(e.m)}, nullptr, imp.results));
+  }
+}
+
+// The constant strings _start needs, NUL-terminated, at fixed offsets.
+struct Strings {
+  std::string bytes;
+  std::uint32_t program = 0;
+  std::vector<std::uint32_t> words;  // kInitWords
+  std::uint32_t boot = 0;
+  std::uint32_t boot_len = 0;
+};
+
+Strings strings() {
+  Strings s;
+  auto put = [&](std::string_view t) {
+    auto at = static_cast<std::uint32_t>(s.bytes.size());
+    s.bytes.append(t);
+    s.bytes.push_back('\0');
+    return at;
+  };
+  s.program = put(kProgramName);
+  for (std::string_view w : kInitWords) s.words.push_back(put(w));
+  s.boot_len = static_cast<std::uint32_t>(ruby_boot().size());
+  s.boot = put(ruby_boot());
+  return s;
+}
+
+void add_start(const E& e, const Exports& x, const Injected& inj, const std::string& alloc,
+               const std::string& strlen_fn, const std::string& fail_args, const std::string& fail_boot) {
+  const std::vector<BinaryenType> two = {e.i32, e.i32};
+  const std::string sizes_get = wasi_fn(e, inj, "args_sizes_get", two, e.i32);
+  const std::string args_get = wasi_fn(e, inj, "args_get", two, e.i32);
+  const Strings s = strings();
+  const auto extra = static_cast<std::uint32_t>(std::size(kInitWords));
+  // locals: 0 sizes, 1 argc, 2 ptrs, 3 buf, 4 list, 5 i, 6 str (the scan
+  // pointer in the loop), 7 n, 8 strings (the constant strings)
+  enum : BinaryenIndex { kSizes, kArgc, kPtrs, kBuf, kList, kI, kStr, kN, kRet };
+  // list[index] = {ptr, len}; `index` is called twice (an expression is a
+  // tree node: it may not appear twice).
+  auto entry = [&](const std::function<BinaryenExpressionRef()>& index, BinaryenExpressionRef ptr,
+                   BinaryenExpressionRef len) {
+    auto slot = [&] { return e.add(e.get(kList), e.mul(index(), 8)); };
+    return e.block({e.store(slot(), ptr), e.store(slot(), len, 4)});
+  };
+  auto failed = [&](BinaryenExpressionRef errno_) {
+    return BinaryenIf(e.m, errno_, e.call(fail_args, {}, e.none), nullptr);
+  };
+  std::vector<BinaryenExpressionRef> body = {
+      e.call(x.initialize, {}, e.none),
+      e.set(kSizes, e.call(alloc, {e.c(8)}, e.i32)),
+      failed(e.call(sizes_get, {e.get(kSizes), e.add(e.get(kSizes), e.c(4))}, e.i32)),
+      e.set(kArgc, e.load(e.get(kSizes))),
+      e.set(kPtrs, e.call(alloc, {e.add(e.mul(e.get(kArgc), 4), e.c(8))}, e.i32)),
+      e.set(kBuf, e.call(alloc, {e.add(e.load(e.get(kSizes), 4), e.c(8))}, e.i32)),
+      failed(e.call(args_get, {e.get(kPtrs), e.get(kBuf)}, e.i32)),
+      e.set(kStr, e.call(alloc, {e.c(round8(s.bytes.size()))}, e.i32)),
+  };
+  for (BinaryenExpressionRef st : store_bytes(e, kStr, s.bytes)) body.push_back(st);
+  // n = max(argc, 1) + the extra words
+  body.push_back(e.set(kN, e.add(BinaryenSelect(e.m, e.get(kArgc), e.get(kArgc), e.c(1), e.i32), e.c(extra))));
+  body.push_back(e.set(kList, e.call(alloc, {e.mul(e.get(kN), 8)}, e.i32)));
+  // list[0]: argv[0], or "ruby" when the host gave no argv at all
+  BinaryenExpressionRef argv0 = e.load(e.get(kPtrs));
+  body.push_back(BinaryenIf(
+      e.m, e.get(kArgc), entry([&] { return e.c(0); }, argv0, e.call(strlen_fn, {e.load(e.get(kPtrs))}, e.i32)),
+      entry([&] { return e.c(0); }, e.add(e.get(kStr), e.c(s.program)), e.c(static_cast<std::uint32_t>(kProgramName.size())))));
+  for (std::uint32_t w = 0; w < extra; ++w) {
+    body.push_back(entry([&] { return e.c(1 + w); }, e.add(e.get(kStr), e.c(s.words[w])),
+                         e.c(static_cast<std::uint32_t>(kInitWords[w].size()))));
+  }
+  // list[extra + i] = argv[i] for i in 1..argc-1
+  BinaryenExpressionRef copy = e.block({
+      BinaryenBreak(e.m, "wimg$ruby$args_done", BinaryenBinary(e.m, BinaryenGeUInt32(), e.get(kI), e.get(kArgc)),
+                    nullptr),
+      e.set(kStr, e.load(e.add(e.get(kPtrs), e.mul(e.get(kI), 4)))),
+      entry([&] { return e.add(e.get(kI), e.c(extra)); }, e.get(kStr), e.call(strlen_fn, {e.get(kStr)}, e.i32)),
+      e.set(kI, e.add(e.get(kI), e.c(1))),
+      BinaryenBreak(e.m, "wimg$ruby$args_loop", nullptr, nullptr),
+  });
+  // kStr is reused by the loop: keep the strings' address in kRet until then
+  body.push_back(e.set(kRet, e.get(kStr)));
+  body.push_back(e.set(kI, e.c(1)));
+  body.push_back(e.block({BinaryenLoop(e.m, "wimg$ruby$args_loop", copy)}, "wimg$ruby$args_done"));
+  body.push_back(e.call(x.ruby_init, {e.get(kList), e.get(kN)}, e.none));
+  body.push_back(BinaryenDrop(e.m, e.call(x.eval, {e.add(e.get(kRet), e.c(s.boot)), e.c(s.boot_len)}, e.i32)));
+  // The bootstrap ends with exit!: returning means it could not even start.
+  body.push_back(e.call(fail_boot, {}, e.none));
+  std::vector<BinaryenType> vars(9, e.i32);
+  e.fn(fn_name("start"), {}, e.none, vars, e.block(body));
+}
+
+}  // namespace
+
+Status make_ruby_command(BinaryenModuleRef module, const Injected& injected, std::string_view shown) {
+  E e{module};
+  WIMG_ASSIGN(Exports x, find_exports(e, shown));
+  if (BinaryenGetExport(module, "_start") != nullptr) {
+    return make_error(ErrorKind::Input, std::string(shown) + ": already exports _start; it is a command");
+  }
+  const std::string alloc = add_alloc(e, x);
+  const std::string strlen_fn = add_strlen(e);
+  const std::string fd_write = wasi_fn(e, injected, "fd_write", {e.i32, e.i32, e.i32, e.i32}, e.i32);
+  const std::string fail_args = fn_name("fail_args");
+  add_fail(e, fail_args, alloc, fd_write, "wimg: the Ruby command module could not read its arguments\n");
+  const std::string fail_boot = fn_name("fail_boot");
+  add_fail(e, fail_boot, alloc, fd_write,
+           "wimg: the Ruby command module's bootstrap failed before running the program (see above)\n");
+  stub_js_imports(e, alloc, fd_write);
+  add_start(e, x, injected, alloc, strlen_fn, fail_args, fail_boot);
+  BinaryenRemoveExport(module, "_initialize");
+  BinaryenAddFunctionExport(module, fn_name("start").c_str(), "_start");
+  return {};
+}
+
+}  // namespace wimg::inject

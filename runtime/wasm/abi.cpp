@@ -1,0 +1,22 @@
+#include "runtime/wasm/abi.h"
+
+namespace wimg::wasm {
+
+const Export* find_function_export(const Module& m, std::string_view name, bool prefix) {
+  for (const Export& e : m.exports) {
+    if (e.kind != ExternKind::Func) continue;
+    if (prefix ? e.name.starts_with(name) : e.name == name) return &e;
+  }
+  return nullptr;
+}
+
+bool is_command(const Module& m) { return find_function_export(m, "_start") != nullptr; }
+
+bool is_ruby_reactor(const Module& m) {
+  return !is_command(m) && find_function_export(m, "_initialize") != nullptr &&
+         find_function_export(m, "cabi_realloc") != nullptr &&
+         find_function_export(m, kRubyInitPrefix, true) != nullptr &&
+         find_function_export(m, kRubyEvalPrefix, true) != nullptr;
+}
+
+}  // namespace wimg::wasm
