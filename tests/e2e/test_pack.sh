@@ -115,7 +115,14 @@ cmp "$E2E_TMP/app.wasm" "$E2E_TMP/app3.wasm" || fail "packing twice gave differe
   --mount /usr --env A=1 --entrypoint ruby --cmd app.rb --label org.example=yes >/dev/null
 cmp "$E2E_TMP/app4.wasm" "$E2E_TMP/app5.wasm" || fail "cold and warm packs differ"
 # SOURCE_DATE_EPOCH is the only time that reaches the binary.
-SOURCE_DATE_EPOCH=1700000000 W pack "$BASE" -o "$E2E_TMP/sde.wasm" --layer "$l1" >/dev/null
+SOURCE_DATE_EPOCH=1700000000 W pack "$BASE" -o "$E2E_TMP/sde.wasm" --layer "$l1" >"$E2E_TMP/sde.out"
+# Without --entrypoint/--cmd the plain preparation is asked for; this base
+# is not a CRuby reactor, so the command mode asked for above already made
+# it (one preparation, two cache entries naming one object).
+assert_not_contains "base prepared" "$(cat "$E2E_TMP/sde.out")" "the plain mode reuses the preparation"
+assert_eq 2 "$(find "$S/cache/prepared" -type f | wc -l)" "two prepared-base cache entries"
+assert_eq 1 "$(cat "$S"/cache/prepared/* | sort -u | wc -l)" "both entries name one object"
+assert_contains "ABI:        command (_start)" "$(W inspect "$E2E_TMP/app.wasm")" "inspect shows the ABI"
 assert_contains "Created:    1700000000" "$(W inspect "$E2E_TMP/sde.wasm")" "created from SOURCE_DATE_EPOCH"
 
 # --- export round trip --------------------------------------------------------
