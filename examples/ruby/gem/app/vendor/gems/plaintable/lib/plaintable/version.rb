@@ -1,0 +1,3 @@
+module PlainTable
+  VERSION = "0.3.1"
+end
