@@ -125,15 +125,15 @@ for i, seg in enumerate(slots[1:], start=1):
     (index_len,) = struct.unpack_from("<I", seg, 12)
     (rows,) = struct.unpack_from("<I", seg, 16 + index_len)
     (entries,) = struct.unpack_from("<Q", seg, 16 + 12)  # the index's count (after magic + version)
-    table = 44 * rows
+    table = 48 * rows  # segment version 2 (docs/FORMATS.md): 48-byte rows
     blobs = len(seg) - (16 + index_len + 4 + table)
     layers.append({
         "slot": i, "bytes": len(seg),
         "parts": {
             "magic, version, lengths": 16 + 4,
             f"layer index ({entries} entries, host-side)": index_len,
-            f"content table ({rows} rows x 44, host-side)": table,
-            "file contents (each distinct content once)": blobs,
+            f"content table ({rows} rows x 48, host-side)": table,
+            "file contents (each distinct content once, LZ4 chunks where it pays)": blobs,
         },
     })
 

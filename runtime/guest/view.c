@@ -94,11 +94,14 @@ u32 wrt_view_node(u32 index, struct wrt_node *n) {
   /* b + 16: hash_next, only followed by lookup */
   n->first_child = wrt_ld32(b + 20);
   n->child_count = wrt_ld32(b + 24);
-  n->slot = wrt_ld32(b + 28);
+  u32 slot = wrt_ld32(b + 28);
+  n->slot = slot & WIMG_NODE_SLOT_MASK;
+  n->lz4 = (slot & WIMG_NODE_LZ4) != 0;
   n->offset = wrt_ld64(b + 32);
   n->size = wrt_ld64(b + 40);
   n->mtime_ns = wrt_ld64(b + 48);
   if (n->parent >= V.node_count) return WRT_EIO;
+  if (slot & ~(WIMG_NODE_SLOT_MASK | WIMG_NODE_LZ4)) return WRT_EIO;
   if ((u64)n->name_off + n->name_len > V.strings_len) return WRT_EIO;
   if (wrt_is_dir(n) && (u64)n->first_child + n->child_count > V.children_count) return WRT_EIO;
   return 0;
@@ -127,13 +130,29 @@ u32 wrt_view_child(const struct wrt_node *dir, u32 i, struct wrt_node *out) {
   return wrt_view_node(rd32(V.children_off + (dir->first_child + i) * 4), out);
 }
 
-/* A file's bytes: checks slot and range once, so reads need no more checks. */
-u32 wrt_view_file_range(const struct wrt_node *n, u32 *slot, u32 *off) {
+/* A file's bytes: checks the slot and the range (raw), or the stored
+ * form's count and end array (compressed), once per read; the chunks'
+ * ends are checked as they are read (content.c). */
+u32 wrt_view_file(const struct wrt_node *n, struct wrt_file *f) {
   u32 size;
   if (wrt_view_slot_size(n->slot, &size)) return WRT_EIO;
-  if (n->offset > size || n->size > size - n->offset) return WRT_EIO;
-  *slot = n->slot;
-  *off = (u32)n->offset;
+  if (n->offset > size) return WRT_EIO;
+  memset(f, 0, sizeof *f);
+  f->node = n->index;
+  f->slot = n->slot;
+  f->slot_size = size;
+  f->off = (u32)n->offset;
+  f->size = n->size;
+  if (!n->lz4) return n->size > size - n->offset ? WRT_EIO : 0;
+  /* chunk_count and end[] inside the slot (u64: cannot wrap) */
+  u64 chunks = n->size / WIMG_LZ4_CHUNK + (n->size % WIMG_LZ4_CHUNK != 0);
+  if (4 + 4 * chunks > size - n->offset) return WRT_EIO;
+  u8 b[4];
+  wimg_image_read(f->slot, b, f->off, 4);
+  if (wrt_ld32(b) != chunks) return WRT_EIO;
+  f->lz4 = 1;
+  f->chunks = (u32)chunks;
+  f->data = f->off + 4 + 4 * (u32)chunks;
   return 0;
 }
 

@@ -24,14 +24,16 @@ u32 wrt_put_filestat(u32 gbuf, const struct wrt_node *n) {
   return 0;
 }
 
-/* Reads an image file at `off` into the guest's iovecs; *total = bytes. */
+/* Reads an image file at `off` into the guest's iovecs; *total = bytes.
+ * Corrupt compressed data is EIO for the whole call (bytes already copied
+ * into earlier iovecs are not reported, as for a failing read(2)). */
 static u32 image_read(struct wrt_fd *e, u32 iovs, u32 n, u64 off, u32 *total) {
   struct wrt_node node;
-  u32 slot, base;
+  struct wrt_file f;
   u8 chunk[16 * 8];
   WRT_TRY(wrt_iovs_check(iovs, n));
   WRT_TRY(wrt_view_node(e->node, &node));
-  WRT_TRY(wrt_view_file_range(&node, &slot, &base));
+  WRT_TRY(wrt_view_file(&node, &f));
   *total = 0;
   for (u32 i = 0; i < n; i += 16) {
     u32 k = n - i < 16 ? n - i : 16;
@@ -43,7 +45,7 @@ static u32 image_read(struct wrt_fd *e, u32 iovs, u32 n, u64 off, u32 *total) {
       /* Overlapping iovecs could add up past what nread can say: stop
        * there, a short read the caller retries. */
       if ((u64)*total + m > 0xFFFFFFFFu) return 0;
-      if (m) wimg_image_read_guest(slot, buf, base + (u32)off, m);
+      if (m) WRT_TRY(wrt_file_read_guest(&f, buf, off, m));
       off += m;
       *total += m;
       if (m < len) return 0;

@@ -39,7 +39,7 @@
  *
  *    header (64 bytes):
  *      u8  magic[8] = "WIMGVIEW"
- *      u32 version = 1
+ *      u32 version = 2
  *      u32 slot_count     slots in use, view included (1 + layers)
  *      u32 node_count     >= 1; node 0 is the root directory
  *      u32 bucket_count   power of two, >= 1
@@ -61,10 +61,14 @@
  *      u32 hash_next      next node in the same bucket, or WIMG_NONE
  *      u32 first_child    dirs: start in the children array
  *      u32 child_count    dirs: number of children
- *      u32 slot           files: slot holding the bytes; others 0
- *      u64 offset         files: offset in that slot; symlinks: target
- *                         offset in strings
- *      u64 size           files: byte size; symlinks: target length; dirs 0
+ *      u32 slot           files: bits 0..15 the slot holding the bytes,
+ *                         bit 16 (WIMG_NODE_LZ4) set when they are stored
+ *                         compressed (§6), bits 17..31 zero; others 0
+ *      u64 offset         files: offset in that slot of the bytes, or of
+ *                         their stored form when compressed; symlinks:
+ *                         target offset in strings
+ *      u64 size           files: byte size (uncompressed); symlinks: target
+ *                         length; dirs 0
  *      u64 mtime_ns       normalised modification time (0 today)
  *
  *    A node's inode number is its index + 1. Lookup of a name under a dir:
@@ -83,17 +87,43 @@
  *    with a workdir and no PWD from either, PWD=<workdir> follows the baked
  *    env (preview1 cannot set a guest's cwd: runtime/guest/README.md).
  *    Image preopens get fds 3.. in list order, the host's preopens follow.
+ *
+ * 6. Compressed file contents. A file node with WIMG_NODE_LZ4 points at a
+ *    stored form, little-endian, in its slot:
+ *
+ *      u32 chunk_count    = ceil(size / WIMG_LZ4_CHUNK), chunks of 64 KiB
+ *      u32 end[chunk_count]   where chunk i's compressed bytes end, relative
+ *                         to the byte after this array; chunk i occupies
+ *                         [end[i-1], end[i]) there (end[-1] = 0)
+ *      chunks             chunk i is one LZ4 *block* (the LZ4 block format,
+ *                         no frame, no checksum) that decompresses to exactly
+ *                         min(WIMG_LZ4_CHUNK, size - i * WIMG_LZ4_CHUNK)
+ *                         bytes; its compressed length is at least 1 and at
+ *                         most WIMG_LZ4_BOUND(that)
+ *
+ *    The chunks of file byte range [a, b) are a / 64 KiB .. (b - 1) / 64 KiB,
+ *    so a read decompresses only those. The runtime checks the count, every
+ *    end against the slot size and the bound, and every length inside a
+ *    block against both buffers: corrupt data makes the read EIO, never a
+ *    trap. Which contents are compressed is the packer's choice
+ *    (docs/FORMATS.md, "Layer segment"); the runtime accepts any file node
+ *    in either form.
  */
 #ifndef WIMG_ABI_H
 #define WIMG_ABI_H
 
 #define WIMG_VIEW_MAGIC "WIMGVIEW"
-#define WIMG_VIEW_VERSION 1u
+#define WIMG_VIEW_VERSION 2u
 #define WIMG_VIEW_HEADER_SIZE 64u
 #define WIMG_VIEW_NODE_SIZE 56u
 #define WIMG_NONE 0xFFFFFFFFu
 #define WIMG_SLOTS 128u /* view + up to 127 layers, like Docker's layer limit */
 #define WIMG_MAX_SYMLINK_HOPS 40
+#define WIMG_NODE_SLOT_MASK 0xFFFFu /* a file node's slot field: the slot */
+#define WIMG_NODE_LZ4 0x10000u      /* ... and the compressed flag (§6) */
+#define WIMG_LZ4_CHUNK 65536u       /* uncompressed bytes per chunk (§6) */
+/* The largest LZ4 block of n input bytes (LZ4_COMPRESSBOUND of lz4.h). */
+#define WIMG_LZ4_BOUND(n) ((n) + (n) / 255u + 16u)
 
 /* FNV-1a 32 over the parent index (4 bytes, little-endian) then the name. */
 static inline unsigned int wimg_hash(unsigned int parent, const unsigned char *name, unsigned int len) {

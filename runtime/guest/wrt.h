@@ -179,8 +179,22 @@ struct wrt_node {
   u32 name_off, name_len;
   u32 mode;
   u32 first_child, child_count;
-  u32 slot;
+  u32 slot; /* files: the slot (bits 0..15 of the view's field) */
+  u32 lz4;  /* files: 1 when stored compressed (WIMG_NODE_LZ4) */
   u64 offset, size, mtime_ns;
+};
+
+/* A file's bytes in its slot, checked by wrt_view_file before any read:
+ * raw, [off, off + size) lies inside the slot; compressed (wimg_abi.h §6),
+ * the stored form's count and end array do, and `data` is where chunk 0
+ * starts. */
+struct wrt_file {
+  u32 node; /* node index: with a chunk index, the key of the chunk cache */
+  u32 slot, slot_size;
+  u32 off;
+  u64 size; /* uncompressed */
+  u32 lz4;
+  u32 chunks, data; /* compressed only */
 };
 
 /* A string list of the config block: count strings from offset `first`. */
@@ -205,7 +219,7 @@ u32 wrt_view_node(u32 index, struct wrt_node *node);
 u32 wrt_view_lookup(const struct wrt_node *dir, const u8 *name, u32 len, struct wrt_node *out);
 u32 wrt_view_child(const struct wrt_node *dir, u32 i, struct wrt_node *out);
 u32 wrt_view_slot_size(u32 slot, u32 *size);
-u32 wrt_view_file_range(const struct wrt_node *node, u32 *slot, u32 *off);
+u32 wrt_view_file(const struct wrt_node *node, struct wrt_file *f);
 u32 wrt_view_target(const struct wrt_node *link, u32 *off);
 u32 wrt_view_string(u32 list, u32 i, u32 *off, u32 *len);
 u32 wrt_node_filetype(const struct wrt_node *node);
@@ -246,6 +260,11 @@ struct wrt_ctx {
   u8 events[(WRT_POLL_MAX + 1) * 32];
   /* small results the host writes for us (an fd, a prestat) */
   u32 scratch[4];
+  /* compressed reads (content.c): one chunk's stored bytes, and the last
+   * chunk decoded, valid when lz_valid, for node lz_node, chunk lz_chunk */
+  u32 lz_valid, lz_node, lz_chunk;
+  u8 lz_in[WIMG_LZ4_BOUND(WIMG_LZ4_CHUNK)];
+  u8 lz_out[WIMG_LZ4_CHUNK];
 };
 
 /* Where the context lives. Not in .bss: for an imported memory wasm-ld
@@ -257,7 +276,7 @@ struct wrt_ctx {
  * region, covers the context, and the context starts zeroed like the
  * region's fresh pages. wrt_init() checks that the link agrees. */
 #define WRT_STACK (64u * 1024u)
-#define WRT_CTX_RESERVE (256u * 1024u)
+#define WRT_CTX_RESERVE (384u * 1024u)
 extern u8 __data_end;
 extern u8 __heap_base;
 #define WRT_C (*(struct wrt_ctx *)(usize)(((u32)(usize)&__data_end + 15u) & ~15u))
@@ -309,4 +328,10 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out);
 
 /* ---- shared by wasi_fd.c and wasi_path.c ---- */
 u32 wrt_put_filestat(u32 gbuf, const struct wrt_node *node);
+
+/* ---- file contents (content.c) ---- */
+/* Copies file bytes [off, off + n) to guest address gdst. The caller
+ * checked the guest range and off + n <= f->size. EIO on corrupt
+ * compressed data (some bytes may have been copied). */
+u32 wrt_file_read_guest(const struct wrt_file *f, u32 gdst, u64 off, u32 n);
 #endif

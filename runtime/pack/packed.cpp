@@ -5,6 +5,7 @@
 
 #include "runtime/guest/wimg_abi.h"
 #include "runtime/pack/assemble.h"
+#include "runtime/pack/compress.h"
 
 namespace wimg::pack {
 
@@ -130,13 +131,25 @@ Result<PackedImage> open_packed(std::shared_ptr<const std::string> file, std::st
   return p;
 }
 
-Result<std::string_view> PackedImage::content(std::size_t layer, const Digest& d, std::string_view shown) const {
+Result<std::string> PackedImage::content(std::size_t layer, const Digest& d, std::string_view shown) const {
   const std::string who = std::string(shown) + ": layer " + std::to_string(layer) + " (" +
                           (layer < manifest.layers.size() ? manifest.layers[layer].digest.str() : "?") + ")";
   const ContentRow* r = layer < segments.size() ? find_row(segments[layer], d) : nullptr;
   if (r == nullptr) return make_error(ErrorKind::Corrupt, who + ": no content " + d.str());
   // decode_segment and check_dedup placed every row inside its slot.
-  std::string_view bytes = slots[r->at.slot].substr(r->at.offset, r->at.size);
+  std::string_view stored = slots[r->at.slot].substr(r->at.offset, r->at.stored);
+  std::string bytes;
+  if (r->at.lz4) {
+    WIMG_ASSIGN(bytes, decompress_content(stored, r->at.size,
+                                          who + ": content " + d.str() + " (slot " + std::to_string(r->at.slot) + ")"));
+  } else {
+    bytes.assign(stored);
+  }
+  if (bytes.size() != r->at.size) {
+    return make_error(ErrorKind::Corrupt, who + ": content " + d.str() + " (slot " + std::to_string(r->at.slot) +
+                                              ") has " + std::to_string(bytes.size()) + " bytes, its row says " +
+                                              std::to_string(r->at.size));
+  }
   const Digest actual = sha256_of(bytes);
   if (actual != d) {
     return make_error(ErrorKind::Corrupt, who + ": content " + d.str() + " (slot " + std::to_string(r->at.slot) +

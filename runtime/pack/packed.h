@@ -29,9 +29,10 @@ struct PackedImage {
   std::vector<DecodedSegment> segments;  // segments[i] is slot i + 1
   layers::Overlay overlay;               // merged from the embedded layer indexes
 
-  // Bytes of a content named by layer `layer`, re-hashed (Corrupt on a
-  // mismatch, naming the file and layer).
-  Result<std::string_view> content(std::size_t layer, const Digest& d, std::string_view shown) const;
+  // Bytes of a content named by layer `layer`, decompressed when stored
+  // compressed (sizes checked strictly) and re-hashed: Corrupt on a
+  // mismatch or a bad stored form, naming the file, layer and slot.
+  Result<std::string> content(std::size_t layer, const Digest& d, std::string_view shown) const;
 };
 
 // True when `bytes` starts like a wasm module ("\0asm").

@@ -5,6 +5,8 @@
 #include <map>
 
 #include "layers/index.h"
+#include "runtime/guest/wimg_abi.h"
+#include "runtime/pack/compress.h"
 #include "support/hugepages.h"
 #include "support/le.h"
 
@@ -28,42 +30,60 @@ std::string where(std::string_view shown, std::uint32_t slot) {
   return std::string(shown) + ": slot " + std::to_string(slot);
 }
 
+void put_row(std::string& out, std::size_t at, const Digest& d, const Placement& p) {
+  std::string row(reinterpret_cast<const char*>(d.bytes.data()), d.bytes.size());
+  for (std::uint32_t v : {p.slot | (p.lz4 ? WIMG_NODE_LZ4 : 0u), p.offset, p.size, p.stored}) le::put(row, v);
+  out.replace(at, row.size(), row);
+}
+
+// Header, index, table (rows of this slot's contents filled in as their
+// bytes are appended), blobs: one content in memory at a time besides the
+// segment itself.
 Result<std::string> build_one(const std::vector<layers::Entry>& entries, std::uint32_t slot, const ContentReader& read,
                               Placements& placements, std::string_view shown) {
   WIMG_ASSIGN(std::string index, layers::encode_index(entries));
   const auto contents = contents_of(entries);
-  std::uint64_t off = kSegmentHeader + index.size() + 4 + kContentRowSize * contents.size();
-  // Plan first: every row's placement, so the table precedes the blobs.
-  std::vector<std::pair<Digest, std::uint64_t>> here;
+  const std::uint64_t table = kSegmentHeader + index.size() + 4;
+  std::uint64_t upper = table + kContentRowSize * contents.size();  // the size when nothing compresses
   for (const auto& [d, size] : contents) {
-    if (placements.count(d) != 0) continue;
-    if (size > kMaxU32 || off + size > kMaxU32) {
-      return make_error(ErrorKind::Input, where(shown, slot) + ": layer is larger than a segment can hold (4 GiB)");
-    }
-    placements[d] = Placement{slot, static_cast<std::uint32_t>(off), static_cast<std::uint32_t>(size)};
-    here.emplace_back(d, size);
-    off += size;
+    if (placements.count(d) == 0) upper += size;
   }
   std::string out;
-  out.reserve(off);
+  out.reserve(std::min<std::uint64_t>(upper, kMaxU32 + 1));
   advise_huge_pages(out);
   out += kSegmentMagic;
   le::put(out, kSegmentVersion);
   le::put(out, static_cast<std::uint32_t>(index.size()));
   out += index;
   le::put(out, static_cast<std::uint32_t>(contents.size()));
-  for (const auto& [d, size] : contents) {
-    const Placement& p = placements.at(d);
-    out.append(reinterpret_cast<const char*>(d.bytes.data()), d.bytes.size());
-    for (std::uint32_t v : {p.slot, p.offset, p.size}) le::put(out, v);
+  if (table + kContentRowSize * contents.size() > kMaxU32) {
+    return make_error(ErrorKind::Input, where(shown, slot) + ": layer is larger than a segment can hold (4 GiB)");
   }
-  for (const auto& [d, size] : here) {
-    WIMG_ASSIGN(std::string bytes, read(d, size));
-    if (bytes.size() != size) {
-      return make_error(ErrorKind::Corrupt, "content " + d.str() + " has " + std::to_string(bytes.size()) +
-                                                " bytes, its layer says " + std::to_string(size));
+  out.resize(table + kContentRowSize * contents.size(), '\0');
+  std::size_t row = 0;
+  for (const auto& [d, size] : contents) {
+    const std::size_t at = table + kContentRowSize * row++;
+    auto it = placements.find(d);
+    if (it == placements.end()) {
+      if (size > kMaxU32) {
+        return make_error(ErrorKind::Input, where(shown, slot) + ": layer is larger than a segment can hold (4 GiB)");
+      }
+      WIMG_ASSIGN(std::string bytes, read(d, size));
+      if (bytes.size() != size) {
+        return make_error(ErrorKind::Corrupt, "content " + d.str() + " has " + std::to_string(bytes.size()) +
+                                                  " bytes, its layer says " + std::to_string(size));
+      }
+      const std::size_t offset = out.size();
+      Placement p{slot, static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(size), 0, false};
+      p.lz4 = compress_content(bytes, out);
+      if (!p.lz4) out += bytes;
+      if (out.size() > kMaxU32) {
+        return make_error(ErrorKind::Input, where(shown, slot) + ": layer is larger than a segment can hold (4 GiB)");
+      }
+      p.stored = static_cast<std::uint32_t>(out.size() - offset);
+      it = placements.emplace(d, p).first;
     }
-    out += bytes;
+    put_row(out, at, d, it->second);
   }
   return out;
 }
@@ -106,19 +126,32 @@ Result<DecodedSegment> decode_segment(std::string_view bytes, std::uint32_t slot
     std::string_view d;
     r.bytes(32, &d);
     std::memcpy(row.digest.bytes.data(), d.data(), 32);
-    r.get(&row.at.slot);
+    std::uint32_t field = 0;
+    r.get(&field);
     r.get(&row.at.offset);
     r.get(&row.at.size);
+    r.get(&row.at.stored);
+    row.at.slot = field & WIMG_NODE_SLOT_MASK;
+    row.at.lz4 = (field & WIMG_NODE_LZ4) != 0;
     const std::string who = "content " + row.digest.str();
     if (row.digest != expect->first) return fail(who + ": not the layer's next file content in digest order");
     if (row.at.size != expect->second)
       return fail(who + ": size " + std::to_string(row.at.size) + ", the index says " + std::to_string(expect->second));
-    if (row.at.slot == 0 || row.at.slot > slot) return fail(who + ": bad slot " + std::to_string(row.at.slot));
+    if ((field & ~(WIMG_NODE_SLOT_MASK | WIMG_NODE_LZ4)) != 0 || row.at.slot == 0 || row.at.slot > slot)
+      return fail(who + ": bad slot field " + std::to_string(field));
+    if (row.at.lz4 ? !lz4_worth(row.at.size, row.at.stored) : row.at.stored != row.at.size) {
+      return fail(who + ": stored length " + std::to_string(row.at.stored) + " for " + std::to_string(row.at.size) +
+                  (row.at.lz4 ? " bytes compressed" : " bytes raw"));
+    }
     if (row.at.slot == slot) {
-      if (row.at.offset != cursor || row.at.size > bytes.size() - std::min<std::uint64_t>(cursor, bytes.size())) {
+      if (row.at.offset != cursor || row.at.stored > bytes.size() - std::min<std::uint64_t>(cursor, bytes.size())) {
         return fail(who + ": its bytes do not follow the previous content inside the segment");
       }
-      cursor += row.at.size;
+      if (row.at.lz4) {
+        const std::string bad = check_stored_form(bytes.substr(cursor, row.at.stored), row.at.size);
+        if (!bad.empty()) return fail(who + ": " + bad);
+      }
+      cursor += row.at.stored;
     }
     seg.contents.push_back(row);
   }

@@ -3,15 +3,22 @@
 //
 //   segment  = magic version index_len index content_count *content blobs
 //   magic    = "WIMGLSEG"
-//   version  = u32le(1)
+//   version  = u32le(2)
 //   index    = index_len bytes: the canonical layer index; its SHA-256 is
 //              the layer digest
-//   content  = digest:32 slot:u32le offset:u32le size:u32le   ; sorted by digest
-//   blobs    = the bytes of the contents placed in this slot, in table order
+//   content  = digest:32 slot:u32le offset:u32le size:u32le stored:u32le
+//              ; sorted by digest; slot bits 0..15 the slot, bit 16
+//              ; (WIMG_NODE_LZ4) set when stored compressed; size is the
+//              ; content's, stored the length of its bytes in the slot
+//   blobs    = the stored bytes of the contents placed in this slot, in
+//              table order: raw (stored = size), or the chunked LZ4 stored
+//              form (compress.h, wimg_abi.h §6)
 //
-// One row per distinct file content of the layer. Identical bytes appear
-// once per binary: a content is placed in the lowest slot whose layer has
-// it, and later slots' rows point there. The whole segment fits a u32.
+// One row per distinct file content of the layer. Identical contents are
+// stored once per binary: a content is placed in the lowest slot whose
+// layer has it, and later slots' rows point there (the same row fields).
+// A content is compressed exactly when compress_content says so (at least
+// 256 bytes, stored form at most 15/16 of it). The whole segment fits a u32.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +34,8 @@
 namespace wimg::pack {
 
 constexpr std::string_view kSegmentMagic = "WIMGLSEG";
-constexpr std::uint32_t kSegmentVersion = 1;
-constexpr std::size_t kContentRowSize = 44;
+constexpr std::uint32_t kSegmentVersion = 2;
+constexpr std::size_t kContentRowSize = 48;
 
 // The bytes of a content; a wrong size or digest is the reader's error.
 using ContentReader = std::function<Result<std::string>(const Digest& d, std::uint64_t size)>;
@@ -56,8 +63,11 @@ struct DecodedSegment {
 
 // Strict: canonical index, rows sorted and unique, exactly the layer's
 // file contents with their sizes, rows of this slot tiling the blob area
-// in table order, rows of other slots pointing below `slot`. Views point
-// into `bytes`; errors (Corrupt) name `shown` and the slot.
+// in table order, rows of other slots pointing below `slot`; raw rows have
+// stored = size, compressed ones satisfy lz4_worth and (in this slot) a
+// well-formed stored form (check_stored_form; the chunks themselves are
+// decoded only when read). Views point into `bytes`; errors (Corrupt)
+// name `shown` and the slot.
 Result<DecodedSegment> decode_segment(std::string_view bytes, std::uint32_t slot, std::string_view shown);
 Result<DecodedSegment> decode_segment(std::string&& bytes, std::uint32_t slot, std::string_view shown) = delete;
 

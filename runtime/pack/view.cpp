@@ -126,7 +126,7 @@ Result<std::vector<NodeData>> lay_out_strings(const std::vector<Node>& nodes, co
       if (it == placements.end()) {
         return make_error(ErrorKind::Input, "view: file " + e.path + ": content " + e.digest.str() + " is in no slot");
       }
-      data[i].slot = it->second.slot;
+      data[i].slot = it->second.slot | (it->second.lz4 ? WIMG_NODE_LZ4 : 0u);
       data[i].offset = it->second.offset;
       data[i].size = it->second.size;
     }
@@ -287,7 +287,13 @@ class Decoder {
       n.hash_next = u32_at(at + 16);
       n.first_child = u32_at(at + 20);
       n.child_count = u32_at(at + 24);
-      n.slot = u32_at(at + 28);
+      const std::uint32_t slot = u32_at(at + 28);
+      n.slot = slot & WIMG_NODE_SLOT_MASK;
+      n.lz4 = (slot & WIMG_NODE_LZ4) != 0;
+      if ((slot & ~(WIMG_NODE_SLOT_MASK | WIMG_NODE_LZ4)) != 0 ||
+          ((n.mode & kModeTypeMask) != kModeFile && slot != n.slot)) {
+        return fail("node " + std::to_string(i) + ": bad slot field " + std::to_string(slot));
+      }
       n.offset = u64_at(at + 32);
       n.size = u64_at(at + 40);
       n.mtime_ns = u64_at(at + 48);
@@ -316,7 +322,12 @@ class Decoder {
     } else if (type == kModeFile) {
       if (n.child_count != 0 || n.slot == 0 || n.slot >= h_.slot_count)
         return fail(who + ": bad slot " + std::to_string(n.slot));
-      if (n.offset > v_.slot_sizes[n.slot] || n.size > v_.slot_sizes[n.slot] - n.offset) {
+      // Compressed: at least the stored form's chunk count and end array
+      // (wimg_abi.h §6) inside the slot; the segment's content table has
+      // the stored length, and --verify rebuilds the view from it.
+      const std::uint64_t chunks = n.size / WIMG_LZ4_CHUNK + (n.size % WIMG_LZ4_CHUNK != 0 ? 1 : 0);
+      const std::uint64_t extent = n.lz4 ? 4 + 4 * chunks : n.size;
+      if (n.offset > v_.slot_sizes[n.slot] || extent > v_.slot_sizes[n.slot] - n.offset) {
         return fail(who + ": content lies outside slot " + std::to_string(n.slot));
       }
     } else if (type == kModeSymlink) {

@@ -15,7 +15,8 @@
 //   - regions in header order, each directly after the previous one except
 //     that the config block and the slot sizes start 4-aligned (zero pad);
 //   - root mode 040755; files and symlinks point (slot, offset) at their
-//     content placement (segment.h), mtime_ns of every node is the same.
+//     content placement (segment.h), a compressed one with WIMG_NODE_LZ4
+//     in the slot field; mtime_ns of every node is the same.
 #pragma once
 
 #include <cstdint>
@@ -41,11 +42,15 @@ struct ViewConfig {
   bool operator==(const ViewConfig&) const = default;
 };
 
-// Where one content's bytes lie in the binary.
+// Where one content's bytes lie in the binary: `stored` bytes at `offset`
+// in `slot`, the content itself (size bytes) when raw, or its chunked LZ4
+// stored form when lz4 (wimg_abi.h §6).
 struct Placement {
   std::uint32_t slot = 0;
   std::uint32_t offset = 0;
   std::uint32_t size = 0;
+  std::uint32_t stored = 0;
+  bool lz4 = false;
   bool operator==(const Placement&) const = default;
 };
 using Placements = std::map<Digest, Placement>;
@@ -68,7 +73,8 @@ struct ViewNode {
   std::uint32_t hash_next = 0;
   std::uint32_t first_child = 0;
   std::uint32_t child_count = 0;
-  std::uint32_t slot = 0;
+  std::uint32_t slot = 0;  // files: bits 0..15 of the field (the slot)
+  bool lz4 = false;        // files: WIMG_NODE_LZ4, offset is a stored form
   std::uint64_t offset = 0;
   std::uint64_t size = 0;
   std::uint64_t mtime_ns = 0;

@@ -6,6 +6,8 @@
 #   empty, one, seven.txt          0, 1 and 7 bytes
 #   page.bin, big.bin, huge.bin    4096, 65537 and 1 MiB + 7 bytes (LCG bytes)
 #   lines.txt                      100 text lines (fgets)
+#   text.txt                       300,007 bytes of text: compressible, so a
+#                                  packed image stores it in 5 LZ4 chunks
 #   .hidden, "with space.txt", "ünïcödé 日本.txt"
 #   dir/file.txt, dir/sub/deep/leaf.txt, dir/empty_dir/
 #   many/                          600 files, names of varying length
@@ -55,6 +57,8 @@ put("page.bin", lcg(1, 4096))
 put("big.bin", lcg(2, 65537))
 put("huge.bin", lcg(3, (1 << 20) + 7))
 put("lines.txt", b"".join(b"line %03d of lines.txt\n" % i for i in range(100)))
+put("text.txt", b"".join(b"%06d: def method_%d(x) = x * %d  # the quick brown fox jumps over the lazy dog\n"
+                         % (i, i % 977, (i * 37) % 1000) for i in range(4000))[:300007])
 put(".hidden", b"hidden\n")
 put("with space.txt", b"a name with a space\n")
 put("ünïcödé 日本.txt", "utf-8 name: ünïcödé 日本\n".encode())

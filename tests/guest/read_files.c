@@ -5,7 +5,13 @@
  * lseek SEEK_SET/CUR/END, beyond EOF and invalid; pread at edge offsets
  * (and that it leaves the offset alone); readv with a zero-length iovec;
  * two fds on one file with independent offsets; stdio fopen/fread/fseek/
- * ftell/fgetc/ungetc/fgets/feof. */
+ * ftell/fgetc/ungetc/fgets/feof.
+ *
+ * Then text.txt (300,007 bytes; a packed image stores it as 5 LZ4 chunks
+ * of 64 KiB) across its chunk boundaries: sequential reads of odd sizes,
+ * pread at and around every boundary and at pseudo-random offsets and
+ * lengths, a readv spanning three chunks, and reads alternating between
+ * two compressed files. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/uio.h>
@@ -17,10 +23,11 @@ static const char *const FILES[] = {
     "empty",          "one",       "seven.txt",    "page.bin",
     "big.bin",        "huge.bin",  "lines.txt",    ".hidden",
     "with space.txt", "ünïcödé 日本.txt", "dir/file.txt", "dir/sub/deep/leaf.txt",
-    "many/entry-xx019",
+    "many/entry-xx019", "text.txt",
 };
 
 static char big_buf[65536];
+static char span_buf[200000];
 
 /* Reads fd to EOF in chunks of n; prints bytes, calls and FNV-1a. */
 static void read_all(int fd, size_t n) {
@@ -185,11 +192,104 @@ static void one_file(const char *root, const char *rel) {
   printf("  fclose -> %d\n", fclose(fp));
 }
 
+/* pread of n bytes at off: result and FNV-1a of what came back. */
+static void pread_span(int fd, long long off, size_t n) {
+  fnv_t f;
+  fnv_init(&f);
+  ssize_t r = pread(fd, span_buf, n, (off_t)off);
+  printf("  pread %zu @%lld -> ", n, off);
+  if (r < 0) {
+    printf("%s\n", ERR);
+    return;
+  }
+  fnv_add(&f, span_buf, (size_t)r);
+  printf("%zd fnv=%016llx\n", r, (unsigned long long)f.h);
+}
+
+static void chunked(const char *root, const char *rel, const char *other) {
+  char path[512], path2[512];
+  join(path, sizeof path, root, rel);
+  join(path2, sizeof path2, root, other);
+  printf("chunks %s\n", rel);
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) {
+    printf("  open -> %s\n", ERR);
+    return;
+  }
+  /* Sequential reads whose sizes never line up with 64 KiB. */
+  static const size_t sizes[] = {1, 7, 100, 4093, 65535, 65537, 12345, 3, 70001, 65536};
+  fnv_t f;
+  fnv_init(&f);
+  long long total = 0, calls = 0;
+  for (size_t i = 0;; i++) {
+    size_t n = sizes[i % (sizeof sizes / sizeof sizes[0])];
+    ssize_t r = read(fd, span_buf, n);
+    calls++;
+    if (r < 0) {
+      printf("  odd-sized reads -> %s after %lld bytes\n", ERR, total);
+      break;
+    }
+    if (r == 0) break;
+    fnv_add(&f, span_buf, (size_t)r);
+    total += r;
+  }
+  printf("  odd-sized reads -> bytes=%lld calls=%lld fnv=%016llx\n", total, calls, (unsigned long long)f.h);
+  /* Around each chunk boundary, and spans of several chunks. */
+  for (long long k = 1; k <= 5; k++) {
+    pread_span(fd, k * 65536 - 5, 10);
+    pread_span(fd, k * 65536 - 1, 1);
+    pread_span(fd, k * 65536, 1);
+  }
+  pread_span(fd, 65000, 140000);
+  pread_span(fd, 0, 200000);
+  pread_span(fd, 299990, 100);
+  /* Pseudo-random offsets (a few past EOF) and lengths. */
+  unsigned x = 12345;
+  for (int i = 0; i < 40; i++) {
+    x = x * 1103515245u + 12345u;
+    long long off = (long long)((x >> 8) % 300100u);
+    x = x * 1103515245u + 12345u;
+    size_t n = 1 + (size_t)((x >> 8) % 140000u);
+    pread_span(fd, off, n);
+  }
+  /* readv over chunks 0..2 from offset 60000. */
+  lseek(fd, 60000, SEEK_SET);
+  struct iovec iov[3] = {{span_buf, 40000}, {span_buf + 40000, 1}, {span_buf + 40001, 40000}};
+  ssize_t r = readv(fd, iov, 3);
+  fnv_init(&f);
+  if (r > 0) fnv_add(&f, span_buf, (size_t)r);
+  printf("  readv 40000+1+40000 @60000 -> %zd fnv=%016llx\n", r, (unsigned long long)f.h);
+  /* Two compressed files read alternately, 1000 bytes at a time. */
+  int fd2 = open(path2, O_RDONLY);
+  if (fd2 < 0) {
+    printf("  open %s -> %s\n", other, ERR);
+  } else {
+    fnv_t a, b;
+    fnv_init(&a);
+    fnv_init(&b);
+    long long na = 0, nb = 0;
+    lseek(fd, 0, SEEK_SET);
+    for (int done = 0; done != 3;) {
+      ssize_t ra = read(fd, big_buf, 1000);
+      if (ra > 0) fnv_add(&a, big_buf, (size_t)ra), na += ra;
+      ssize_t rb = read(fd2, big_buf, 1000);
+      if (rb > 0) fnv_add(&b, big_buf, (size_t)rb), nb += rb;
+      done = (ra <= 0) | (rb <= 0) << 1;
+      if (ra < 0 || rb < 0) break;
+    }
+    printf("  alternating with %s -> %lld fnv=%016llx, %lld fnv=%016llx\n", other, na,
+           (unsigned long long)a.h, nb, (unsigned long long)b.h);
+    close(fd2);
+  }
+  printf("  close -> %d\n", close(fd));
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: read_files DIR\n");
     return 2;
   }
   for (size_t i = 0; i < sizeof FILES / sizeof FILES[0]; i++) one_file(argv[1], FILES[i]);
+  chunked(argv[1], "text.txt", "lines.txt");
   return 0;
 }

@@ -39,14 +39,22 @@ TEST(PackSegment, LayoutIsHeaderIndexTableBlobs) {
   le::Reader r(seg, 8);
   std::uint32_t version = 0, index_len = 0, count = 0;
   ASSERT_TRUE(r.get(&version) && r.get(&index_len));
-  EXPECT_EQ(version, 1u);
+  EXPECT_EQ(version, 2u);
   EXPECT_EQ(seg.substr(16, index_len), index);
   le::Reader t(seg, 16 + index_len);
   ASSERT_TRUE(t.get(&count));
   EXPECT_EQ(count, 2u);  // "same" once, "only-bottom"
-  // Blobs in table (digest) order right after the table.
+  // Blobs in table (digest) order right after the 48-byte rows; contents
+  // this small are stored raw (stored = size, no LZ4 flag).
+  EXPECT_EQ(kContentRowSize, 48u);
   const std::size_t blobs = 16 + index_len + 4 + 2 * kContentRowSize;
   EXPECT_EQ(seg.size(), blobs + 4 + 11);
+  auto d = decode_segment(seg, 1, "out.wasm");
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  for (const ContentRow& row : d->contents) {
+    EXPECT_FALSE(row.at.lz4);
+    EXPECT_EQ(row.at.stored, row.at.size);
+  }
 }
 
 TEST(PackSegment, IdenticalBytesAppearOncePerBinary) {

@@ -99,7 +99,7 @@ TEST(PackView, HeaderAndLayoutFollowTheContract) {
   std::uint32_t h[14];
   for (auto& x : h) ASSERT_TRUE(r.get(&x));
   EXPECT_EQ(bytes.substr(0, 8), "WIMGVIEW");
-  EXPECT_EQ(h[0], 1u);  // version
+  EXPECT_EQ(h[0], 2u);  // version
   EXPECT_EQ(h[1], 2u);  // slot_count: view + 1 layer
   const std::uint32_t nodes = h[2];
   EXPECT_EQ(nodes, f.overlay.entries().size() + 1);
@@ -190,9 +190,11 @@ TEST(PackView, StrictDecodeRefusesBrokenStructure) {
     return b;
   };
   const std::size_t node1 = 64 + 56;
+  // Breadth-first: a.b, empty, etc, lib, usr, then a.b/c (a 1-byte file).
+  const std::size_t node6 = 64 + 6 * 56;
   for (const auto& [what, bytes] : std::vector<std::pair<std::string, std::string>>{
            {"magic", "X" + good.substr(1)},
-           {"version", patched(8, 2)},
+           {"version", patched(8, 1)},
            {"bucket count", patched(20, 3)},
            {"parent", patched(node1, 999)},
            {"parent not the lister", patched(node1, 2)},
@@ -201,10 +203,45 @@ TEST(PackView, StrictDecodeRefusesBrokenStructure) {
            {"hash_next", patched(node1 + 16, 999)},
            {"child range", patched(64 + 24, 999)},
            {"reserved", patched(60, 1)},
+           {"a directory with the LZ4 flag", patched(node1 + 28, WIMG_NODE_LZ4)},
+           {"unknown slot field bits", patched(node6 + 28, 1 | 0x20000)},
+           {"slot 0 with the LZ4 flag", patched(node6 + 28, WIMG_NODE_LZ4)},
        }) {
     auto r = decode_view(bytes, "v");
     EXPECT_FALSE(r.ok()) << what;
   }
+}
+
+TEST(PackView, CompressedFilesCarryTheFlagInTheSlotField) {
+  Fixture f;
+  Placement& p = f.placements.at(sha256_of("new\n"));
+  p.stored = 30;
+  p.lz4 = true;
+  const std::string bytes = encode_ok(f.input());
+  auto v = decode_view(bytes, "v");
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  const std::uint32_t motd = *v->lookup(*v->lookup(0, "etc"), "motd");
+  EXPECT_TRUE(v->nodes[motd].lz4);
+  EXPECT_EQ(v->nodes[motd].slot, 1u);
+  EXPECT_EQ(v->nodes[motd].offset, p.offset);  // the stored form
+  EXPECT_EQ(v->nodes[motd].size, 4u);          // the content
+  std::uint32_t field = 0;
+  le::Reader(bytes, 64 + 56 * motd + 28).get(&field);
+  EXPECT_EQ(field, 1u | WIMG_NODE_LZ4);
+  EXPECT_FALSE(v->nodes[*v->lookup(0, "lib")].lz4);
+
+  // A compressed node needs its chunk count and end array (8 bytes for
+  // 4 bytes of content) inside the slot; a raw one only its bytes.
+  auto at = [&](std::string b, std::uint64_t off) {
+    for (int i = 0; i < 8; ++i) b[64 + 56 * motd + 32 + static_cast<std::size_t>(i)] = static_cast<char>(off >> (8 * i));
+    return b;
+  };
+  const std::string fits = at(bytes, 992), outside = at(bytes, 993);
+  EXPECT_TRUE(decode_view(fits, "v").ok());
+  EXPECT_FALSE(decode_view(outside, "v").ok());
+  f.placements.at(sha256_of("new\n")).lz4 = false;
+  const std::string raw = at(encode_ok(f.input()), 996);
+  EXPECT_TRUE(decode_view(raw, "v").ok());
 }
 
 // Random flips never crash the decoder; if it accepts, lookups stay in bounds.
