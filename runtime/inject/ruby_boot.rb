@@ -88,6 +88,10 @@
     elsif File.exist?("/bundle/setup.rb")
       require "/bundle/setup.rb"
     end
+    # WORKDIR: the runtime exports it as PWD; wasi-libc starts at "/" and
+    # emulates chdir, so relative paths (the script's too) resolve there.
+    pwd = ENV["PWD"]
+    Dir.chdir(pwd) if pwd && pwd.start_with?("/") && pwd != "/" && File.directory?(pwd)
     reqs.each { |r| require r }
     if !code.empty?
       $0 = "-e"
@@ -96,6 +100,11 @@
       $0 = "-"
       TOPLEVEL_BINDING.eval($stdin.read, "-", 1)
     else
+      unless File.file?(script)
+        $stderr.puts "ruby: No such file or directory -- #{script} (LoadError)"
+        $stderr.flush
+        exit! 1
+      end
       $0 = script
       load script
     end

@@ -13,8 +13,9 @@
 #     with arguments (expected-args.txt).
 #  3. The same apps built WITHOUT ENTRYPOINT stay reactors (_initialize, no
 #     _start) and print the same through @ruby/wasm-wasi's RubyVM (run.mjs).
-#  4. A status app (CMD, replaced by run arguments): `exit 3` gives 3; an
-#     uncaught exception gives 1 with Ruby's message on stderr; `-e` works;
+#  4. A status app (WORKDIR + a relative CMD, replaced by run arguments):
+#     `exit 3` gives 3; an uncaught exception gives 1 with Ruby's message on
+#     stderr; a missing script gives Ruby's LoadError line and 1; `-e` works;
 #     `require "js"` fails with the stub's message and a non-zero exit.
 #  5. The same app built twice (same store, and a fresh store with
 #     --no-cache) is byte-identical.
@@ -161,8 +162,8 @@ check multi-reactor-args 0 "$EX/multi/expected-args.txt" "" "$NODE" "$HERE/run.m
 # A reactor is no command: a plain WASI host cannot start it.
 check hello-reactor-plain 2 - "exports no _start" "$NODE" "$HERE/plain_wasi.mjs" "$WORK/hello-reactor.wasm"
 
-# 4. Exit codes, exceptions, -e, and the JavaScript stubs. CMD is the
-# default script; run arguments replace it.
+# 4. Exit codes, exceptions, -e, a missing script, WORKDIR, and the
+# JavaScript stubs. CMD is the default script; run arguments replace it.
 ST=$WORK/status
 mkdir -p "$ST/app"
 cat >"$ST/app/exit3.rb" <<'RUBY'
@@ -178,10 +179,13 @@ cat >"$ST/app/js.rb" <<'RUBY'
 require "js"
 puts JS.global[:Math][:PI]
 RUBY
+# WORKDIR reaches Ruby as its working directory: CMD names the script
+# relative to it.
 cat >"$ST/Wasmfile" <<'WASMFILE'
 FROM ruby:3.4
 COPY app/ /app/
-CMD ["/app/exit3.rb"]
+WORKDIR /app
+CMD ["exit3.rb"]
 WASMFILE
 build status "$ST"
 printf 'leaving with 3\n' >"$WORK/exit3.expected"
@@ -195,6 +199,7 @@ for host in run plain; do
   check "raise-$host" 1 "$WORK/raise.expected" "boom: wasm (RuntimeError)" "${h[@]}" "$WORK/status.wasm" /app/raise.rb wasm
   grep -qF "/app/raise.rb:2:in " "$WORK/raise-$host.err" || fail "raise-$host: no backtrace line: $(cat "$WORK/raise-$host.err")"
   check "e-$host" 0 "$WORK/e.expected" "" "${h[@]}" "$WORK/status.wasm" -e 'puts 6 * 7'
+  check "missing-$host" 1 - "ruby: No such file or directory -- nope.rb (LoadError)" "${h[@]}" "$WORK/status.wasm" nope.rb
   check "js-$host" nonzero - "$js_msg" "${h[@]}" "$WORK/status.wasm" /app/js.rb
   grep -qF "$js_tail" "$WORK/js-$host.err" || fail "js-$host: stderr lacks [$js_tail]: $(cat "$WORK/js-$host.err")"
 done
