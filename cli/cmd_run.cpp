@@ -61,11 +61,12 @@ std::string rendered_path(store::Store& store, const std::string& spec) {
   image::Preparer prep = guest_preparer();
   // Either preparation may render the image (packing.h): both name the file.
   const std::string preparers = sha256_of(prep.digest.str() + prep.ruby_command_digest.str()).hex();
-  std::string path = store.cache_dir() + "/run/" + d.hex() + "-" + preparers.substr(0, 16) + ".wasm";
+  // "-cmd": rendered as a command (RenderOptions::as_command).
+  std::string path = store.cache_dir() + "/run/" + d.hex() + "-" + preparers.substr(0, 16) + "-cmd.wasm";
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return path;
   image::Manifest m = unwrap(image::load_image(store, d));
-  image::RenderedWasm w = unwrap(image::render_wasm(store, m, prep, spec));
+  image::RenderedWasm w = unwrap(image::render_wasm(store, m, prep, spec, image::RenderOptions{.as_command = true}));
   unwrap(fs::mkdirs(store.cache_dir() + "/run"));
   unwrap(fs::atomic_write_file(path, w.bytes, 0644));
   return path;

@@ -106,14 +106,15 @@ Result<RenderedWasm> render(store::Store& store, Prepared p, std::optional<std::
 }  // namespace
 
 Result<RenderedWasm> render_wasm(store::Store& store, const Manifest& m, const Preparer& prep,
-                                 std::string_view shown) {
+                                 std::string_view shown, const RenderOptions& opts) {
   if (!m.base) return make_error(ErrorKind::Input, std::string(shown) + ": the image has no base module to run");
   // Held until the bytes are built: a concurrent prune waits instead of
   // collecting the layers or the prepared base.
   WIMG_ASSIGN(auto lock, store.writer_lock());
   const std::string base_shown = std::string(shown) + " (base " + m.base->digest.str() + ")";
   auto load = [&]() { return store.get(m.base->digest, /*verify=*/true); };
-  WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, wanted_mode(m), load, base_shown, prep));
+  const PrepareMode mode = opts.as_command ? PrepareMode::RubyCommand : wanted_mode(m);
+  WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, mode, load, base_shown, prep));
   return render(store, std::move(p), m.base->size, base_shown, m);
 }
 

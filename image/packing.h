@@ -46,13 +46,21 @@ struct RenderedWasm {
   bool base_prepared = false;  // true when the prepare step ran (not cached)
 };
 
+struct RenderOptions {
+  // Render a CRuby reactor base as a command even when the image sets no
+  // ENTRYPOINT/CMD: `wimg run` (a WASI host runs only commands; the guest's
+  // argv is then the run's arguments alone, `ruby` without a script reads
+  // stdin). `build -o` and `pack` follow the image's config.
+  bool as_command = false;
+};
+
 // The image `m` (base and layers read from the store, every object
 // verified) as a packed module. Takes the store's shared writer lock for
 // the duration (a prepared base may be stored). `shown` names the image in
 // errors. Errors: Input when the image has no base or a MOUNT is not a
 // directory of the image, NotFound/Corrupt for missing or damaged objects.
 Result<RenderedWasm> render_wasm(store::Store& store, const Manifest& m, const Preparer& prep,
-                                 std::string_view shown);
+                                 std::string_view shown, const RenderOptions& opts = {});
 
 // The same from base bytes that are not (necessarily) in the store: `wimg
 // pack BASE.wasm`. `m.base` is ignored. A base that already carries a

@@ -203,6 +203,9 @@ for host in run plain; do
   check "js-$host" nonzero - "$js_msg" "${h[@]}" "$WORK/status.wasm" /app/js.rb
   grep -qF "$js_tail" "$WORK/js-$host.err" || fail "js-$host: stderr lacks [$js_tail]: $(cat "$WORK/js-$host.err")"
 done
+# The base image itself runs like `docker run ruby:3.4 ruby ...`: wimg run
+# renders a CRuby reactor as a command; the arguments are Ruby's.
+check base-run-e 0 "$WORK/e.expected" "" "$WIMG" --store "$STORE" run ruby:3.4 -e 'puts 6 * 7'
 # Under wimg run's node a trap is 134.
 check js-run-134 134 - "$js_msg" "$WIMG" --store "$STORE" run "$WORK/status.wasm" /app/js.rb
 
