@@ -79,8 +79,18 @@
     end
     $stderr.write e.full_message(highlight: false)
   end
-  status = 0
-  begin
+  # Runs the block as ruby runs a program (or an at_exit block): the status
+  # of a SystemExit, 1 after reporting any other exception, else `status`.
+  guarded = lambda do |status, &blk|
+    blk.call
+    status
+  rescue SystemExit => e
+    e.status
+  rescue Exception => e
+    report.call(e)
+    1
+  end
+  status = guarded.call(0) do
     # As @ruby/wasm-wasi's RubyVM#initialize: bundled gems of the build.
     if File.exist?("/bundle/bundler/setup.rb")
       require "rubygems" if defined?(Gem) && !Gem.respond_to?(:ruby_api_version)
@@ -108,22 +118,8 @@
       $0 = script
       load script
     end
-  rescue SystemExit => e
-    status = e.status
-  rescue Exception => e
-    report.call(e)
-    status = 1
   end
-  until exits.empty?
-    begin
-      exits.pop.call
-    rescue SystemExit => e
-      status = e.status
-    rescue Exception => e
-      report.call(e)
-      status = 1
-    end
-  end
+  status = guarded.call(status) { exits.pop.call } until exits.empty?
   begin
     $stdout.flush
     $stderr.flush
