@@ -32,17 +32,6 @@ std::string text() {
   return out;
 }
 
-std::string fnv_hex(std::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
 const std::vector<std::size_t> kOffsets{0, 65500, 131072, 196700, 299950};
 
 // What read_chunks prints for `bytes`; "EIO" for the offsets in `bad`
@@ -55,25 +44,14 @@ std::string expected(const std::string& bytes, const std::vector<std::size_t>& b
       out += "EIO\n";
     } else {
       const std::string got = bytes.substr(off, 100);
-      out += std::to_string(got.size()) + " " + fnv_hex(got) + "\n";
+      out += std::to_string(got.size()) + " " + test::fnv_hex(got) + "\n";
     }
   }
   if (fail_after == std::string::npos) {
-    out += "read 10000s -> " + std::to_string(bytes.size()) + " " + fnv_hex(bytes) + "\n";
+    out += "read 10000s -> " + std::to_string(bytes.size()) + " " + test::fnv_hex(bytes) + "\n";
   } else {
     out += "read 10000s -> EIO after " + std::to_string(fail_after) + "\n";
   }
-  return out;
-}
-
-std::string run(const std::string& cmd, int* rc) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return "popen failed";
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  *rc = test::exit_code(pclose(p));
   return out;
 }
 
@@ -140,8 +118,9 @@ TEST(PackedCompressed, GuestReadsAndDamage) {
     test::write_file(t / "case.wasm", c.bytes);
     int rc = -1;
     const std::string out =
-        run("cd " + t.path() + " && " + test::wasi_run() + "case.wasm /data/t.txt 0 65500 131072 196700 299950 2>&1",
-            &rc);
+        test::run_capture("cd " + t.path() + " && " + test::wasi_run() +
+                              "case.wasm /data/t.txt 0 65500 131072 196700 299950 2>&1",
+                          &rc);
     EXPECT_EQ(rc, 0) << c.what << ":\n" << out;
     EXPECT_EQ(out, c.want) << c.what;
   }

@@ -10,7 +10,6 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
-#include <cstdio>
 #include <map>
 #include <set>
 #include <sstream>
@@ -52,26 +51,11 @@ void write_layer_tar(const Layer& l, const std::string& path) {
   test::write_archive(path, ms, "pax");
 }
 
-std::string fnv_hex(const std::string& s) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
+// stdout, with "EXIT n" appended when the command failed.
 std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return "popen failed";
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int rc = pclose(p);
-  if (test::exit_code(rc) != 0) out += "\nEXIT " + std::to_string(test::exit_code(rc));
+  int rc = 0;
+  std::string out = test::run_capture(cmd, &rc);
+  if (rc != 0) out += "\nEXIT " + std::to_string(rc);
   return out;
 }
 
@@ -128,7 +112,7 @@ Views model_view(const std::vector<Layer>& stack) {
       v.with_hash.insert(p + " d");
       v.without_hash.insert(p + " d");
     } else if (e.kind == Kind::File) {
-      v.with_hash.insert(p + " f " + std::to_string(e.size) + " " + fnv_hex(bytes.at(e.digest)));
+      v.with_hash.insert(p + " f " + std::to_string(e.size) + " " + test::fnv_hex(bytes.at(e.digest)));
       v.without_hash.insert(p + " f " + std::to_string(e.size));
     } else {
       v.with_hash.insert(p + " l " + e.target);
@@ -142,8 +126,7 @@ class PackedOverlay : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
-    std::string cc = "clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -I" + test::source_path("tests/guest") +
-                     " -o " + (*dir_ / "walk.wasm") + " " + test::source_path("tests/guest/tools/walk_tree.c");
+    std::string cc = test::wasi_cc(test::source_path("tests/guest/tools/walk_tree.c"), *dir_ / "walk.wasm");
     ASSERT_EQ(std::system(cc.c_str()), 0) << cc;
   }
   static void TearDownTestSuite() { delete dir_; }

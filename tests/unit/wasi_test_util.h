@@ -4,7 +4,10 @@
 
 #include <sys/wait.h>
 
+#include <cstdint>
+#include <cstdio>
 #include <string>
+#include <string_view>
 
 namespace wimg::test {
 
@@ -25,5 +28,32 @@ inline std::string wasi_run(const std::string& options = "") {
 
 // std::system's result as an exit code (-1 when the shell died of a signal).
 inline int exit_code(int system_result) { return WIFEXITED(system_result) ? WEXITSTATUS(system_result) : -1; }
+
+// Runs `cmd` with the shell: its stdout, and its exit code in *rc.
+inline std::string run_capture(const std::string& cmd, int* rc) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) {
+    *rc = -1;
+    return "popen failed";
+  }
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  *rc = exit_code(pclose(p));
+  return out;
+}
+
+// FNV-1a 64 of `s` as 16 hex digits, as the guest tools print contents.
+inline std::string fnv_hex(std::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
 
 }  // namespace wimg::test
