@@ -56,6 +56,15 @@ run_capture() {
   printf -v "$__rc" '%s' "$__r"
 }
 
+# expect_rc RC WHAT cmd...: runs cmd, checks its exit code; stdout in
+# $E2E_TMP/out, stderr in $E2E_TMP/err.
+expect_rc() {
+  local want=$1 what=$2 rc=0
+  shift 2
+  "$@" >"$E2E_TMP/out" 2>"$E2E_TMP/err" || rc=$?
+  [[ "$rc" == "$want" ]] || fail "$what: exit $rc, expected $want; stderr: $(cat "$E2E_TMP/err")"
+}
+
 e2e_cleanup() {
   local rc=$?
   local p

@@ -18,13 +18,6 @@ RUNNER=$SRC/runtime/runner/wasi-run.mjs
 [[ -x "$NODE" ]] || fail "no node 24 at $NODE (scripts/setup)"
 command -v clang-19 >/dev/null || fail "clang-19 is required"
 
-# expect_rc RC WHAT cmd...: runs cmd, checks its exit code; stderr in $E2E_TMP/err.
-expect_rc() {
-  local want=$1 what=$2 rc=0
-  shift 2
-  "$@" >"$E2E_TMP/out" 2>"$E2E_TMP/err" || rc=$?
-  [[ "$rc" == "$want" ]] || fail "$what: exit $rc, expected $want; stderr: $(cat "$E2E_TMP/err")"
-}
 
 # The guest: prints argv, its environment and the files named in argv.
 C=$E2E_TMP/ctx

@@ -12,13 +12,6 @@ S=$E2E_TMP/store
 W() { "$WIMG" --store "$S" "$@"; }
 command -v wat2wasm >/dev/null || fail "wat2wasm (wabt) is required"
 
-# expect_rc RC WHAT cmd...: runs cmd, checks its exit code; stderr in $E2E_TMP/err.
-expect_rc() {
-  local want=$1 what=$2 rc=0
-  shift 2
-  "$@" >"$E2E_TMP/out" 2>"$E2E_TMP/err" || rc=$?
-  [[ "$rc" == "$want" ]] || fail "$what: exit $rc, expected $want; stderr: $(cat "$E2E_TMP/err")"
-}
 
 # A WASI command module: the base.
 cat >"$E2E_TMP/base.wat" <<'WAT'

@@ -21,13 +21,6 @@ ln -s "$NODE" "$E2E_TMP/nodebin/node"
 NODEPATH=$E2E_TMP/nodebin
 R() { PATH=$NODEPATH "$WIMG" --store "$S" run "$@"; }
 
-# expect_rc RC WHAT cmd...: exit code check; stdout in $E2E_TMP/out, stderr in $E2E_TMP/err.
-expect_rc() {
-  local want=$1 what=$2 rc=0
-  shift 2
-  "$@" >"$E2E_TMP/out" 2>"$E2E_TMP/err" || rc=$?
-  [[ "$rc" == "$want" ]] || fail "$what: exit $rc, expected $want; stderr: $(cat "$E2E_TMP/err")"
-}
 
 # A wasi-libc guest: prints its args, environ and cwd; READ=PATH prints a
 # file; CHDIR_PWD=1 does chdir($PWD) and reads the relative rel.txt;
