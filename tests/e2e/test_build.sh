@@ -18,7 +18,6 @@ RUNNER=$SRC/runtime/runner/wasi-run.mjs
 [[ -x "$NODE" ]] || fail "no node 24 at $NODE (scripts/setup)"
 command -v clang-19 >/dev/null || fail "clang-19 is required"
 
-
 # The guest: prints argv, its environment and the files named in argv.
 C=$E2E_TMP/ctx
 mkdir -p "$C/app/lib" "$C/conf"

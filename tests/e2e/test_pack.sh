@@ -12,7 +12,6 @@ S=$E2E_TMP/store
 W() { "$WIMG" --store "$S" "$@"; }
 command -v wat2wasm >/dev/null || fail "wat2wasm (wabt) is required"
 
-
 # A WASI command module: the base.
 cat >"$E2E_TMP/base.wat" <<'WAT'
 (module

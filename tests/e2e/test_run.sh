@@ -21,7 +21,6 @@ ln -s "$NODE" "$E2E_TMP/nodebin/node"
 NODEPATH=$E2E_TMP/nodebin
 R() { PATH=$NODEPATH "$WIMG" --store "$S" run "$@"; }
 
-
 # A wasi-libc guest: prints its args, environ and cwd; READ=PATH prints a
 # file; CHDIR_PWD=1 does chdir($PWD) and reads the relative rel.txt;
 # EXIT=N exits N, EXIT=trap traps.
