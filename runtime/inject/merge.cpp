@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "runtime/inject/imports.h"
+#include "runtime/inject/ir.h"
 #include "runtime/inject/vmem.h"
 #include "runtime/inject/walker.h"
 
@@ -88,25 +89,10 @@ Result<RuntimeInfo> analyse(BinaryenModuleRef rt) {
   return info;
 }
 
-// Expression helpers over the C API.
-struct B {
-  BinaryenModuleRef m;
-  BinaryenType i32 = BinaryenTypeInt32();
-  BinaryenExpressionRef c(std::uint32_t v) const {
-    return BinaryenConst(m, BinaryenLiteralInt32(static_cast<std::int32_t>(v)));
-  }
-  BinaryenExpressionRef l(BinaryenIndex i) const { return BinaryenLocalGet(m, i, i32); }
+// Expression helpers for runtime code, whose addresses are region-relative.
+struct B : Ir {
   BinaryenExpressionRef rbase() const { return BinaryenGlobalGet(m, kVmemRegionBaseGlobal, i32); }
   BinaryenExpressionRef rebase(BinaryenExpressionRef ptr) const { return BinaryenBinary(m, BinaryenAddInt32(), ptr, rbase()); }
-  BinaryenExpressionRef block(std::vector<BinaryenExpressionRef> xs, const char* name = nullptr,
-                              BinaryenType t = BinaryenTypeNone()) const {
-    return BinaryenBlock(m, name, xs.data(), static_cast<BinaryenIndex>(xs.size()), t);
-  }
-  void fn(const std::string& name, std::vector<BinaryenType> params, BinaryenType result,
-          BinaryenExpressionRef body) const {
-    BinaryenAddFunction(m, name.c_str(), BinaryenTypeCreate(params.data(), static_cast<BinaryenIndex>(params.size())),
-                        result, nullptr, 0, body);
-  }
 };
 
 // memory.init of slot `local 0` (one arm per slot: memory.init takes its
@@ -117,11 +103,11 @@ BinaryenExpressionRef slot_switch(const B& b, std::uint32_t first_slot, std::uin
   std::vector<const char*> names;
   for (const auto& s : labels) names.push_back(s.c_str());
   auto init = [&](std::uint32_t k) {
-    BinaryenExpressionRef dest = dest_in_region ? b.rebase(b.l(1)) : b.l(1);
-    return BinaryenMemoryInit(b.m, first_slot + k, dest, b.l(2), b.l(3));
+    BinaryenExpressionRef dest = dest_in_region ? b.rebase(b.get(1)) : b.get(1);
+    return BinaryenMemoryInit(b.m, first_slot + k, dest, b.get(2), b.get(3));
   };
   BinaryenExpressionRef sw = BinaryenSwitch(b.m, names.data(), static_cast<BinaryenIndex>(names.size()), "wimg$slot_bad",
-                                            b.l(0), nullptr);
+                                            b.get(0), nullptr);
   // (block $slot0 (block $bad (br_table ...)) unreachable) init0 return ...
   BinaryenExpressionRef cur = b.block({b.block({sw}, "wimg$slot_bad"), BinaryenUnreachable(b.m)}, names[0]);
   for (std::uint32_t k = 0; k + 1 < slots; ++k) {
@@ -137,8 +123,8 @@ void add_intrinsics(const B& b, std::uint32_t first_slot, std::uint32_t slots) {
   BinaryenType i32 = b.i32, none = BinaryenTypeNone();
   b.fn(p + "guest_bytes", {}, i32, BinaryenBinary(b.m, BinaryenShlInt32(), BinaryenGlobalGet(b.m, kVmemPages, i32), b.c(16)));
   b.fn(p + "region_base", {}, i32, b.rbase());
-  b.fn(p + "copy_in", {i32, i32, i32}, none, BinaryenMemoryCopy(b.m, b.rebase(b.l(0)), b.l(1), b.l(2)));
-  b.fn(p + "copy_out", {i32, i32, i32}, none, BinaryenMemoryCopy(b.m, b.l(0), b.rebase(b.l(1)), b.l(2)));
+  b.fn(p + "copy_in", {i32, i32, i32}, none, BinaryenMemoryCopy(b.m, b.rebase(b.get(0)), b.get(1), b.get(2)));
+  b.fn(p + "copy_out", {i32, i32, i32}, none, BinaryenMemoryCopy(b.m, b.get(0), b.rebase(b.get(1)), b.get(2)));
   b.fn(p + "image_read", {i32, i32, i32, i32}, none, slot_switch(b, first_slot, slots, true));
   b.fn(p + "image_read_guest", {i32, i32, i32, i32}, none, slot_switch(b, first_slot, slots, false));
 }
@@ -187,12 +173,6 @@ Result<BinaryenExpressionRef> rewrite_body(const B& b, BinaryenExpressionRef bod
   WIMG_ASSIGN(BinaryenExpressionRef out, walk_expression(body, rw, where));
   if (!bad.empty()) return refuse(where + " uses " + bad + ", which could escape its memory region");
   return out;
-}
-
-std::vector<BinaryenType> expand(BinaryenType t) {
-  std::vector<BinaryenType> v(BinaryenTypeArity(t));
-  if (!v.empty()) BinaryenTypeExpand(t, v.data());
-  return v;
 }
 
 // Phase 5: globals and functions, and the host imports the runtime calls.
@@ -248,13 +228,9 @@ Status route_imports(const B& b, BinaryenModuleRef rt, const RuntimeInfo& info,
       return make_error(ErrorKind::Input, "the module imports wasi_snapshot_preview1." + r.name +
                                               " with a signature that is not WASI preview1's");
     }
-    std::vector<BinaryenExpressionRef> args;
-    auto types = expand(BinaryenFunctionGetParams(def));
-    for (BinaryenIndex i = 0; i < types.size(); ++i) args.push_back(BinaryenLocalGet(b.m, i, types[i]));
-    std::string target = kRtPrefix + it->second;
     BinaryenType res = BinaryenFunctionGetResults(def);
     BinaryenExpressionRef call =
-        BinaryenCall(b.m, target.c_str(), args.data(), static_cast<BinaryenIndex>(args.size()), res);
+        b.call(kRtPrefix + it->second, forward_params(b.m, BinaryenFunctionGetParams(def)), res);
     // The region must exist before the runtime touches its memory.
     BinaryenFunctionSetBody(def, b.block({BinaryenCall(b.m, kVmemInit, nullptr, 0, BinaryenTypeNone()), call},
                                          nullptr, res));
@@ -320,7 +296,7 @@ Result<Injected> inject_runtime(BinaryenModuleRef guest, BinaryenModuleRef runti
   vo.on_init = kDataInit;
   WIMG_TRY(virtualize_memory(guest, vo));
   WIMG_ASSIGN(std::vector<ReplacedImport> replaced, replace_wasi_imports(guest));
-  B b{guest};
+  B b{{guest}};
   out.first_slot = add_segments(b, runtime, info, opts);
   add_intrinsics(b, out.first_slot, opts.slots);
   WIMG_TRY(copy_runtime(b, runtime, info));

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "runtime/inject/imports.h"
+#include "runtime/inject/ir.h"
 #include "runtime/inject/vmem.h"
 #include "runtime/wasm/abi.h"
 
@@ -23,17 +24,10 @@ constexpr std::string_view kProgramName = "ruby";
 
 std::string fn_name(std::string_view what) { return kPrefix + std::string(what); }
 
-// Expression helpers over the C API, for guest code (plain addresses).
-struct E {
-  BinaryenModuleRef m;
-  BinaryenType i32 = BinaryenTypeInt32();
+// Expression helpers for guest code (plain addresses).
+struct E : Ir {
   BinaryenType i64 = BinaryenTypeInt64();
-  BinaryenType none = BinaryenTypeNone();
 
-  BinaryenExpressionRef c(std::uint32_t v) const {
-    return BinaryenConst(m, BinaryenLiteralInt32(static_cast<std::int32_t>(v)));
-  }
-  BinaryenExpressionRef get(BinaryenIndex i) const { return BinaryenLocalGet(m, i, i32); }
   BinaryenExpressionRef set(BinaryenIndex i, BinaryenExpressionRef v) const { return BinaryenLocalSet(m, i, v); }
   BinaryenExpressionRef add(BinaryenExpressionRef a, BinaryenExpressionRef b) const {
     return BinaryenBinary(m, BinaryenAddInt32(), a, b);
@@ -49,19 +43,6 @@ struct E {
   }
   BinaryenExpressionRef store(BinaryenExpressionRef ptr, BinaryenExpressionRef v, std::uint32_t off = 0) const {
     return BinaryenStore(m, 4, off, 0, ptr, v, i32);
-  }
-  BinaryenExpressionRef call(const std::string& f, std::vector<BinaryenExpressionRef> args,
-                             BinaryenType result) const {
-    return BinaryenCall(m, f.c_str(), args.data(), static_cast<BinaryenIndex>(args.size()), result);
-  }
-  BinaryenExpressionRef block(std::vector<BinaryenExpressionRef> xs, const char* name = nullptr,
-                              BinaryenType t = BinaryenTypeNone()) const {
-    return BinaryenBlock(m, name, xs.data(), static_cast<BinaryenIndex>(xs.size()), t);
-  }
-  void fn(const std::string& name, std::vector<BinaryenType> params, BinaryenType result,
-          std::vector<BinaryenType> vars, BinaryenExpressionRef body) const {
-    BinaryenAddFunction(m, name.c_str(), BinaryenTypeCreate(params.data(), static_cast<BinaryenIndex>(params.size())),
-                        result, vars.data(), static_cast<BinaryenIndex>(vars.size()), body);
   }
 };
 
@@ -127,10 +108,8 @@ std::string wasi_fn(const E& e, const Injected& inj, const std::string& x, std::
     }
     return host;
   }
-  std::vector<BinaryenExpressionRef> args;
-  for (BinaryenIndex i = 0; i < params.size(); ++i) args.push_back(BinaryenLocalGet(e.m, i, params[i]));
-  e.fn(name, params, result, {},
-       e.block({e.call(kVmemInit, {}, e.none), e.call(it->second, args, result)}, nullptr, result));
+  e.fn(name, params, result,
+       e.block({e.call(kVmemInit, {}, e.none), e.call(it->second, forward_params(e.m, p), result)}, nullptr, result));
   return name;
 }
 
@@ -144,9 +123,10 @@ std::string add_strlen(const E& e) {
                              BinaryenUnary(e.m, BinaryenEqZInt32(), BinaryenLoad(e.m, 1, false, 0, 0, e.i32, e.get(1))),
                              nullptr),
                e.set(1, e.add(e.get(1), e.c(1))), BinaryenBreak(e.m, "wimg$ruby$strlen_loop", nullptr, nullptr)}));
-  e.fn(name, {e.i32}, e.i32, {e.i32},
+  e.fn(name, {e.i32}, e.i32,
        e.block({e.set(1, e.get(0)), e.block({loop}, "wimg$ruby$strlen_done"), e.sub(e.get(1), e.get(0))}, nullptr,
-               e.i32));
+               e.i32),
+       {e.i32});
   return name;
 }
 
@@ -154,9 +134,10 @@ std::string add_strlen(const E& e) {
 std::string add_alloc(const E& e, const Exports& x) {
   std::string name = fn_name("alloc");
   BinaryenExpressionRef p = BinaryenLocalTee(e.m, 1, e.call(x.realloc, {e.c(0), e.c(0), e.c(8), e.get(0)}, e.i32), e.i32);
-  e.fn(name, {e.i32}, e.i32, {e.i32},
+  e.fn(name, {e.i32}, e.i32,
        e.block({BinaryenIf(e.m, BinaryenUnary(e.m, BinaryenEqZInt32(), p), BinaryenUnreachable(e.m), nullptr), e.get(1)},
-               nullptr, e.i32));
+               nullptr, e.i32),
+       {e.i32});
   return name;
 }
 
@@ -172,38 +153,21 @@ void add_fail(const E& e, const std::string& name, const std::string& alloc, con
   body.push_back(e.store(e.get(0), e.c(static_cast<std::uint32_t>(text.size())), 4));
   body.push_back(BinaryenDrop(e.m, e.call(fd_write, {e.c(2), e.get(0), e.c(1), e.add(e.get(0), e.c(8))}, e.i32)));
   body.push_back(BinaryenUnreachable(e.m));
-  e.fn(name, {}, e.none, {e.i32}, e.block(body));
-}
-
-struct Import {
-  std::string internal, module, base;
-  BinaryenType params, results;
-};
-
-std::vector<Import> imports_of(BinaryenModuleRef m, std::string_view module) {
-  std::vector<Import> out;
-  for (BinaryenIndex i = 0; i < BinaryenGetNumFunctions(m); ++i) {
-    BinaryenFunctionRef f = BinaryenGetFunctionByIndex(m, i);
-    const char* mod = BinaryenFunctionImportGetModule(f);
-    if (mod == nullptr || module != mod) continue;
-    out.push_back({BinaryenFunctionGetName(f), mod, BinaryenFunctionImportGetBase(f), BinaryenFunctionGetParams(f),
-                   BinaryenFunctionGetResults(f)});
-  }
-  return out;
+  e.fn(name, {}, e.none, e.block(body), {e.i32});
 }
 
 // Replaces an import by a definition under the same internal name (as the
 // WASI imports are, imports.h): calls and table entries follow.
-void define(const E& e, const Import& imp, BinaryenExpressionRef body) {
+void define(const E& e, const FunctionImport& imp, BinaryenExpressionRef body) {
   BinaryenRemoveFunction(e.m, imp.internal.c_str());
   BinaryenAddFunction(e.m, imp.internal.c_str(), imp.params, imp.results, nullptr, 0, body);
 }
 
 void stub_js_imports(const E& e, const std::string& alloc, const std::string& fd_write) {
-  std::vector<Import> imps = imports_of(e.m, kJsModule);
-  for (const Import& c : imports_of(e.m, kCanonicalModule)) imps.push_back(c);
+  std::vector<FunctionImport> imps = function_imports(e.m, kJsModule);
+  for (const FunctionImport& c : function_imports(e.m, kCanonicalModule)) imps.push_back(c);
   int k = 0;
-  for (const Import& imp : imps) {
+  for (const FunctionImport& imp : imps) {
     const BinaryenType i32 = e.i32;
     if (imp.module == kCanonicalModule && imp.params == i32 && imp.results == i32 &&
         (imp.base.starts_with("resource_new_") || imp.base.starts_with("resource_get_"))) {
@@ -310,13 +274,13 @@ void add_start(const E& e, const Exports& x, const Injected& inj, const std::str
   // The bootstrap ends with exit!: returning means it could not even start.
   body.push_back(e.call(fail_boot, {}, e.none));
   std::vector<BinaryenType> vars(9, e.i32);
-  e.fn(fn_name("start"), {}, e.none, vars, e.block(body));
+  e.fn(fn_name("start"), {}, e.none, e.block(body), vars);
 }
 
 }  // namespace
 
 Status make_ruby_command(BinaryenModuleRef module, const Injected& injected, std::string_view shown) {
-  E e{module};
+  E e{{module}};
   WIMG_ASSIGN(Exports x, find_exports(e, shown));
   if (BinaryenGetExport(module, "_start") != nullptr) {
     return make_error(ErrorKind::Input, std::string(shown) + ": already exports _start; it is a command");
