@@ -282,7 +282,7 @@ Result<Instruction> into_existing_dir(const Run& run, const image::Manifest& m, 
 }
 
 // Every COPY/ADD destination that is a directory of the stage's image
-// becomes a preopen, like a MOUNT (DESIGN.md §8): wasi-libc picks the
+// becomes a preopen, like a MOUNT: wasi-libc picks the
 // longest matching preopen, and a base's own in-binary mounts (ruby.wasm's
 // wasi-vfs has /usr) would otherwise shadow e.g. /usr/local/lib/ruby.
 Status add_dest_preopens(const Run& run, StageResult& r) {

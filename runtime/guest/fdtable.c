@@ -90,7 +90,7 @@ static u32 init(void) {
   return 0;
 }
 
-/* Lazy: the first WASI call initialises (DESIGN §7: a start function may
+/* Lazy: the first WASI call initialises (docs/ARCHITECTURE.md, "Injection": a start function may
  * run before the host allows WASI calls, so not at instantiation). */
 u32 wrt_init(void) {
   if (C.state == 1) return 0;

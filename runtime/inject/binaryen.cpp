@@ -32,7 +32,7 @@ ModulePtr read_module(std::string_view wasm) {
   std::string copy(wasm);  // binaryen takes a mutable buffer
   ModulePtr m(BinaryenModuleRead(copy.data(), copy.size()));
   // Without bulk-memory binaryen drops the DataCount section and V8 then
-  // rejects memory.init / data.drop (DESIGN.md §7).
+  // rejects memory.init / data.drop (docs/ARCHITECTURE.md, "Injection").
   if (m) BinaryenModuleSetFeatures(m.get(), BinaryenFeatureAll());
   return m;
 }

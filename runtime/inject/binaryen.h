@@ -1,4 +1,4 @@
-// The one adapter that owns binaryen 108 (C API only; DESIGN.md §7).
+// The one adapter that owns binaryen 108 (C API only; docs/ARCHITECTURE.md, "Injection").
 //
 // Untrusted bytes never reach binaryen directly: a module is first checked
 // by the project's own reader (runtime/wasm), which also refuses what the

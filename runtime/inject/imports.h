@@ -1,4 +1,4 @@
-// WASI import replacement (DESIGN.md §7): a guest's import
+// WASI import replacement (docs/ARCHITECTURE.md, "Injection"): a guest's import
 // `wasi_snapshot_preview1.X` is removed and a DEFINED function is added
 // under the same internal binaryen name, so every call, table entry and
 // export that named the import now reaches the definition, for free.

@@ -6,7 +6,7 @@
 // a pipe and leaves with _exit; a child that dies any other way becomes a
 // clean error naming what it was doing. The child also runs the work on a
 // thread with a large stack, since binaryen recurses deeply on big modules
-// (DESIGN.md §7: depth 628 on ruby.wasm).
+// (docs/ARCHITECTURE.md, "Injection": depth 628 on ruby.wasm).
 #pragma once
 
 #include <functional>

@@ -1,4 +1,4 @@
-// The injection proper ("software multi-memory", DESIGN.md §7): copies the
+// The injection proper ("software multi-memory"; docs/ARCHITECTURE.md, "Injection"): copies the
 // compiled guest VFS runtime (runtime/guest, contract in wimg_abi.h) into an
 // unmodified WASI module that binaryen has read.
 //

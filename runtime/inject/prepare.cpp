@@ -16,7 +16,7 @@ namespace wimg::inject {
 
 namespace {
 
-// What the own reader knows and binaryen 108 cannot tell (DESIGN.md §7).
+// What the own reader knows and binaryen 108 cannot tell (docs/ARCHITECTURE.md, "Injection").
 struct BaseFacts {
   InjectOptions inject;
 };

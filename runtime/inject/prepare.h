@@ -1,4 +1,4 @@
-// The prepared base (DESIGN.md §6): an unmodified WASI module with the guest
+// The prepared base (docs/ARCHITECTURE.md, "Injection"): an unmodified WASI module with the guest
 // VFS runtime injected (merge.h) and WIMG_SLOTS empty image slots, made once
 // per (base, runtime) and then filled by the assembler at the byte level.
 //

@@ -1,4 +1,4 @@
-// "Software multi-memory", the memory half (DESIGN.md §7): the guest keeps
+// "Software multi-memory", the memory half (docs/ARCHITECTURE.md, "Injection"): the guest keeps
 // the module's one memory but sees only its first V pages. Every guest
 // memory.size / memory.grow is replaced by a call to a function that
 // presents V; the runtime's private region of R pages sits directly above

@@ -25,7 +25,7 @@ std::string section_label(std::uint8_t id) {
 
 bool is_value_type(std::uint8_t t) {
   // i32 i64 f32 f64 v128 funcref externref. GC reference types are refused
-  // on purpose: the binaryen adapter cannot walk them (DESIGN.md §7).
+  // on purpose: the binaryen adapter cannot walk them (docs/ARCHITECTURE.md, "Injection").
   return (t >= 0x7b && t <= 0x7f) || t == 0x70 || t == 0x6f;
 }
 

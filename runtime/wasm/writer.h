@@ -2,7 +2,7 @@
 // decoding or re-encoding anything it does not change. wimg uses it to
 // splice layers (passive data segments) and its manifest (a custom
 // section) into a base module: a rebuild costs about as much as writing
-// the file (DESIGN.md §6).
+// the file (docs/ARCHITECTURE.md, "Injection").
 //
 // Output layout: the header, then the input's sections in their order with
 //   - custom sections named in Edits::remove_custom left out;
