@@ -14,11 +14,12 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(dirname "$HERE")
+source "$HERE/../scripts/lib/paths.sh"
+ROOT=$WIMG_REPO
 WIMG_BIN=${1:-$ROOT/build/wimg}
 RUNS=${BENCH_RUNS:-7}
 (( RUNS >= 7 )) || RUNS=7
-RUBY_WASM=$ROOT/tools/ruby/node_modules/@ruby/3.4-wasm-wasi/dist/ruby.wasm
+RUBY_WASM=$RUBY_DIST/ruby.wasm
 
 [[ -x "$WIMG_BIN" ]] || { echo "bench: $WIMG_BIN is not an executable" >&2; exit 2; }
 [[ -f "$RUBY_WASM" ]] || { echo "bench: no $RUBY_WASM (scripts/setup)" >&2; exit 2; }

@@ -31,18 +31,18 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(dirname "$HERE")
+source "$HERE/../scripts/lib/paths.sh"
+ROOT=$WIMG_REPO
 WIMG_BIN=${1:-$ROOT/build/wimg}
 RUNS=${BENCH_RUNS:-11}
 ((RUNS >= 10)) || RUNS=10
 OUT=${BENCH_OUT:-$ROOT/build/bench-ruby}
-NODE=$ROOT/tools/node/node_modules/node/bin/node
-DIST=$ROOT/tools/ruby/node_modules/@ruby/3.4-wasm-wasi/dist
+DIST=$RUBY_DIST
 die() { echo "bench: $*" >&2; exit 2; }
 [[ -x "$WIMG_BIN" ]] || die "$WIMG_BIN is not an executable"
 [[ -x "$NODE" ]] || die "no node 24 (run scripts/setup)"
 [[ -f "$DIST/ruby.wasm" && -f "$DIST/ruby+stdlib.wasm" ]] || die "no npm ruby.wasm (run scripts/setup)"
-[[ -f "$ROOT/tools/ruby/node_modules/@ruby/wasm-wasi/dist/esm/index.js" ]] || die "no @ruby/wasm-wasi (run scripts/setup)"
+[[ -f "$RUBY_MODULES/@ruby/wasm-wasi/dist/esm/index.js" ]] || die "no @ruby/wasm-wasi (run scripts/setup)"
 command -v python3 >/dev/null || die "python3 is required"
 command -v wasm-objdump >/dev/null || die "wasm-objdump is required (Debian wabt)"
 

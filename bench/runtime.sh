@@ -21,12 +21,12 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(dirname "$HERE")
+source "$HERE/../scripts/lib/paths.sh"
+ROOT=$WIMG_REPO
 WIMG_BIN=${1:-$ROOT/build/wimg}
 RUNS=${BENCH_RUNS:-5}
-NODE=$ROOT/tools/node/node_modules/node/bin/node
 RUNNER=$ROOT/runtime/runner/wasi-run.mjs
-RUBY=$ROOT/tools/ruby/node_modules/@ruby/3.4-wasm-wasi/dist/ruby.wasm
+RUBY=$RUBY_DIST/ruby.wasm
 die() { echo "bench: $*" >&2; exit 2; }
 [[ -x "$WIMG_BIN" ]] || die "$WIMG_BIN is not an executable"
 [[ -x "$NODE" ]] || die "no node 24 (run scripts/setup)"

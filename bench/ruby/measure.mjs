@@ -19,9 +19,9 @@
 // byte length after the eval. Node's WASI gets no environment variables and
 // only the --dir preopens. Exit code 0 on success; 1 if any step throws.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { rubyModules } from '../../scripts/lib/paths.mjs';
 
 function die(msg) {
   process.stderr.write(`measure.mjs: ${msg}\n`);
@@ -52,8 +52,6 @@ for (let i = 0; i < argv.length; i++) {
 if (positional.length !== 2 || !resultPath) die('usage: measure.mjs --result FILE [--dir HOST::GUEST]... WASM SCRIPT.rb');
 const [wasmPath, scriptPath] = positional;
 
-const here = dirname(fileURLToPath(import.meta.url));
-const src = process.env.WIMG_SRC || resolve(here, '../..');
 // Silence node's "WASI is experimental" warning only: stderr is checked.
 const emitWarning = process.emitWarning;
 process.emitWarning = function (warning, ...rest) {
@@ -62,7 +60,7 @@ process.emitWarning = function (warning, ...rest) {
   return emitWarning.call(this, warning, ...rest);
 };
 const { WASI } = await import('node:wasi');
-const { RubyVM } = await import(resolve(src, 'tools/ruby/node_modules/@ruby/wasm-wasi/dist/esm/index.js'));
+const { RubyVM } = await import(resolve(rubyModules, '@ruby/wasm-wasi/dist/esm/index.js'));
 const code = readFileSync(scriptPath, 'utf8');
 
 const r0 = performance.now();

@@ -6,19 +6,20 @@
 #   source "$(dirname "$0")/<relative path to>/scripts/lib/paths.sh"
 #
 # Defines (and exports, so child scripts and node see the same):
-#   WIMG_REPO      the source tree (this file's grandparent, made absolute)
+#   WIMG_REPO      the source tree (this file's grandparent, absolute, symlinks resolved)
 #   WIMG_TOOLS     $WIMG_REPO/tools
-#   NODE           node 24: $WIMG_NODE if set (wimg run honours it too), else
-#                  tools/node's pinned copy
+#   TOOLS_NODE     the pinned node 24 scripts/setup installs into tools/node
+#   NODE           node 24: $WIMG_NODE if set (wimg run honours it too), else $TOOLS_NODE
 #   RUBY_MODULES   tools/ruby/node_modules (@ruby/3.4-wasm-wasi, @ruby/wasm-wasi, the shim)
 #   RUBY_DIST      $RUBY_MODULES/@ruby/3.4-wasm-wasi/dist (ruby.wasm, ruby+stdlib.wasm)
 #   BROWSER_MODULES tools/browser/node_modules (playwright-core)
 # Nothing here runs anything or checks that the files exist: callers say what
 # is missing in their own words (usually "run scripts/setup").
-WIMG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WIMG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 WIMG_TOOLS=$WIMG_REPO/tools
-NODE=${WIMG_NODE:-$WIMG_TOOLS/node/node_modules/node/bin/node}
+TOOLS_NODE=$WIMG_TOOLS/node/node_modules/node/bin/node
+NODE=${WIMG_NODE:-$TOOLS_NODE}
 RUBY_MODULES=$WIMG_TOOLS/ruby/node_modules
 RUBY_DIST=$RUBY_MODULES/@ruby/3.4-wasm-wasi/dist
 BROWSER_MODULES=$WIMG_TOOLS/browser/node_modules
-export WIMG_REPO WIMG_TOOLS NODE RUBY_MODULES RUBY_DIST BROWSER_MODULES
+export WIMG_REPO WIMG_TOOLS TOOLS_NODE NODE RUBY_MODULES RUBY_DIST BROWSER_MODULES

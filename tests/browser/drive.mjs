@@ -13,14 +13,14 @@
 // caller checks it), 1 when a page did not (timeout, crash, navigation
 // failure) or the browser could not start, 2 for usage errors.
 //
-// Env: WIMG_SRC (repo root), WIMG_CHROMIUM (default /usr/bin/chromium),
+// Paths: scripts/lib/paths.mjs. Env: WIMG_CHROMIUM (default /usr/bin/chromium),
 // WIMG_BROWSER_TIMEOUT_MS (per page, default 300000: compiling the 31 MB
 // module takes seconds, more on a loaded machine). The sandbox is off when
 // running as root (chromium refuses to start otherwise) or when
 // WIMG_CHROMIUM_NO_SANDBOX=1.
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { browserModules } from '../../scripts/lib/paths.mjs';
 
 function die(msg, code = 2) {
   process.stderr.write(`drive.mjs: ${msg}\n`);
@@ -34,9 +34,7 @@ const pages = specs.map((s) => {
   return { name: s.slice(0, eq), url: s.slice(eq + 1) };
 });
 
-const here = dirname(fileURLToPath(import.meta.url));
-const src = process.env.WIMG_SRC || resolve(here, '../..');
-const pw = resolve(src, 'tools/browser/node_modules/playwright-core/index.mjs');
+const pw = resolve(browserModules, 'playwright-core/index.mjs');
 let chromium;
 try {
   ({ chromium } = await import(pw));

@@ -10,15 +10,14 @@
 #    "error: exit status 1" with Ruby's LoadError on #stderr (the check
 #    above can fail).
 #
-# Env: WIMG (the wimg binary, required), WIMG_SRC (repo root), WIMG_NODE
+# Env: WIMG (the wimg binary, required), WIMG_NODE
 # (node >= 24), WIMG_RUBY_CACHE (where stdlib.sh keeps the dumped standard
 # library; default: a temp dir removed afterwards), WIMG_CHROMIUM and
 # WIMG_BROWSER_TIMEOUT_MS (see drive.mjs), E2E_KEEP=1 keeps the work dir.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=${WIMG_SRC:-$(cd "$HERE/../.." && pwd)}
-export WIMG_SRC=$SRC
-NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
+source "$HERE/../../scripts/lib/paths.sh"
+SRC=$WIMG_REPO
 EX=$SRC/examples/ruby/browser
 
 # shellcheck source=../e2e/lib.sh
@@ -28,7 +27,7 @@ WORK=$E2E_TMP
 [[ -x "$NODE" ]] || fail "no node at $NODE (run scripts/setup)"
 CHROMIUM=${WIMG_CHROMIUM:-/usr/bin/chromium}
 [[ -x "$CHROMIUM" ]] || fail "no $CHROMIUM (run scripts/setup)"
-[[ -f "$SRC/tools/browser/node_modules/playwright-core/package.json" ]] || fail "no playwright-core in tools/browser (run scripts/setup)"
+[[ -f "$BROWSER_MODULES/playwright-core/package.json" ]] || fail "no playwright-core in tools/browser (run scripts/setup)"
 export WIMG_RUBY_CACHE=${WIMG_RUBY_CACHE:-$WORK/cache}
 
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }

@@ -12,8 +12,8 @@ e2e_init test_build
 umask 022
 S=$E2E_TMP/store
 W() { "$WIMG" --store "$S" "$@"; }
-SRC=${WIMG_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
+source "$(dirname "$0")/../../scripts/lib/paths.sh"
+SRC=$WIMG_REPO
 RUNNER=$SRC/runtime/runner/wasi-run.mjs
 [[ -x "$NODE" ]] || fail "no node 24 at $NODE (scripts/setup)"
 command -v clang-19 >/dev/null || fail "clang-19 is required"

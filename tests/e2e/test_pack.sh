@@ -53,9 +53,9 @@ if command -v wasm-validate >/dev/null; then
 fi
 
 # The packed binary still runs (node >= 24, when installed: scripts/setup).
-NODE=${WIMG_NODE:-${WIMG_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/tools/node/node_modules/node/bin/node}
+source "$(dirname "$0")/../../scripts/lib/paths.sh"
 if [[ -x "$NODE" ]]; then
-  RUNNER=$(cd "$(dirname "$0")/../.." && pwd)/runtime/runner/wasi-run.mjs
+  RUNNER=$WIMG_REPO/runtime/runner/wasi-run.mjs
   assert_eq "hello" "$("$NODE" "$RUNNER" "$E2E_TMP/app.wasm")" "the packed binary runs under node"
 else
   note "no node 24 at $NODE: not running the packed binary"

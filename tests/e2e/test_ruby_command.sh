@@ -13,12 +13,12 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init test_ruby_command
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/../../scripts/lib/paths.sh"
+SRC=$WIMG_REPO
 S=$E2E_TMP/store
 W() { "$WIMG" --store "$S" "$@"; }
 command -v wat2wasm >/dev/null || fail "wat2wasm (wabt) is required"
 command -v wasm-objdump >/dev/null || fail "wasm-objdump (wabt) is required"
-NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
 [[ -x "$NODE" ]] || fail "no node 24 at $NODE (run scripts/setup)"
 RUNNER=$SRC/runtime/runner/wasi-run.mjs
 

@@ -7,10 +7,10 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 e2e_init test_run
 umask 022
-SRC=${WIMG_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$(dirname "$0")/../../scripts/lib/paths.sh"
+SRC=$WIMG_REPO
 S=$E2E_TMP/store
 W() { "$WIMG" --store "$S" "$@"; }
-NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
 [[ -x "$NODE" ]] || fail "no node 24 at $NODE (run scripts/setup, or set WIMG_NODE)"
 command -v clang-19 >/dev/null || fail "clang-19 is required (wasm32-wasi guest)"
 unset WIMG_NODE

@@ -4,11 +4,11 @@
 #
 #   GUEST_SCRIPT=name.sh; source "$HERE/lib.sh"
 #
-# Overridable: WIMG_SRC (repo root), WIMG_NODE (node >= 24), WASI_CC
+# Paths: scripts/lib/paths.sh. Overridable: WIMG_NODE (node >= 24), WASI_CC
 # (clang-19), WASI_SYSROOT (/usr).
 
-SRC=${WIMG_SRC:-$(cd "$HERE/../.." && pwd)}
-NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/paths.sh"
+SRC=$WIMG_REPO
 CC=${WASI_CC:-clang-19}
 SYSROOT=${WASI_SYSROOT:-/usr}
 RUNNER=$SRC/runtime/runner/wasi-run.mjs

@@ -13,7 +13,7 @@
 # named relatively, so argv[0] is just "<prog>.wasm" and the transcripts do
 # not depend on where BUILD_DIR is.
 #
-# Overridable: WIMG_SRC (repo root), WIMG_NODE (node >= 24), WASI_CC
+# Paths: scripts/lib/paths.sh. Overridable: WIMG_NODE (node >= 24), WASI_CC
 # (clang-19), WASI_SYSROOT (/usr).
 set -euo pipefail
 

@@ -10,14 +10,15 @@
 # tree later (tests/guest/README.md).
 set -euo pipefail
 
-SRC=${WIMG_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$(dirname "$0")/../../scripts/lib/paths.sh"
+SRC=$WIMG_REPO
 GOLDEN=${WIMG_GUEST_GOLDEN:-$SRC/tests/guest/golden}
 [[ -d "$GOLDEN" ]] || { echo "FAIL: no golden directory $GOLDEN" >&2; exit 1; }
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/wimg-guest-golden.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
-WIMG_SRC=$SRC bash "$SRC/tests/guest/run_host.sh" "$TMP/build" "$TMP/out" >/dev/null
+bash "$SRC/tests/guest/run_host.sh" "$TMP/build" "$TMP/out" >/dev/null
 
 # The read-only-tree run needs root (run_host.sh explains); without it, it
 # is reported as skipped rather than failed.

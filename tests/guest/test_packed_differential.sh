@@ -11,7 +11,7 @@
 # host run given them at run time, and packed_only/extra.c (runtime-only
 # cases) must equal packed_only/expected/.
 #
-# Env: WIMG (the binary), WIMG_SRC. `--update` rewrites deviations/ from
+# Env: WIMG (the binary). `--update` rewrites deviations/ from
 # the current output (review every changed line before committing).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)

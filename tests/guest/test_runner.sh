@@ -3,8 +3,8 @@
 # (each must exit 2 with a message naming the problem on stderr).
 set -euo pipefail
 
-SRC=${WIMG_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
+source "$(dirname "$0")/../../scripts/lib/paths.sh"
+SRC=$WIMG_REPO
 CC=${WASI_CC:-clang-19}
 SYSROOT=${WASI_SYSROOT:-/usr}
 RUNNER=$SRC/runtime/runner/wasi-run.mjs

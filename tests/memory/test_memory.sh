@@ -11,13 +11,13 @@
 # The shared-memory modules must be refused by pack: nonzero exit, an error
 # mentioning "shared", and no output file.
 #
-# Env: WIMG (the wimg binary, required), WIMG_SRC (repo root), WIMG_NODE
+# Env: WIMG (the wimg binary, required), WIMG_NODE
 # (node >= 24), WASI_CC (clang-19), WASI_SYSROOT (/usr), E2E_KEEP=1 keeps
 # the work dir.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=${WIMG_SRC:-$(cd "$HERE/../.." && pwd)}
-NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
+source "$HERE/../../scripts/lib/paths.sh"
+SRC=$WIMG_REPO
 RUNNER=$SRC/runtime/runner/wasi-run.mjs
 CC=${WASI_CC:-clang-19}
 SYSROOT=${WASI_SYSROOT:-/usr}

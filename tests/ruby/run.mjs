@@ -18,11 +18,11 @@
 // load errors; 134 for a trap.
 //
 // Needs node >= 24 (node 20 crashes in V8's GC when WASI calls interleave
-// with memory growth). WIMG_SRC locates tools/ruby (default: this repo).
+// with memory growth). scripts/lib/paths.mjs locates tools/ruby.
 
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { rubyModules } from '../../scripts/lib/paths.mjs';
 
 function die(msg, code = 2) {
   process.stderr.write(`run.mjs: ${msg}\n`);
@@ -76,9 +76,7 @@ if (code === null) {
   try { code = readFileSync(scriptName, 'utf8'); } catch (e) { die(`cannot read ${scriptName}: ${e.code || e.message}`); }
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-const src = process.env.WIMG_SRC || resolve(here, '../..');
-const rubyPkg = resolve(src, 'tools/ruby/node_modules/@ruby/wasm-wasi/dist/esm/index.js');
+const rubyPkg = resolve(rubyModules, '@ruby/wasm-wasi/dist/esm/index.js');
 
 // Silence only node's "WASI is experimental" warning: stderr is the guest's.
 const emitWarning = process.emitWarning;

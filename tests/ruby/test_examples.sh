@@ -20,13 +20,12 @@
 #  5. The same app built twice (same store, and a fresh store with
 #     --no-cache) is byte-identical.
 #
-# Env: WIMG (required), WIMG_SRC, WIMG_NODE (node >= 24), WIMG_RUBY_CACHE
+# Env: WIMG (required), WIMG_NODE (node >= 24), WIMG_RUBY_CACHE
 # (stdlib cache, default build/ruby-stdlib of the repo), E2E_KEEP=1.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=${WIMG_SRC:-$(cd "$HERE/../.." && pwd)}
-export WIMG_SRC=$SRC
-NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
+source "$HERE/../../scripts/lib/paths.sh"
+SRC=$WIMG_REPO
 EX=$SRC/examples/ruby
 
 # shellcheck source=../e2e/lib.sh

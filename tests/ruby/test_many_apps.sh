@@ -19,13 +19,12 @@
 #     with -o show it in `wimg inspect` and `wimg inspect --json`, equal to
 #     ruby:3.4's; they print their expected output under `wimg run`.
 #
-# Env: WIMG (required), WIMG_SRC, WIMG_NODE, WIMG_RUBY_CACHE, E2E_KEEP=1,
+# Env: WIMG (required), WIMG_NODE, WIMG_RUBY_CACHE, E2E_KEEP=1,
 # WIMG_MANY_APPS (default 50).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=${WIMG_SRC:-$(cd "$HERE/../.." && pwd)}
-export WIMG_SRC=$SRC
-NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
+source "$HERE/../../scripts/lib/paths.sh"
+SRC=$WIMG_REPO
 
 # shellcheck source=../e2e/lib.sh
 source "$SRC/tests/e2e/lib.sh"

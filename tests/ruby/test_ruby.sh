@@ -9,16 +9,15 @@
 # preopens (the harness's own baseline, which must also equal expected.txt),
 # so that a failure says which side broke.
 #
-# Env: WIMG (the wimg binary, required), WIMG_SRC (repo root),
+# Env: WIMG (the wimg binary, required), 
 # WIMG_NODE (node >= 24), WIMG_RUBY_CACHE (where stdlib.sh keeps the dumped
 # standard library; default: a temp dir removed afterwards), E2E_KEEP=1
 # keeps the work dir.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=${WIMG_SRC:-$(cd "$HERE/../.." && pwd)}
-export WIMG_SRC=$SRC
-NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
-DIST=$SRC/tools/ruby/node_modules/@ruby/3.4-wasm-wasi/dist
+source "$HERE/../../scripts/lib/paths.sh"
+SRC=$WIMG_REPO
+DIST=$RUBY_DIST
 
 # fail, the WIMG check, the work dir with its cleanup trap and the private
 # copy of the binary: the e2e helpers.

@@ -16,11 +16,12 @@
 # --tag REF     the name to give (default ruby:3.4)
 # The last stdout line is the image digest (sha256:...).
 #
-# Env: WIMG_SRC (repo root), WIMG_NODE (node >= 24), WIMG_RUBY_CACHE.
+# Paths: scripts/lib/paths.sh. Env: WIMG_NODE (node >= 24), WIMG_RUBY_CACHE.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=${WIMG_SRC:-$(cd "$HERE/../../.." && pwd)}
-DIST=$SRC/tools/ruby/node_modules/@ruby/3.4-wasm-wasi/dist
+source "$HERE/../../../scripts/lib/paths.sh"
+SRC=$WIMG_REPO
+DIST=$RUBY_DIST
 # 2025-01-01T00:00:00Z: the image's `created`. Pinned, not taken from the
 # environment: the digest of ruby:3.4 must not depend on the caller.
 EPOCH=1735689600

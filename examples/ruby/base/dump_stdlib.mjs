@@ -16,17 +16,15 @@
 // Default module: tools/ruby/node_modules/@ruby/3.4-wasm-wasi/dist/ruby+stdlib.wasm.
 
 import { readFileSync, fstatSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { rubyModules } from '../../../scripts/lib/paths.mjs';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   process.stderr.write(`dump_stdlib: needs node >= 24 (this is ${process.version})\n`);
   process.exit(2);
 }
-const here = dirname(fileURLToPath(import.meta.url));
-const src = process.env.WIMG_SRC || resolve(here, '../..');
-const rubyPkg = resolve(src, 'tools/ruby/node_modules/@ruby');
+const rubyPkg = resolve(rubyModules, '@ruby');
 const wasmPath = process.argv[2] || `${rubyPkg}/3.4-wasm-wasi/dist/ruby+stdlib.wasm`;
 if (fstatSync(1).isCharacterDevice()) {
   process.stderr.write('dump_stdlib: refusing to write a tar to a terminal; redirect stdout\n');

@@ -8,12 +8,12 @@
 # and only then renamed into place, so an interrupted run never leaves a tree
 # that looks complete. Prints "stdlib: FILES files, BYTES bytes in DIR".
 #
-# Overridable: WIMG_SRC (repo root), WIMG_NODE (node >= 24), RUBY_STDLIB_WASM.
+# Paths: scripts/lib/paths.sh. Overridable: WIMG_NODE (node >= 24), RUBY_STDLIB_WASM.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=${WIMG_SRC:-$(cd "$HERE/../../.." && pwd)}
-NODE=${WIMG_NODE:-$SRC/tools/node/node_modules/node/bin/node}
-WASM=${RUBY_STDLIB_WASM:-$SRC/tools/ruby/node_modules/@ruby/3.4-wasm-wasi/dist/ruby+stdlib.wasm}
+source "$HERE/../../../scripts/lib/paths.sh"
+SRC=$WIMG_REPO
+WASM=${RUBY_STDLIB_WASM:-$RUBY_DIST/ruby+stdlib.wasm}
 
 die() { echo "stdlib.sh: $*" >&2; exit 1; }
 (($# == 1)) || die "usage: stdlib.sh OUTDIR"

@@ -5,17 +5,17 @@
 #
 # The context is laid out in a temporary directory: npm's ruby.wasm, the
 # standard library dumped by examples/ruby/base/stdlib.sh, and app/.
-# Env: WIMG (the wimg binary; default build/wimg), WIMG_SRC (repo root),
+# Env: WIMG (the wimg binary; default build/wimg),
 # WIMG_RUBY_CACHE (where stdlib.sh keeps the dumped standard library;
 # default build/ruby-stdlib). Without --store, wimg's default store is used
 # ($WIMG_STORE, $XDG_DATA_HOME/wimg, ~/.local/share/wimg).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=${WIMG_SRC:-$(cd "$HERE/../../.." && pwd)}
-export WIMG_SRC=$SRC
+source "$HERE/../../../scripts/lib/paths.sh"
+SRC=$WIMG_REPO
 WIMG=${WIMG:-$SRC/build/wimg}
 CACHE=${WIMG_RUBY_CACHE:-$SRC/build/ruby-stdlib}
-RUBY_WASM=$SRC/tools/ruby/node_modules/@ruby/3.4-wasm-wasi/dist/ruby.wasm
+RUBY_WASM=$RUBY_DIST/ruby.wasm
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 store=()

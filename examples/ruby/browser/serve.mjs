@@ -8,12 +8,13 @@
 //   /node_modules/@ruby/wasm-wasi/dist/...       from tools/ruby/node_modules
 //   /node_modules/@bjorn3/browser_wasi_shim/dist/...
 //
-// Nothing else is served (404), only GET and HEAD. WIMG_SRC locates tools/ruby
-// (default: this repo). Stops on SIGINT/SIGTERM.
+// Nothing else is served (404), only GET and HEAD. scripts/lib/paths.mjs locates tools/ruby.
+// Stops on SIGINT/SIGTERM.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rubyModules } from '../../../scripts/lib/paths.mjs';
 
 const USAGE = 'usage: node serve.mjs [--port N] APP.wasm';
 function die(msg) {
@@ -47,8 +48,7 @@ try {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const src = process.env.WIMG_SRC || resolve(here, '../../..');
-const modules = resolve(src, 'tools/ruby/node_modules');
+const modules = rubyModules;
 const files = new Map([
   ['/', resolve(here, 'index.html')],
   ['/index.html', resolve(here, 'index.html')],
