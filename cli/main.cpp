@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "cli/commands.h"
+#include "cli/version.h"
 #include "support/errors.h"
 
 int main(int argc, char** argv) {
@@ -12,7 +13,7 @@ int main(int argc, char** argv) {
   std::setlocale(LC_CTYPE, "C.UTF-8");
   wimg::cli::Context ctx{std::nullopt, std::cout, std::cerr, [](const char* n) { return std::getenv(n); }};
   CLI::App app{"wimg: build content-addressed layers into one WebAssembly binary"};
-  app.set_version_flag("--version", "wimg 0.1.0");
+  app.set_version_flag("--version", wimg::cli::version_text());
   app.add_option_function<std::string>(
       "--store", [&](const std::string& s) { ctx.store_flag = s; },
       "Store directory (default: $WIMG_STORE, $XDG_DATA_HOME/wimg, ~/.local/share/wimg)");
