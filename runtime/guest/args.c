@@ -92,6 +92,31 @@ static int host_var(const u8 *k, u32 klen) {
   return -1;
 }
 
+/* WIMG_READONLY (hostpath.c) is the runtime's, not the guest's: the
+ * guest never sees the host's, and cannot turn a mount writable through an
+ * ENV of its own (only the host's is read). */
+static int reserved(const u8 *s, u32 klen) {
+  u8 k[4];
+  wrt_st32(k, 0x474D4957u); /* "WIMG" */
+  if (klen != 13 || memcmp(s, k, 4) != 0) return 0;
+  wrt_st32(k, 0x4145525Fu); /* "_REA" */
+  if (memcmp(s + 4, k, 4) != 0) return 0;
+  wrt_st32(k, 0x4C4E4F44u); /* "DONL" */
+  return memcmp(s + 8, k, 4) == 0 && s[12] == 0x59u;
+}
+
+/* The host variable `key` (ENOENT if unset), for the runtime itself. */
+u32 wrt_host_env_value(const u8 *key, u32 klen, const u8 **val, u32 *vlen) {
+  WRT_TRY(host_lists(1));
+  int i = host_var(key, klen);
+  if (i < 0) return WRT_ENOENT;
+  u32 len;
+  const u8 *s = host_str(C.host_env, (u32)i, &len);
+  *val = s + klen + 1;
+  *vlen = len - klen - 1;
+  return 0;
+}
+
 /* The output walk: counts, and writes when ptrs != WIMG_NONE. */
 struct emit {
   u32 ptrs, buf; /* guest arrays */
@@ -171,7 +196,7 @@ static u32 walk_env(struct emit *o) {
   for (u32 i = 0; i < baked; ++i) {
     WRT_TRY(baked_key(i, &klen));
     if (klen == 3 && memcmp(C.path_tmp, pwd, 3) == 0) want_pwd = 0;
-    int h = klen <= WRT_PATH_MAX ? host_var(C.path_tmp, klen) : -1;
+    int h = klen <= WRT_PATH_MAX && !reserved(C.path_tmp, klen) ? host_var(C.path_tmp, klen) : -1;
     if (h >= 0) {
       emit_host(o, C.host_env, (u32)h);
     } else {
@@ -183,7 +208,7 @@ static u32 walk_env(struct emit *o) {
     u32 len;
     const u8 *s = host_str(C.host_env, i, &len);
     u32 hk = key_len(s, len);
-    int overrides = 0;
+    int overrides = reserved(s, hk);
     for (u32 j = 0; j < baked && !overrides; ++j) {
       WRT_TRY(baked_key(j, &klen));
       overrides = klen == hk && memcmp(C.path_tmp, s, hk) == 0;

@@ -84,8 +84,10 @@ static u32 init(void) {
   /* The host's preopens, in its order, after the image's. */
   for (u32 host_fd = 3; host_fd < WRT_MAX_FDS; ++host_fd) {
     if (wrt_host_fd_prestat_get(host_fd, wrt_abs(C.scratch)) != 0) break;
-    u32 fd;
+    u32 fd, mount;
+    if ((err = wrt_mount_add(host_fd, &mount))) return err;
     if ((err = wrt_fd_add_host(host_fd, &fd))) return err;
+    C.fds[fd].mount = mount;
   }
   return 0;
 }

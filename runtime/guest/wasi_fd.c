@@ -221,7 +221,7 @@ WRT_EXPORT(fd_filestat_set_size) u32 wimg_wasi_fd_filestat_set_size(u32 fd, u64 
   struct wrt_fd *e;
   WRT_TRY(wrt_init());
   WRT_TRY(wrt_fd_get(fd, WRT_R_FD_FILESTAT_SET_SIZE, &e));
-  if (e->kind == WRT_FD_HOST) return wrt_host_fd_filestat_set_size(e->host_fd, size);
+  if (e->kind == WRT_FD_HOST) return wrt_fd_ro(e) ? WRT_EROFS : wrt_host_fd_filestat_set_size(e->host_fd, size);
   return WRT_EROFS;
 }
 
@@ -229,7 +229,7 @@ WRT_EXPORT(fd_allocate) u32 wimg_wasi_fd_allocate(u32 fd, u64 off, u64 len) {
   struct wrt_fd *e;
   WRT_TRY(wrt_init());
   WRT_TRY(wrt_fd_get(fd, WRT_R_FD_ALLOCATE, &e));
-  if (e->kind == WRT_FD_HOST) return wrt_host_fd_allocate(e->host_fd, off, len);
+  if (e->kind == WRT_FD_HOST) return wrt_fd_ro(e) ? WRT_EROFS : wrt_host_fd_allocate(e->host_fd, off, len);
   return WRT_EROFS;
 }
 
@@ -237,7 +237,7 @@ WRT_EXPORT(fd_filestat_set_times) u32 wimg_wasi_fd_filestat_set_times(u32 fd, u6
   struct wrt_fd *e;
   WRT_TRY(wrt_init());
   WRT_TRY(wrt_fd_get(fd, WRT_R_FD_FILESTAT_SET_TIMES, &e));
-  if (e->kind == WRT_FD_HOST) return wrt_host_fd_filestat_set_times(e->host_fd, atim, mtim, fst);
+  if (e->kind == WRT_FD_HOST) return wrt_fd_ro(e) ? WRT_EROFS : wrt_host_fd_filestat_set_times(e->host_fd, atim, mtim, fst);
   if (fst & ~0xFu || (fst & 3u) == 3u || (fst & 12u) == 12u) return WRT_EINVAL; /* X and X_NOW */
   return WRT_EROFS;
 }

@@ -1,7 +1,8 @@
 /* WASI path_* functions.
  *
- * A path whose directory fd is a host fd goes to the host untouched (only
- * the fd is translated). A path on an image directory stays in the image
+ * A path whose directory fd is a host fd is resolved by hostpath.c, and
+ * the host gets one call on (parent fd, last name): never a path that the
+ * host would resolve itself. A path on an image directory stays in the image
  * (path.c) and the image is read-only: every modification is EROFS, with
  * the error precedence of a read-only Linux mount (tests/guest README,
  * item 8): errors of the parent's lookup first, then EEXIST for creating
@@ -17,6 +18,21 @@ static u32 dir_fd(u32 fd, u64 right, struct wrt_fd **e) {
   if ((*e)->kind == WRT_FD_IMAGE && !(*e)->is_dir) return WRT_ENOTDIR;
   return 0;
 }
+
+/* Resolves the guest path under a host dir fd into C.hres[i]. */
+static u32 hlookup(struct wrt_fd *e, u32 path, u32 len, u32 follow, u32 i, struct wrt_hres **r) {
+  WRT_TRY(wrt_path_copy(path, len));
+  *r = &C.hres[i];
+  return wrt_host_resolve(e, follow, *r);
+}
+
+/* One host call on a resolved path, then the parent dir is released. */
+static u32 hdone(struct wrt_hres *r, u32 err) {
+  wrt_hres_done(r);
+  return err;
+}
+
+#define HNAME(r) wrt_abs((r)->name), (r)->name_len
 
 /* Looks the guest path up under an image dir fd. */
 static u32 lookup(struct wrt_fd *e, u32 path, u32 len, u32 follow, struct wrt_lookup *lk) {
@@ -43,6 +59,40 @@ static u32 remove_answer(struct wrt_fd *e, u32 path, u32 len) {
   return err;
 }
 
+/* Linux's answers for the last component, then the host opens that one
+ * name (it would follow a symlink there: checked not to be one). */
+static u32 host_open_last(struct wrt_fd *e, struct wrt_hres *r, u32 oflags, u64 base, u64 inh, u32 fdflags) {
+  int write = (base & WRT_RIGHTS_WRITE) || (oflags & WRT_O_TRUNC);
+  u32 type = wrt_hres_type(r);
+  if (!r->exists) {
+    if (!(oflags & WRT_O_CREAT)) return WRT_ENOENT;
+    if (wrt_fd_ro(e)) return WRT_EROFS;
+    if (r->slash) return WRT_EISDIR;
+  } else {
+    if ((oflags & WRT_O_CREAT) && (oflags & WRT_O_EXCL)) return WRT_EEXIST;
+    if (type == WRT_FT_SYMLINK) return WRT_ELOOP; /* O_NOFOLLOW on a symlink */
+    if (wrt_fd_ro(e) && type == WRT_FT_DIR && (write || (oflags & WRT_O_CREAT))) return WRT_EISDIR;
+    if (wrt_fd_ro(e) && write) return WRT_EROFS;
+  }
+  return wrt_host_path_open(r->dir, 0, HNAME(r), oflags, base, inh, fdflags, wrt_abs(&C.scratch[0]));
+}
+
+static u32 host_open(struct wrt_fd *e, u32 dirflags, u32 path, u32 len, u32 oflags, u64 base, u64 inh,
+                     u32 fdflags, u32 fdp) {
+  struct wrt_hres *r;
+  u32 nfd, mount = e->mount;
+  WRT_TRY(hlookup(e, path, len, dirflags & WRT_LOOKUP_FOLLOW, 0, &r));
+  WRT_TRY(hdone(r, host_open_last(e, r, oflags, base, inh, fdflags)));
+  /* The host wrote its fd number into the runtime; the guest gets ours. */
+  u32 host_fd = C.scratch[0], err = wrt_fd_add_host(host_fd, &nfd);
+  if (err) {
+    (void)wrt_host_fd_close(host_fd);
+    return err;
+  }
+  C.fds[nfd].mount = mount;
+  return wrt_put_u32(fdp, nfd);
+}
+
 WRT_EXPORT(path_open)
 u32 wimg_wasi_path_open(u32 fd, u32 dirflags, u32 path, u32 len, u32 oflags, u64 base, u64 inh, u32 fdflags,
                         u32 fdp) {
@@ -52,17 +102,7 @@ u32 wimg_wasi_path_open(u32 fd, u32 dirflags, u32 path, u32 len, u32 oflags, u64
   WRT_TRY(wrt_init());
   WRT_TRY(dir_fd(fd, WRT_R_PATH_OPEN, &e));
   WRT_TRY(wrt_gcheck(fdp, 4));
-  if (e->kind == WRT_FD_HOST) {
-    WRT_TRY(wrt_gcheck(path, len));
-    /* The host writes its fd number into the runtime; the guest gets ours. */
-    WRT_TRY(wrt_host_path_open(e->host_fd, dirflags, path, len, oflags, base, inh, fdflags, wrt_abs(&C.scratch[0])));
-    u32 host_fd = C.scratch[0];
-    if ((err = wrt_fd_add_host(host_fd, &nfd))) {
-      (void)wrt_host_fd_close(host_fd);
-      return err;
-    }
-    return wrt_put_u32(fdp, nfd);
-  }
+  if (e->kind == WRT_FD_HOST) return host_open(e, dirflags, path, len, oflags, base, inh, fdflags, fdp);
   if (oflags & ~0xFu) return WRT_EINVAL;
   if ((base & ~e->rights_inheriting) || (inh & ~e->rights_inheriting)) return WRT_ENOTCAPABLE;
   err = lookup(e, path, len, dirflags & WRT_LOOKUP_FOLLOW, &lk);
@@ -97,8 +137,10 @@ u32 wimg_wasi_path_filestat_get(u32 fd, u32 flags, u32 path, u32 len, u32 buf) {
   WRT_TRY(dir_fd(fd, WRT_R_PATH_FILESTAT_GET, &e));
   WRT_TRY(wrt_gcheck(buf, 64));
   if (e->kind == WRT_FD_HOST) {
-    WRT_TRY(wrt_gcheck(path, len));
-    return wrt_host_path_filestat_get(e->host_fd, flags, path, len, buf);
+    struct wrt_hres *r;
+    WRT_TRY(hlookup(e, path, len, flags & WRT_LOOKUP_FOLLOW, 0, &r));
+    if (r->exists) wimg_copy_out(buf, r->stat, 64);
+    return hdone(r, r->exists ? 0 : WRT_ENOENT);
   }
   WRT_TRY(lookup(e, path, len, flags & WRT_LOOKUP_FOLLOW, &lk));
   return wrt_put_filestat(buf, &lk.node);
@@ -111,8 +153,11 @@ u32 wimg_wasi_path_filestat_set_times(u32 fd, u32 flags, u32 path, u32 len, u64 
   WRT_TRY(wrt_init());
   WRT_TRY(dir_fd(fd, WRT_R_PATH_FILESTAT_SET_TIMES, &e));
   if (e->kind == WRT_FD_HOST) {
-    WRT_TRY(wrt_gcheck(path, len));
-    return wrt_host_path_filestat_set_times(e->host_fd, flags, path, len, atim, mtim, fst);
+    struct wrt_hres *r;
+    WRT_TRY(hlookup(e, path, len, flags & WRT_LOOKUP_FOLLOW, 0, &r));
+    if (!r->exists) return hdone(r, WRT_ENOENT);
+    if (wrt_fd_ro(e)) return hdone(r, WRT_EROFS);
+    return hdone(r, wrt_host_path_filestat_set_times(r->dir, 0, HNAME(r), atim, mtim, fst));
   }
   if (fst & ~0xFu || (fst & 3u) == 3u || (fst & 12u) == 12u) return WRT_EINVAL;
   WRT_TRY(lookup(e, path, len, flags & WRT_LOOKUP_FOLLOW, &lk));
@@ -131,8 +176,14 @@ u32 wimg_wasi_path_readlink(u32 fd, u32 path, u32 len, u32 buf, u32 buf_len, u32
   WRT_TRY(wrt_gcheck(buf, buf_len));
   WRT_TRY(wrt_gcheck(used, 4));
   if (e->kind == WRT_FD_HOST) {
-    WRT_TRY(wrt_gcheck(path, len));
-    return wrt_host_path_readlink(e->host_fd, path, len, buf, buf_len, used);
+    struct wrt_hres *r;
+    WRT_TRY(hlookup(e, path, len, 0, 0, &r));
+    if (!r->exists) return hdone(r, WRT_ENOENT);
+    if (wrt_hres_type(r) != WRT_FT_SYMLINK) return hdone(r, WRT_EINVAL);
+    WRT_TRY(hdone(r, wrt_host_path_readlink(r->dir, HNAME(r), wrt_abs(C.link), WRT_PATH_MAX, wrt_abs(&C.scratch[0]))));
+    u32 n = C.scratch[0] < buf_len ? C.scratch[0] : buf_len;
+    wimg_copy_out(buf, C.link, n);
+    return wrt_put_u32(used, n);
   }
   WRT_TRY(lookup(e, path, len, 0, &lk));
   if (!wrt_is_link(&lk.node)) return WRT_EINVAL;
@@ -147,8 +198,11 @@ WRT_EXPORT(path_create_directory) u32 wimg_wasi_path_create_directory(u32 fd, u3
   WRT_TRY(wrt_init());
   WRT_TRY(dir_fd(fd, WRT_R_PATH_CREATE_DIRECTORY, &e));
   if (e->kind == WRT_FD_HOST) {
-    WRT_TRY(wrt_gcheck(path, len));
-    return wrt_host_path_create_directory(e->host_fd, path, len);
+    struct wrt_hres *r;
+    WRT_TRY(hlookup(e, path, len, 0, 0, &r));
+    if (r->exists) return hdone(r, WRT_EEXIST);
+    if (wrt_fd_ro(e)) return hdone(r, WRT_EROFS);
+    return hdone(r, wrt_host_path_create_directory(r->dir, HNAME(r)));
   }
   return create_answer(e, path, len);
 }
@@ -158,8 +212,11 @@ WRT_EXPORT(path_remove_directory) u32 wimg_wasi_path_remove_directory(u32 fd, u3
   WRT_TRY(wrt_init());
   WRT_TRY(dir_fd(fd, WRT_R_PATH_REMOVE_DIRECTORY, &e));
   if (e->kind == WRT_FD_HOST) {
-    WRT_TRY(wrt_gcheck(path, len));
-    return wrt_host_path_remove_directory(e->host_fd, path, len);
+    struct wrt_hres *r;
+    WRT_TRY(hlookup(e, path, len, 0, 0, &r));
+    if (wrt_fd_ro(e)) return hdone(r, WRT_EROFS);
+    if (!r->exists) return hdone(r, WRT_ENOENT);
+    return hdone(r, wrt_host_path_remove_directory(r->dir, HNAME(r)));
   }
   return remove_answer(e, path, len);
 }
@@ -169,8 +226,11 @@ WRT_EXPORT(path_unlink_file) u32 wimg_wasi_path_unlink_file(u32 fd, u32 path, u3
   WRT_TRY(wrt_init());
   WRT_TRY(dir_fd(fd, WRT_R_PATH_UNLINK_FILE, &e));
   if (e->kind == WRT_FD_HOST) {
-    WRT_TRY(wrt_gcheck(path, len));
-    return wrt_host_path_unlink_file(e->host_fd, path, len);
+    struct wrt_hres *r;
+    WRT_TRY(hlookup(e, path, len, 0, 0, &r));
+    if (wrt_fd_ro(e)) return hdone(r, WRT_EROFS);
+    if (!r->exists) return hdone(r, WRT_ENOENT);
+    return hdone(r, wrt_host_path_unlink_file(r->dir, HNAME(r)));
   }
   return remove_answer(e, path, len);
 }
@@ -181,10 +241,40 @@ WRT_EXPORT(path_symlink) u32 wimg_wasi_path_symlink(u32 old, u32 old_len, u32 fd
   WRT_TRY(dir_fd(fd, WRT_R_PATH_SYMLINK, &e));
   WRT_TRY(wrt_gcheck(old, old_len));
   if (e->kind == WRT_FD_HOST) {
-    WRT_TRY(wrt_gcheck(path, len));
-    return wrt_host_path_symlink(old, old_len, e->host_fd, path, len);
+    struct wrt_hres *r;
+    WRT_TRY(hlookup(e, path, len, 0, 0, &r));
+    if (r->exists) return hdone(r, WRT_EEXIST);
+    if (wrt_fd_ro(e)) return hdone(r, WRT_EROFS);
+    /* Any target is fine as text: it is resolved here when followed. */
+    return hdone(r, wrt_host_path_symlink(old, old_len, r->dir, HNAME(r)));
   }
   return create_answer(e, path, len);
+}
+
+/* Both names resolved (the first's parent stays open meanwhile). */
+static u32 host_link(struct wrt_fd *a, u32 oflags, u32 opath, u32 olen, struct wrt_fd *b, u32 npath, u32 nlen) {
+  struct wrt_hres *s, *t;
+  WRT_TRY(hlookup(a, opath, olen, oflags & WRT_LOOKUP_FOLLOW, 0, &s));
+  if (!s->exists) return hdone(s, WRT_ENOENT);
+  u32 err = hlookup(b, npath, nlen, 0, 1, &t);
+  if (err) return hdone(s, err);
+  if (t->exists) err = WRT_EEXIST;
+  else if (wrt_fd_ro(a) || wrt_fd_ro(b)) err = WRT_EROFS;
+  else err = wrt_host_path_link(s->dir, 0, HNAME(s), t->dir, HNAME(t));
+  wrt_hres_done(t);
+  return hdone(s, err);
+}
+
+static u32 host_rename(struct wrt_fd *a, u32 opath, u32 olen, struct wrt_fd *b, u32 npath, u32 nlen) {
+  struct wrt_hres *s, *t;
+  WRT_TRY(hlookup(a, opath, olen, 0, 0, &s));
+  u32 err = hlookup(b, npath, nlen, 0, 1, &t);
+  if (err) return hdone(s, err);
+  if (wrt_fd_ro(a) || wrt_fd_ro(b)) err = WRT_EROFS;
+  else if (!s->exists) err = WRT_ENOENT;
+  else err = wrt_host_path_rename(s->dir, HNAME(s), t->dir, HNAME(t));
+  wrt_hres_done(t);
+  return hdone(s, err);
 }
 
 /* Two directories: both host → the host; one of each → EXDEV (two
@@ -196,11 +286,7 @@ u32 wimg_wasi_path_link(u32 ofd, u32 oflags, u32 opath, u32 olen, u32 nfd, u32 n
   WRT_TRY(wrt_init());
   WRT_TRY(dir_fd(ofd, WRT_R_PATH_LINK_SOURCE, &a));
   WRT_TRY(dir_fd(nfd, WRT_R_PATH_LINK_TARGET, &b));
-  if (a->kind == WRT_FD_HOST && b->kind == WRT_FD_HOST) {
-    WRT_TRY(wrt_gcheck(opath, olen));
-    WRT_TRY(wrt_gcheck(npath, nlen));
-    return wrt_host_path_link(a->host_fd, oflags, opath, olen, b->host_fd, npath, nlen);
-  }
+  if (a->kind == WRT_FD_HOST && b->kind == WRT_FD_HOST) return host_link(a, oflags, opath, olen, b, npath, nlen);
   if (a->kind != b->kind) return WRT_EXDEV;
   WRT_TRY(lookup(a, opath, olen, oflags & WRT_LOOKUP_FOLLOW, &lk));
   return create_answer(b, npath, nlen);
@@ -211,11 +297,7 @@ WRT_EXPORT(path_rename) u32 wimg_wasi_path_rename(u32 ofd, u32 opath, u32 olen, 
   WRT_TRY(wrt_init());
   WRT_TRY(dir_fd(ofd, WRT_R_PATH_RENAME_SOURCE, &a));
   WRT_TRY(dir_fd(nfd, WRT_R_PATH_RENAME_TARGET, &b));
-  if (a->kind == WRT_FD_HOST && b->kind == WRT_FD_HOST) {
-    WRT_TRY(wrt_gcheck(opath, olen));
-    WRT_TRY(wrt_gcheck(npath, nlen));
-    return wrt_host_path_rename(a->host_fd, opath, olen, b->host_fd, npath, nlen);
-  }
+  if (a->kind == WRT_FD_HOST && b->kind == WRT_FD_HOST) return host_rename(a, opath, olen, b, npath, nlen);
   if (a->kind != b->kind) return WRT_EXDEV;
   u32 err = remove_answer(a, opath, olen);
   if (err != WRT_EROFS) return err;
