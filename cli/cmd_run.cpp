@@ -1,4 +1,4 @@
-// wimg run [--host H] [--dir HOST::GUEST]... [-e K=V]... IMAGE|FILE.wasm [ARGS...]
+// wimg run [--host H] [--dir HOST::GUEST[:ro]]... [-v HOST:GUEST[:ro]]... [-e K=V]... IMAGE|FILE.wasm [ARGS...]
 // — hands a packed module to a WASI host and becomes it (exec), so the
 // guest's exit code, signals and stdio are the host's. A store image is
 // rendered once into the store's cache (cache/run/); node runs the runner
@@ -29,6 +29,7 @@ namespace {
 struct RunArgs {
   std::string host;
   std::vector<std::string> dirs;
+  std::vector<std::string> volumes;
   std::vector<std::string> env;
   std::string image;
   std::vector<std::string> args;
@@ -88,21 +89,23 @@ std::vector<std::string> env_of(const std::vector<std::string>& flags, const Con
   return out;
 }
 
-std::vector<runner::DirMap> dirs_of(const std::vector<std::string>& flags) {
+// --dir then -v, each checked to name a host directory.
+std::vector<runner::DirMap> dirs_of(const std::vector<std::string>& dirs, const std::vector<std::string>& volumes) {
   std::vector<runner::DirMap> out;
-  for (const auto& f : flags) {
-    runner::DirMap d = unwrap(runner::parse_dir(f));
+  auto add = [&out](runner::DirMap d, const char* flag) {
     struct stat st;
-    if (::stat(d.host.c_str(), &st) != 0) throw Failure(fs::os_error("--dir", d.host, errno));
-    if (!S_ISDIR(st.st_mode)) throw Failure(ErrorKind::Input, "--dir " + d.host + ": not a directory");
+    if (::stat(d.host.c_str(), &st) != 0) throw Failure(fs::os_error(flag, d.host, errno));
+    if (!S_ISDIR(st.st_mode)) throw Failure(ErrorKind::Input, std::string(flag) + " " + d.host + ": not a directory");
     out.push_back(std::move(d));
-  }
+  };
+  for (const auto& f : dirs) add(unwrap(runner::parse_dir(f)), "--dir");
+  for (const auto& f : volumes) add(unwrap(runner::parse_volume(f)), "-v");
   return out;
 }
 
 void run_run(const RunArgs& a, const Context& ctx) {
   runner::RunRequest req;
-  req.dirs = dirs_of(a.dirs);
+  req.dirs = dirs_of(a.dirs, a.volumes);
   req.env = env_of(a.env, ctx);
   req.args = a.args;
   HostChoice host = choose_host(a.host, ctx);
@@ -135,7 +138,10 @@ void register_run(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<RunArgs>();
   auto* cmd = app.add_subcommand("run", "Run an image or a packed .wasm file with a WASI host");
   cmd->add_option("--host", a->host, "wasmtime, wasmer, wasmedge or node, or the path of one (default: detected)");
-  cmd->add_option("--dir", a->dirs, "Preopen host directory HOST as GUEST (HOST::GUEST or HOST; repeatable)")
+  cmd->add_option("--dir", a->dirs,
+                  "Mount host directory HOST at GUEST (HOST::GUEST or HOST, then :ro for read-only; repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("-v,--volume", a->volumes, "Mount host directory HOST at GUEST (docker's HOST:GUEST[:ro]; repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("-e,--env", a->env, "Set K=V in the guest (K alone: from wimg's environment; repeatable)")
       ->allow_extra_args(false);

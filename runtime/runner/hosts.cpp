@@ -26,13 +26,45 @@ Result<Host> parse_host(std::string_view name) {
                     "--host " + std::string(name) + ": unknown WASI host (wasmtime, wasmer, wasmedge or node)");
 }
 
+namespace {
+
+// Strips a trailing ":ro" / ":rw" mode; true for ":ro".
+bool take_mode(std::string_view& s) {
+  for (std::string_view m : {":ro", ":rw"}) {
+    if (s.size() > m.size() && s.ends_with(m)) {
+      s.remove_suffix(m.size());
+      return m == ":ro";
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<DirMap> parse_dir(std::string_view spec) {
-  auto sep = spec.find("::");
-  DirMap d{std::string(spec.substr(0, sep)), std::string(sep == std::string_view::npos ? spec : spec.substr(sep + 2))};
+  std::string_view rest = spec;
+  const bool ro = take_mode(rest);
+  auto sep = rest.find("::");
+  DirMap d{std::string(rest.substr(0, sep)), std::string(sep == std::string_view::npos ? rest : rest.substr(sep + 2)),
+           ro};
   if (d.host.empty() || d.guest.empty()) {
-    return make_error(ErrorKind::Usage, "--dir " + std::string(spec) + ": expected HOST::GUEST or HOST");
+    return make_error(ErrorKind::Usage, "--dir " + std::string(spec) + ": expected HOST::GUEST or HOST, then :ro or :rw");
+  }
+  if (ro && d.guest.find(':') != std::string::npos) {  // WIMG_READONLY separates paths with ':'
+    return make_error(ErrorKind::Usage, "--dir " + std::string(spec) + ": a read-only guest path cannot contain ':'");
   }
   return d;
+}
+
+Result<DirMap> parse_volume(std::string_view spec) {
+  std::string_view rest = spec;
+  const bool ro = take_mode(rest);
+  auto sep = rest.find(':');
+  if (sep == std::string_view::npos || sep == 0 || sep + 1 == rest.size() ||
+      rest.find(':', sep + 1) != std::string_view::npos) {
+    return make_error(ErrorKind::Usage, "-v " + std::string(spec) + ": expected HOST:GUEST[:ro|:rw]");
+  }
+  return DirMap{std::string(rest.substr(0, sep)), std::string(rest.substr(sep + 1)), ro};
 }
 
 namespace {
@@ -45,6 +77,12 @@ std::string module_arg(const std::string& m) { return m.starts_with("-") ? "./" 
 std::vector<std::string> host_argv(Host h, const std::string& program, const std::string& runner,
                                    const RunRequest& r) {
   std::vector<std::string> v{program};
+  std::vector<std::string> env = r.env;
+  std::string readonly;
+  for (const auto& d : r.dirs) {
+    if (d.ro) readonly += (readonly.empty() ? "" : ":") + d.guest;
+  }
+  if (!readonly.empty()) env.push_back(std::string(kReadonlyVar) + "=" + readonly);
   auto add = [&v](std::string_view opt, std::string val) {
     v.emplace_back(opt);
     v.push_back(std::move(val));
@@ -53,25 +91,25 @@ std::vector<std::string> host_argv(Host h, const std::string& program, const std
     case Host::Wasmtime:  // wasmtime run [--dir HOST::GUEST] [--env K=V] FILE ARGS...
       v.emplace_back("run");
       for (const auto& d : r.dirs) add("--dir", d.host + "::" + d.guest);
-      for (const auto& e : r.env) add("--env", e);
+      for (const auto& e : env) add("--env", e);
       v.push_back(module_arg(r.module));
       break;
     case Host::Wasmer:  // wasmer run [--mapdir GUEST:HOST] [--env K=V] FILE -- ARGS...
       v.emplace_back("run");
       for (const auto& d : r.dirs) add("--mapdir", d.guest + ":" + d.host);
-      for (const auto& e : r.env) add("--env", e);
+      for (const auto& e : env) add("--env", e);
       v.push_back(module_arg(r.module));
       v.emplace_back("--");
       break;
     case Host::Wasmedge:  // wasmedge [--dir GUEST:HOST] [--env K=V] FILE ARGS...
       for (const auto& d : r.dirs) add("--dir", d.guest + ":" + d.host);
-      for (const auto& e : r.env) add("--env", e);
+      for (const auto& e : env) add("--env", e);
       v.push_back(module_arg(r.module));
       break;
     case Host::Node:  // node wasi-run.mjs [--dir HOST::GUEST] [--env K=V] -- FILE ARGS...
       v.push_back(runner);
       for (const auto& d : r.dirs) add("--dir", d.host + "::" + d.guest);
-      for (const auto& e : r.env) add("--env", e);
+      for (const auto& e : env) add("--env", e);
       v.emplace_back("--");
       v.push_back(r.module);
       break;

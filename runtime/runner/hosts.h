@@ -25,12 +25,21 @@ Result<Host> parse_host(std::string_view name);
 struct DirMap {
   std::string host;   // a host directory
   std::string guest;  // where the guest sees it
+  bool ro = false;    // read-only: the guest runtime answers EROFS to every change
   bool operator==(const DirMap&) const = default;
 };
 
 // "HOST::GUEST", or "HOST" for the same path on both sides (wasmtime's
-// syntax). Usage error for an empty side.
+// syntax), either followed by ":ro" (read-only) or ":rw". Usage error for an
+// empty side.
 Result<DirMap> parse_dir(std::string_view spec);
+// docker run -v's bind-mount syntax: "HOST:GUEST", "HOST:GUEST:ro" or
+// "HOST:GUEST:rw". Usage error otherwise.
+Result<DirMap> parse_volume(std::string_view spec);
+
+// The variable that tells the guest runtime which host directories are
+// read-only (runtime/guest/hostpath.c): their guest paths, ':'-separated.
+inline constexpr std::string_view kReadonlyVar = "WIMG_READONLY";
 
 struct RunRequest {
   std::string module;              // the .wasm file
@@ -39,7 +48,9 @@ struct RunRequest {
   std::vector<std::string> args;   // the guest's argv[1..]
 };
 
-// The host's argv (argv[0] = `program`, the host's executable). For node,
+// The host's argv (argv[0] = `program`, the host's executable). Read-only
+// dirs add WIMG_READONLY=<their guest paths> to the guest's variables (every
+// host alike: the runtime inside the module enforces it). For node,
 // `runner` is the path of wasi-run.mjs. Guest arguments are never parsed as
 // host options, and a module path starting with '-' gets a "./" prefix.
 std::vector<std::string> host_argv(Host h, const std::string& program, const std::string& runner,

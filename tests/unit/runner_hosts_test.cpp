@@ -72,6 +72,27 @@ TEST(RunnerHosts, ParseDir) {
   }
 }
 
+TEST(RunnerHosts, ReadOnlyDirs) {
+  EXPECT_EQ(*parse_dir("/h::/g:ro"), (DirMap{"/h", "/g", true}));
+  EXPECT_EQ(*parse_dir("/h::/g:rw"), (DirMap{"/h", "/g", false}));
+  EXPECT_EQ(*parse_dir("/same:ro"), (DirMap{"/same", "/same", true}));
+  EXPECT_EQ(*parse_volume("/h:/g"), (DirMap{"/h", "/g", false}));
+  EXPECT_EQ(*parse_volume("/h:/g:ro"), (DirMap{"/h", "/g", true}));
+  for (const char* bad : {"/h", "/h:", ":/g", "/h:/g:x", "a:b:c:ro", ":ro"}) EXPECT_FALSE(parse_volume(bad).ok()) << bad;
+  EXPECT_FALSE(parse_dir("/h::/a:b:ro").ok());  // ':' separates WIMG_READONLY's paths
+  // Every host gets the list of read-only guest paths as a guest variable.
+  RunRequest r;
+  r.module = "m.wasm";
+  r.dirs = {{"/a", "/ra", true}, {"/b", "/w"}, {"/c", "/rc", true}};
+  r.env = {"A=1"};
+  EXPECT_EQ(host_argv(Host::Node, "n", "r.mjs", r),
+            (V{"n", "r.mjs", "--dir", "/a::/ra", "--dir", "/b::/w", "--dir", "/c::/rc", "--env", "A=1", "--env",
+               "WIMG_READONLY=/ra:/rc", "--", "m.wasm"}));
+  EXPECT_EQ(host_argv(Host::Wasmtime, "w", "", r),
+            (V{"w", "run", "--dir", "/a::/ra", "--dir", "/b::/w", "--dir", "/c::/rc", "--env", "A=1", "--env",
+               "WIMG_READONLY=/ra:/rc", "m.wasm"}));
+}
+
 TEST(RunnerHosts, ParseHost) {
   for (Host h : kHostOrder) EXPECT_EQ(*parse_host(host_name(h)), h);
   EXPECT_FALSE(parse_host("docker").ok());
