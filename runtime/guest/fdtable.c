@@ -89,6 +89,7 @@ static u32 init(void) {
     if ((err = wrt_fd_add_host(host_fd, &fd))) return err;
     C.fds[fd].mount = mount;
   }
+  wrt_mounts_place();
   return 0;
 }
 

@@ -73,6 +73,7 @@ u32 wrt_mount_add(u32 host_fd, u32 *mount) {
   u32 len = C.scratch[1];
   m->host_fd = host_fd;
   m->name_len = WIMG_NONE;
+  m->parent_node = WIMG_NONE; /* wrt_mounts_place, once all are known */
   if (len <= WRT_NAME_MAX && wrt_host_fd_prestat_dir_name(host_fd, wrt_abs(m->name), len) == 0) m->name_len = len;
   WRT_TRY(mount_is_ro(m, &m->ro));
   *mount = ++C.mount_count;
@@ -80,6 +81,50 @@ u32 wrt_mount_add(u32 host_fd, u32 *mount) {
 }
 
 u32 wrt_fd_ro(const struct wrt_fd *e) { return e->mount && C.mounts[e->mount - 1].ro; }
+
+/* Where each mount shadows the image (docker run -v): the image directory
+ * that holds its mount point, looked up in the image (symlinks followed, as
+ * docker resolves a mount point in the rootfs). A mount at "/", a mount
+ * point whose parent is not an image directory (or lies in another mount)
+ * is reachable through its own preopen only. */
+void wrt_mounts_place(void) {
+  for (u32 i = 0; i < C.mount_count; ++i) {
+    struct wrt_mount *m = &C.mounts[i];
+    m->parent_node = WIMG_NONE;
+    if (m->name_len == WIMG_NONE) continue;
+    const u8 *p = m->name;
+    u32 len = m->name_len, cut;
+    trim(&p, &len);
+    for (cut = len; cut && p[cut - 1] != '/';) --cut;
+    u32 base = (u32)(p - m->name) + cut, blen = len - cut;
+    if (blen == 0 || (blen == 1 && m->name[base] == '.') ||
+        (blen == 2 && m->name[base] == '.' && m->name[base + 1] == '.'))
+      continue;
+    struct wrt_lookup lk;
+    if (cut == 0) {
+      if (wrt_view_node(0, &lk.node)) continue;
+    } else {
+      memcpy(C.path, p, cut);
+      C.path_len = cut;
+      if (wrt_resolve(0, WRT_LOOKUP_FOLLOW | WRT_LOOKUP_CROSS, &lk)) continue;
+    }
+    if (!wrt_is_dir(&lk.node)) continue;
+    m->parent_node = lk.node.index;
+    m->base_off = base;
+    m->base_len = blen;
+    C.crossable = 1;
+  }
+}
+
+/* 1 + the mount whose mount point is `name` in image dir `dir_node`, or 0. */
+u32 wrt_mount_at(u32 dir_node, const u8 *name, u32 len) {
+  for (u32 i = 0; i < C.mount_count; ++i) {
+    const struct wrt_mount *m = &C.mounts[i];
+    if (m->parent_node == dir_node && m->base_len == len && memcmp(m->name + m->base_off, name, len) == 0)
+      return i + 1;
+  }
+  return 0;
+}
 
 /* ---- the walk ---- */
 
@@ -249,7 +294,7 @@ u32 wrt_host_resolve(const struct wrt_fd *e, u32 follow, struct wrt_hres *r) {
   r->owned = 0;
   /* fdstat: filetype u8, flags u16, base u64 at 8, inheriting u64 at 16 */
   WRT_TRY(wrt_host_fd_fdstat_get(e->host_fd, wrt_abs(r->stat)));
-  w.rights = wrt_ld64(r->stat + 16);
+  w.rights = r->rights = wrt_ld64(r->stat + 16);
   u32 err = resolve(&w, follow, r);
   if (err) walk_reset(&w);
   return err;

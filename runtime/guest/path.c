@@ -82,6 +82,15 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out) {
     }
     /* The lookup compares against a copy: buf may be swapped by expand. */
     memcpy(C.name, buf + s, n);
+    if (follow & WRT_LOOKUP_CROSS) {
+      u32 m = wrt_mount_at(cur.index, C.name, n);
+      if (m) { /* a host mount shadows this name: the rest is the mount's */
+        out->cross = m;
+        out->rest = buf + pos;
+        out->rest_len = len - pos;
+        return WRT_ECROSS;
+      }
+    }
     err = wrt_view_lookup(&cur, C.name, n, &child);
     if (err == WRT_ENOENT && is_last) {
       out->parent = cur;
@@ -91,7 +100,7 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out) {
       return WRT_ENOENT;
     }
     if (err) return err;
-    if (wrt_is_link(&child) && (!is_last || follow || slash_after)) {
+    if (wrt_is_link(&child) && (!is_last || (follow & WRT_LOOKUP_FOLLOW) || slash_after)) {
       if (++hops > WIMG_MAX_SYMLINK_HOPS) return WRT_ELOOP;
       if ((err = expand(&child, &buf, &len, e, &cur))) return err;
       pos = 0;

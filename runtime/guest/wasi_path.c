@@ -19,9 +19,42 @@ static u32 dir_fd(u32 fd, u64 right, struct wrt_fd **e) {
   return 0;
 }
 
-/* Resolves the guest path under a host dir fd into C.hres[i]. */
+/* The directory fd of path argument `slot` (0, or 1 for the new name of
+ * link/rename). One mount table: an image path that enters a host mount
+ * through the image's tree ("data/x" from the image root when /data is a
+ * host mount, or an image symlink to /data/x) is redirected to that mount,
+ * the rest of the path to be resolved there (hostpath.c), as docker run -v
+ * shadows the image's directory. */
+static u32 route(u32 fd, u64 right, u32 path, u32 len, u32 follow, u32 slot, struct wrt_fd **e) {
+  struct wrt_lookup lk;
+  WRT_TRY(dir_fd(fd, right, e));
+  C.rest_len[slot] = WIMG_NONE;
+  if ((*e)->kind != WRT_FD_IMAGE || !C.crossable) return 0;
+  /* Errors other than a crossing come again from the image lookup proper. */
+  if (wrt_path_copy(path, len) || wrt_resolve((*e)->node, follow | WRT_LOOKUP_CROSS, &lk) != WRT_ECROSS) return 0;
+  memmove(C.rest[slot], lk.rest, lk.rest_len);
+  C.rest_len[slot] = lk.rest_len;
+  struct wrt_fd *m = &C.cross_fd[slot];
+  memset(m, 0, sizeof *m);
+  m->kind = WRT_FD_HOST;
+  m->is_dir = 1;
+  m->mount = lk.cross;
+  m->host_fd = C.mounts[lk.cross - 1].host_fd;
+  *e = m;
+  return 0;
+}
+
+/* Resolves the guest path (or what route left of it) under a host dir fd
+ * into C.hres[i]. */
 static u32 hlookup(struct wrt_fd *e, u32 path, u32 len, u32 follow, u32 i, struct wrt_hres **r) {
-  WRT_TRY(wrt_path_copy(path, len));
+  if (C.rest_len[i] != WIMG_NONE) {
+    /* the mount point itself: its root */
+    C.path_len = C.rest_len[i] ? C.rest_len[i] : 1;
+    if (C.rest_len[i]) memcpy(C.path, C.rest[i], C.rest_len[i]);
+    else C.path[0] = '.';
+  } else {
+    WRT_TRY(wrt_path_copy(path, len));
+  }
   *r = &C.hres[i];
   return wrt_host_resolve(e, follow, *r);
 }
@@ -82,6 +115,12 @@ static u32 host_open(struct wrt_fd *e, u32 dirflags, u32 path, u32 len, u32 ofla
   struct wrt_hres *r;
   u32 nfd, mount = e->mount;
   WRT_TRY(hlookup(e, path, len, dirflags & WRT_LOOKUP_FOLLOW, 0, &r));
+  if (C.rest_len[0] != WIMG_NONE) {
+    /* Routed from an image fd, whose rights were checked: ask the host
+     * for what its mount grants of them, not for more (ENOTCAPABLE). */
+    base &= r->rights;
+    inh &= r->rights;
+  }
   WRT_TRY(hdone(r, host_open_last(e, r, oflags, base, inh, fdflags)));
   /* The host wrote its fd number into the runtime; the guest gets ours. */
   u32 host_fd = C.scratch[0], err = wrt_fd_add_host(host_fd, &nfd);
@@ -100,7 +139,7 @@ u32 wimg_wasi_path_open(u32 fd, u32 dirflags, u32 path, u32 len, u32 oflags, u64
   struct wrt_lookup lk;
   u32 err, nfd;
   WRT_TRY(wrt_init());
-  WRT_TRY(dir_fd(fd, WRT_R_PATH_OPEN, &e));
+  WRT_TRY(route(fd, WRT_R_PATH_OPEN, path, len, dirflags & WRT_LOOKUP_FOLLOW, 0, &e));
   WRT_TRY(wrt_gcheck(fdp, 4));
   if (e->kind == WRT_FD_HOST) return host_open(e, dirflags, path, len, oflags, base, inh, fdflags, fdp);
   if (oflags & ~0xFu) return WRT_EINVAL;
@@ -134,7 +173,7 @@ u32 wimg_wasi_path_filestat_get(u32 fd, u32 flags, u32 path, u32 len, u32 buf) {
   struct wrt_fd *e;
   struct wrt_lookup lk;
   WRT_TRY(wrt_init());
-  WRT_TRY(dir_fd(fd, WRT_R_PATH_FILESTAT_GET, &e));
+  WRT_TRY(route(fd, WRT_R_PATH_FILESTAT_GET, path, len, flags & WRT_LOOKUP_FOLLOW, 0, &e));
   WRT_TRY(wrt_gcheck(buf, 64));
   if (e->kind == WRT_FD_HOST) {
     struct wrt_hres *r;
@@ -151,7 +190,7 @@ u32 wimg_wasi_path_filestat_set_times(u32 fd, u32 flags, u32 path, u32 len, u64 
   struct wrt_fd *e;
   struct wrt_lookup lk;
   WRT_TRY(wrt_init());
-  WRT_TRY(dir_fd(fd, WRT_R_PATH_FILESTAT_SET_TIMES, &e));
+  WRT_TRY(route(fd, WRT_R_PATH_FILESTAT_SET_TIMES, path, len, flags & WRT_LOOKUP_FOLLOW, 0, &e));
   if (e->kind == WRT_FD_HOST) {
     struct wrt_hres *r;
     WRT_TRY(hlookup(e, path, len, flags & WRT_LOOKUP_FOLLOW, 0, &r));
@@ -172,7 +211,7 @@ u32 wimg_wasi_path_readlink(u32 fd, u32 path, u32 len, u32 buf, u32 buf_len, u32
   struct wrt_lookup lk;
   u32 toff;
   WRT_TRY(wrt_init());
-  WRT_TRY(dir_fd(fd, WRT_R_PATH_READLINK, &e));
+  WRT_TRY(route(fd, WRT_R_PATH_READLINK, path, len, 0, 0, &e));
   WRT_TRY(wrt_gcheck(buf, buf_len));
   WRT_TRY(wrt_gcheck(used, 4));
   if (e->kind == WRT_FD_HOST) {
@@ -196,7 +235,7 @@ u32 wimg_wasi_path_readlink(u32 fd, u32 path, u32 len, u32 buf, u32 buf_len, u32
 WRT_EXPORT(path_create_directory) u32 wimg_wasi_path_create_directory(u32 fd, u32 path, u32 len) {
   struct wrt_fd *e;
   WRT_TRY(wrt_init());
-  WRT_TRY(dir_fd(fd, WRT_R_PATH_CREATE_DIRECTORY, &e));
+  WRT_TRY(route(fd, WRT_R_PATH_CREATE_DIRECTORY, path, len, 0, 0, &e));
   if (e->kind == WRT_FD_HOST) {
     struct wrt_hres *r;
     WRT_TRY(hlookup(e, path, len, 0, 0, &r));
@@ -210,7 +249,7 @@ WRT_EXPORT(path_create_directory) u32 wimg_wasi_path_create_directory(u32 fd, u3
 WRT_EXPORT(path_remove_directory) u32 wimg_wasi_path_remove_directory(u32 fd, u32 path, u32 len) {
   struct wrt_fd *e;
   WRT_TRY(wrt_init());
-  WRT_TRY(dir_fd(fd, WRT_R_PATH_REMOVE_DIRECTORY, &e));
+  WRT_TRY(route(fd, WRT_R_PATH_REMOVE_DIRECTORY, path, len, 0, 0, &e));
   if (e->kind == WRT_FD_HOST) {
     struct wrt_hres *r;
     WRT_TRY(hlookup(e, path, len, 0, 0, &r));
@@ -224,7 +263,7 @@ WRT_EXPORT(path_remove_directory) u32 wimg_wasi_path_remove_directory(u32 fd, u3
 WRT_EXPORT(path_unlink_file) u32 wimg_wasi_path_unlink_file(u32 fd, u32 path, u32 len) {
   struct wrt_fd *e;
   WRT_TRY(wrt_init());
-  WRT_TRY(dir_fd(fd, WRT_R_PATH_UNLINK_FILE, &e));
+  WRT_TRY(route(fd, WRT_R_PATH_UNLINK_FILE, path, len, 0, 0, &e));
   if (e->kind == WRT_FD_HOST) {
     struct wrt_hres *r;
     WRT_TRY(hlookup(e, path, len, 0, 0, &r));
@@ -238,7 +277,7 @@ WRT_EXPORT(path_unlink_file) u32 wimg_wasi_path_unlink_file(u32 fd, u32 path, u3
 WRT_EXPORT(path_symlink) u32 wimg_wasi_path_symlink(u32 old, u32 old_len, u32 fd, u32 path, u32 len) {
   struct wrt_fd *e;
   WRT_TRY(wrt_init());
-  WRT_TRY(dir_fd(fd, WRT_R_PATH_SYMLINK, &e));
+  WRT_TRY(route(fd, WRT_R_PATH_SYMLINK, path, len, 0, 0, &e));
   WRT_TRY(wrt_gcheck(old, old_len));
   if (e->kind == WRT_FD_HOST) {
     struct wrt_hres *r;
@@ -284,8 +323,8 @@ u32 wimg_wasi_path_link(u32 ofd, u32 oflags, u32 opath, u32 olen, u32 nfd, u32 n
   struct wrt_fd *a, *b;
   struct wrt_lookup lk;
   WRT_TRY(wrt_init());
-  WRT_TRY(dir_fd(ofd, WRT_R_PATH_LINK_SOURCE, &a));
-  WRT_TRY(dir_fd(nfd, WRT_R_PATH_LINK_TARGET, &b));
+  WRT_TRY(route(ofd, WRT_R_PATH_LINK_SOURCE, opath, olen, oflags & WRT_LOOKUP_FOLLOW, 0, &a));
+  WRT_TRY(route(nfd, WRT_R_PATH_LINK_TARGET, npath, nlen, 0, 1, &b));
   if (a->kind == WRT_FD_HOST && b->kind == WRT_FD_HOST) return host_link(a, oflags, opath, olen, b, npath, nlen);
   if (a->kind != b->kind) return WRT_EXDEV;
   WRT_TRY(lookup(a, opath, olen, oflags & WRT_LOOKUP_FOLLOW, &lk));
@@ -295,8 +334,8 @@ u32 wimg_wasi_path_link(u32 ofd, u32 oflags, u32 opath, u32 olen, u32 nfd, u32 n
 WRT_EXPORT(path_rename) u32 wimg_wasi_path_rename(u32 ofd, u32 opath, u32 olen, u32 nfd, u32 npath, u32 nlen) {
   struct wrt_fd *a, *b;
   WRT_TRY(wrt_init());
-  WRT_TRY(dir_fd(ofd, WRT_R_PATH_RENAME_SOURCE, &a));
-  WRT_TRY(dir_fd(nfd, WRT_R_PATH_RENAME_TARGET, &b));
+  WRT_TRY(route(ofd, WRT_R_PATH_RENAME_SOURCE, opath, olen, 0, 0, &a));
+  WRT_TRY(route(nfd, WRT_R_PATH_RENAME_TARGET, npath, nlen, 0, 1, &b));
   if (a->kind == WRT_FD_HOST && b->kind == WRT_FD_HOST) return host_rename(a, opath, olen, b, npath, nlen);
   if (a->kind != b->kind) return WRT_EXDEV;
   u32 err = remove_answer(a, opath, olen);

@@ -90,6 +90,10 @@ enum {
 #define WRT_RIGHTS_WRITE (WRT_R_FD_WRITE | WRT_R_FD_ALLOCATE | WRT_R_FD_FILESTAT_SET_SIZE)
 
 #define WRT_LOOKUP_FOLLOW 1u
+/* Internal lookup flag: stop with WRT_ECROSS where the path enters a host
+ * mount (never a WASI flag, never returned to the guest). */
+#define WRT_LOOKUP_CROSS 0x100u
+#define WRT_ECROSS 0x10000u
 #define WRT_O_CREAT 1u
 #define WRT_O_DIRECTORY 2u
 #define WRT_O_EXCL 4u
@@ -249,6 +253,11 @@ struct wrt_mount {
   u32 ro;       /* named in WIMG_READONLY: every modification is EROFS */
   u32 name_len; /* the guest path (prestat name); WIMG_NONE if over WRT_NAME_MAX */
   u8 name[WRT_NAME_MAX + 1];
+  /* Where the mount shadows the image: the image directory holding its
+   * mount point (WIMG_NONE: not reachable through the image) and the
+   * mount point's name there (bytes of `name`). */
+  u32 parent_node;
+  u32 base_off, base_len;
 };
 
 /* A resolved host path (hostpath.c): the directory holding the last
@@ -259,6 +268,7 @@ struct wrt_hres {
   u32 exists; /* the last component exists; `stat` holds its lstat */
   u32 slash;  /* a slash followed the last component */
   u32 name_len;
+  u64 rights;  /* the start fd's inheriting rights (the host's answer) */
   u8 name[WRT_NAME_MAX + 1];
   u8 stat[64]; /* WASI filestat of the last component (not followed) */
 };
@@ -287,6 +297,12 @@ struct wrt_ctx {
   u32 mount_count;
   struct wrt_mount mounts[WRT_MAX_MOUNTS];
   struct wrt_hres hres[2];
+  /* An image path that enters a mount (wasi_path.c: route): the mount as a
+   * host fd and the rest of the path, per path argument of the call. */
+  u32 crossable; /* some mount shadows an image directory */
+  struct wrt_fd cross_fd[2];
+  u32 rest_len[2]; /* WIMG_NONE: not redirected */
+  u8 rest[2][WRT_PATH_MAX + 1];
   u32 canon_len;
   u8 canon[WRT_PATH_MAX + 1];
   u8 link[WRT_PATH_MAX + 1];
@@ -353,6 +369,9 @@ struct wrt_lookup {
   u32 last_len;
   int found;      /* the path exists: `node` is valid */
   int parent_ok;  /* ENOENT at the last component only: `parent` and `last` valid */
+  u32 cross;      /* WRT_ECROSS: 1 + the mount entered; the rest of the path: */
+  const u8 *rest;
+  u32 rest_len;
 };
 u32 wrt_path_copy(u32 gpath, u32 len);
 u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out);
@@ -361,6 +380,8 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out);
 /* ---- host directories (hostpath.c) ---- */
 u32 wrt_mount_add(u32 host_fd, u32 *mount);
 u32 wrt_fd_ro(const struct wrt_fd *e);
+void wrt_mounts_place(void);
+u32 wrt_mount_at(u32 dir_node, const u8 *name, u32 len);
 u32 wrt_host_resolve(const struct wrt_fd *e, u32 follow, struct wrt_hres *r);
 void wrt_hres_done(struct wrt_hres *r);
 static inline u32 wrt_hres_type(const struct wrt_hres *r) { return r->stat[16]; }

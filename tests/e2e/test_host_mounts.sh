@@ -152,6 +152,32 @@ assert_not_contains "WIMG_READONLY" "$out" "the guest does not see WIMG_READONLY
 [[ $(cat "$RO/f.txt") == ro && -d $RO/d && ! -e $RO/new.txt && ! -e $H/g.txt ]] || fail "a read-only mount changed"
 [[ $(cat "$H/rw.txt") == ok ]] || fail "the writable mount beside them was not written"
 
+# One mount table: the host mount shadows the image's /data for lookups
+# through the image's tree too (the image root's fd, image symlinks into
+# the mount), as docker run -v does; the mount's rules still hold there.
+mkdir -p "$E2E_TMP/img2/app" "$E2E_TMP/img2/data"
+echo "image file" >"$E2E_TMP/img2/app/i.txt"
+echo "shadowed" >"$E2E_TMP/img2/data/img-only.txt"
+ln -s /data/f.txt "$E2E_TMP/img2/app/link"
+ln -s ../data "$E2E_TMP/img2/app/dl"
+APP2=$E2E_TMP/app2.wasm
+"$WIMG" --store "$S" pack "$E2E_TMP/fsops.wasm" -o "$APP2" --layer "$E2E_TMP/img2" >/dev/null
+expect_rc 0 "mount table" R --dir "$H::/data" "$APP2" \
+  cat /data/img-only.txt cat /app/link cat /app/dl/moved.txt ls /app/dl/sub write /app/dl/via-image.txt v \
+  opendir / at data/moved.txt at data/img-only.txt at data/e/passwd at data/../app/i.txt at app/i.txt
+assert_eq "cat /data/img-only.txt: ENOENT
+cat /app/link: ok y
+cat /app/dl/moved.txt: ok z
+ls /app/dl/sub: ok up x.txt
+write /app/dl/via-image.txt v: ok
+opendir /: ok
+at data/moved.txt: ok z
+at data/img-only.txt: ENOENT
+at data/e/passwd: ENOTCAPABLE
+at data/../app/i.txt: ENOTCAPABLE
+at app/i.txt: ok image file" "$(cat "$E2E_TMP/out")" "the mount shadows the image's /data"
+[[ $(cat "$H/via-image.txt") == v ]] || fail "a write through the image's tree did not reach the mount"
+
 expect_rc 2 "bad -v" R -v "$RO" "$APP"
 assert_contains "-v $RO: expected HOST:GUEST[:ro|:rw]" "$(cat "$E2E_TMP/err")" "-v syntax error"
 note "ok"
