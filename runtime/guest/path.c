@@ -1,8 +1,9 @@
 /* Path resolution inside the image.
  *
  * Physical, like Linux's namei and unlike uvwasi's lexical cleanup: `..` is
- * the parent of the directory actually reached (after symlinks), clamped at
- * the image root so that no path leaves the image. Symlinks resolve inside
+ * the parent of the directory actually reached (after symlinks), but never
+ * above the directory the lookup started from (ENOTCAPABLE, WASI's
+ * capability rule, as wasmtime), so no path leaves the image. Symlinks resolve inside
  * the image: an absolute target starts at the image root, a relative one at
  * the link's directory; more than WIMG_MAX_SYMLINK_HOPS expansions is ELOOP.
  * The last component is followed when asked (SYMLINK_FOLLOW) or when a slash
@@ -56,6 +57,7 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out) {
   out->last = 0;
   out->last_len = 0;
   if ((err = wrt_view_node(dir_node, &cur))) return err;
+  u32 base = dir_node;
   for (;;) {
     while (pos < len && buf[pos] == '/') ++pos;
     if (pos == len) {
@@ -76,7 +78,10 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out) {
     if (!wrt_is_dir(&cur)) return WRT_ENOTDIR;
     if (n == 1 && buf[s] == '.') continue;
     if (n == 2 && buf[s] == '.' && buf[s + 1] == '.') {
-      /* the root's parent is itself: `..` clamps at the image root */
+      /* WASI's capability rule: never above the directory the lookup
+       * started from (the image is a tree: leaving its subtree means
+       * passing it), nor above the image root after an absolute target. */
+      if (cur.index == base) return WRT_ENOTCAPABLE;
       if ((err = wrt_view_node(cur.parent, &cur))) return err;
       continue;
     }
@@ -103,6 +108,7 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out) {
     if (wrt_is_link(&child) && (!is_last || (follow & WRT_LOOKUP_FOLLOW) || slash_after)) {
       if (++hops > WIMG_MAX_SYMLINK_HOPS) return WRT_ELOOP;
       if ((err = expand(&child, &buf, &len, e, &cur))) return err;
+      if (buf[0] == '/') base = 0; /* an absolute target: from the image root */
       pos = 0;
       continue;
     }
