@@ -234,24 +234,20 @@ static void set_last(struct wrt_hres *r, const struct walk *w, u32 exists, u32 s
 static u32 resolve(struct walk *w, u32 follow, struct wrt_hres *r) {
   u8 *buf = C.path;
   u32 len = C.path_len, pos = 0, hops = 0;
+  struct wrt_comp c;
   for (;;) {
-    while (pos < len && buf[pos] == '/') ++pos;
-    if (pos == len) { /* the path names the directory reached: "." in it */
+    if (!wrt_next_comp(buf, len, &pos, &c)) { /* the directory reached: "." in it */
       r->name[0] = '.';
       r->name_len = 1;
       WRT_TRY(host_lstat(w->cur, r->name, 1, r->stat));
       set_last(r, w, 1, 0);
       return 0;
     }
-    u32 s = pos;
-    while (pos < len && buf[pos] != '/') ++pos;
-    u32 e = pos, n = e - s;
-    int slash_after = e < len;
-    while (pos < len && buf[pos] == '/') ++pos;
-    int is_last = pos == len;
+    u32 s = c.s, e = c.end, n = c.n;
+    int slash_after = c.slash_after, is_last = c.is_last;
     if (n > WRT_NAME_MAX) return WRT_ENAMETOOLONG;
-    if (n == 1 && buf[s] == '.') continue;
-    if (n == 2 && buf[s] == '.' && buf[s + 1] == '.') {
+    if (c.dots == 1) continue;
+    if (c.dots == 2) {
       WRT_TRY(walk_up(w, r->stat));
       continue;
     }

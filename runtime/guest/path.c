@@ -31,6 +31,24 @@ u32 wrt_path_copy(u32 gpath, u32 len) {
   return 0;
 }
 
+/* Skips slashes from *pos; 0 when nothing is left, else the next
+ * component in c and *pos past it and its slashes. */
+int wrt_next_comp(const u8 *buf, u32 len, u32 *pos, struct wrt_comp *c) {
+  u32 p = *pos;
+  while (p < len && buf[p] == '/') ++p;
+  if (p == len) return *pos = p, 0;
+  c->s = p;
+  while (p < len && buf[p] != '/') ++p;
+  c->end = p;
+  c->n = p - c->s;
+  c->slash_after = p < len;
+  while (p < len && buf[p] == '/') ++p;
+  c->is_last = p == len;
+  c->dots = (c->n == 1 || c->n == 2) && buf[c->s] == '.' && (c->n == 1 || buf[c->s + 1] == '.') ? (int)c->n : 0;
+  *pos = p;
+  return 1;
+}
+
 /* Replaces the path being resolved by link's target + rest. */
 static u32 expand(const struct wrt_node *link, u8 **buf, u32 *len, u32 rest, struct wrt_node *cur) {
   u32 toff, err;
@@ -58,9 +76,9 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out) {
   out->last_len = 0;
   if ((err = wrt_view_node(dir_node, &cur))) return err;
   u32 base = dir_node;
+  struct wrt_comp c;
   for (;;) {
-    while (pos < len && buf[pos] == '/') ++pos;
-    if (pos == len) {
+    if (!wrt_next_comp(buf, len, &pos, &c)) {
       /* Nothing (more) to look up: the path names the current directory,
        * e.g. "." or "dir/..". */
       out->node = cur;
@@ -68,16 +86,12 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out) {
       out->found = 1;
       return 0;
     }
-    u32 s = pos;
-    while (pos < len && buf[pos] != '/') ++pos;
-    u32 e = pos, n = e - s;
-    int slash_after = e < len;
-    while (pos < len && buf[pos] == '/') ++pos;
-    int is_last = pos == len;
+    u32 s = c.s, e = c.end, n = c.n;
+    int slash_after = c.slash_after, is_last = c.is_last;
     if (n > WRT_NAME_MAX) return WRT_ENAMETOOLONG;
     if (!wrt_is_dir(&cur)) return WRT_ENOTDIR;
-    if (n == 1 && buf[s] == '.') continue;
-    if (n == 2 && buf[s] == '.' && buf[s + 1] == '.') {
+    if (c.dots == 1) continue;
+    if (c.dots == 2) {
       /* WASI's capability rule: never above the directory the lookup
        * started from (the image is a tree: leaving its subtree means
        * passing it), nor above the image root after an absolute target. */

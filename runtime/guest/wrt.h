@@ -374,6 +374,14 @@ struct wrt_lookup {
   u32 rest_len;
 };
 u32 wrt_path_copy(u32 gpath, u32 len);
+/* One component of a path being resolved (path.c and hostpath.c). */
+struct wrt_comp {
+  u32 s, n, end;   /* buf[s, s + n); the rest of the path starts at `end` */
+  int slash_after; /* a slash follows it ("dir/" means a directory) */
+  int is_last;
+  int dots; /* 1 for ".", 2 for "..", else 0 */
+};
+int wrt_next_comp(const u8 *buf, u32 len, u32 *pos, struct wrt_comp *c);
 u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out);
 
 
