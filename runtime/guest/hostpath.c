@@ -4,26 +4,26 @@
  * its middle: node's WASI (uvwasi) checks a symlink's target only as text
  * and opens even the last component without O_NOFOLLOW, so a chain such as
  * r -> ".", s1 -> "r/..", s2 -> "s1/.." or a host symlink e -> /etc leads a
- * guest to any host file. So the host is only ever asked about ONE name in a
- * directory the runtime has reached itself:
+ * guest to any host file. So the runtime resolves the path and the host is
+ * only ever asked about directories the runtime checked plus one name:
  *
- *   - each component is lstat'ed (path_filestat_get without follow) in the
- *     current directory; a directory is entered by opening that one name
- *     with O_DIRECTORY, a symlink is read (path_readlink) and its target
- *     resolved here, component by component again;
+ *   - each component is lstat'ed (path_filestat_get without follow) as
+ *     <directories walked>/<name> relative to the start fd; a directory is
+ *     entered by appending its name, a symlink is read (path_readlink) and
+ *     its target resolved here, component by component again;
  *   - `..` never climbs above the fd the lookup started from (WASI's
- *     capability rule: ENOTCAPABLE); the directories walked are kept as
- *     names, and `..` re-walks them from the start fd;
+ *     capability rule: ENOTCAPABLE); it drops the last directory walked;
  *   - an absolute target is resolved from the mount's root when the lookup
  *     started there and the target lies under the mount's guest path
  *     ("/data/x" in the mount /data), else ENOTCAPABLE.
  *
- * The caller then makes one host call on (parent fd, last name), after
- * checking that name is not a symlink it should have followed. What stays
- * the host's: a directory swapped for a symlink by ANOTHER host process
- * between the check and the call (uvwasi keeps paths, not dirfds: no host
- * built on it can close that race; the guest itself is single-threaded
- * and cannot). */
+ * The caller then makes one host call on that path, after checking that
+ * its last name is not a symlink it should have followed. The host
+ * resolves the checked directories again: what stays the host's is a
+ * directory swapped for a symlink by ANOTHER host process between the
+ * check and the call (uvwasi keeps paths even for directory fds, so no
+ * dirfd walk could close that race on node; the guest itself is
+ * single-threaded and cannot race its own calls). */
 #include "wrt.h"
 
 #define C WRT_C
@@ -128,61 +128,37 @@ u32 wrt_mount_at(u32 dir_node, const u8 *name, u32 len) {
 
 /* ---- the walk ---- */
 
+/* The walk is C.canon: the directories entered from the start fd, as a
+ * path relative to it ('/'-separated, no "." or ".."), each one lstat'ed as
+ * a real directory when entered. The host is asked about canon + one name;
+ * it resolves the directories again, which is safe because they are the
+ * ones just checked (the guest is single-threaded). */
 struct walk {
   const struct wrt_fd *e;
-  u32 cur;    /* host fd of the directory reached */
-  u32 owned;  /* cur was opened here */
-  u64 rights; /* the start fd's inheriting rights: given to every dir opened */
 };
 
-static void walk_reset(struct walk *w) {
-  if (w->owned) (void)wrt_host_fd_close(w->cur);
-  w->cur = w->e->host_fd;
-  w->owned = 0;
-  C.canon_len = 0;
-}
-
-static u32 host_lstat(u32 dir, const u8 *name, u32 len, u8 *stat) {
-  return wrt_host_path_filestat_get(dir, 0, wrt_abs(name), len, wrt_abs(stat));
-}
-
-/* Enters the directory `name` of the current one: lstat says it is a real
- * directory (not a symlink), then that one name is opened. */
-static u32 walk_enter(struct walk *w, const u8 *name, u32 len, u8 *stat) {
-  WRT_TRY(host_lstat(w->cur, name, len, stat));
-  if (stat[16] != WRT_FT_DIR) return WRT_ENOTDIR;
-  /* Not FD_DATASYNC: uvwasi counts it as a write right and would open the
-   * directory O_RDWR (EISDIR). */
-  u64 base = w->rights & WRT_RIGHTS_DIR & ~WRT_R_FD_DATASYNC;
-  WRT_TRY(wrt_host_path_open(w->cur, 0, wrt_abs(name), len, WRT_O_DIRECTORY, base, w->rights, 0,
-                             wrt_abs(&C.scratch[0])));
-  if (w->owned) (void)wrt_host_fd_close(w->cur);
-  w->cur = C.scratch[0];
-  w->owned = 1;
+/* r->path = canon + "/" + name: the path the host is asked about. */
+static u32 join(struct wrt_hres *r, const u8 *name, u32 n) {
+  u32 c = C.canon_len;
+  if ((u64)c + 1 + n >= WRT_PATH_MAX) return WRT_ENAMETOOLONG;
+  memcpy(r->path, C.canon, c);
+  if (c) r->path[c++] = '/';
+  memcpy(r->path + c, name, n);
+  r->path_len = c + n;
   return 0;
 }
 
-/* Records an entered name (C.canon: the names from the start, '/'-separated). */
-static void canon_push(const u8 *name, u32 len) {
-  if (C.canon_len) C.canon[C.canon_len++] = '/';
-  memcpy(C.canon + C.canon_len, name, len);
-  C.canon_len += len;
+/* lstat of r->path relative to the start fd. */
+static u32 host_lstat(const struct walk *w, struct wrt_hres *r) {
+  return wrt_host_path_filestat_get(w->e->host_fd, 0, wrt_abs(r->path), r->path_len, wrt_abs(r->stat));
 }
 
-/* `..`: the start's parent is out of reach; otherwise drop the last name
- * and walk the others again from the start fd. */
-static u32 walk_up(struct walk *w, u8 *stat) {
+/* `..`: the start's parent is out of reach; otherwise drop the last name. */
+static u32 walk_up(void) {
   if (C.canon_len == 0) return WRT_ENOTCAPABLE;
   u32 keep = C.canon_len;
   while (keep && C.canon[keep - 1] != '/') --keep;
-  keep = keep ? keep - 1 : 0;
-  walk_reset(w);
-  for (u32 s = 0, i = 0; i <= keep && keep; ++i) {
-    if (i < keep && C.canon[i] != '/') continue;
-    WRT_TRY(walk_enter(w, C.canon + s, i - s, stat));
-    s = i + 1;
-  }
-  C.canon_len = keep;
+  C.canon_len = keep ? keep - 1 : 0;
   return 0;
 }
 
@@ -203,16 +179,16 @@ static u32 absolute_target(const struct walk *w, const u8 *t, u32 tlen, u32 *ski
 }
 
 /* Replaces the path being resolved (*buf, from `rest` on) by the target of
- * symlink r->name + the rest, in the other path buffer. */
-static u32 expand(struct walk *w, struct wrt_hres *r, u8 **buf, u32 *len, u32 rest) {
-  WRT_TRY(wrt_host_path_readlink(w->cur, wrt_abs(r->name), r->name_len, wrt_abs(C.link), WRT_PATH_MAX,
+ * the symlink r->path + the rest, in the other path buffer. */
+static u32 expand(const struct walk *w, struct wrt_hres *r, u8 **buf, u32 *len, u32 rest) {
+  WRT_TRY(wrt_host_path_readlink(w->e->host_fd, wrt_abs(r->path), r->path_len, wrt_abs(C.link), WRT_PATH_MAX,
                                  wrt_abs(&C.scratch[0])));
   u32 tlen = C.scratch[0], skip = 0;
   if (tlen >= WRT_PATH_MAX) return WRT_ENAMETOOLONG;
   if (tlen == 0) return WRT_ENOENT;
   if (C.link[0] == '/') {
     WRT_TRY(absolute_target(w, C.link, tlen, &skip));
-    walk_reset(w);
+    C.canon_len = 0;
   }
   u32 rest_len = *len - rest;
   if ((u64)(tlen - skip) + rest_len >= WRT_PATH_MAX) return WRT_ENAMETOOLONG;
@@ -224,79 +200,67 @@ static u32 expand(struct walk *w, struct wrt_hres *r, u8 **buf, u32 *len, u32 re
   return 0;
 }
 
-static void set_last(struct wrt_hres *r, const struct walk *w, u32 exists, u32 slash) {
-  r->dir = w->cur;
-  r->owned = w->owned;
-  r->exists = exists;
-  r->slash = slash;
-}
-
-static u32 resolve(struct walk *w, u32 follow, struct wrt_hres *r) {
+static u32 resolve(const struct walk *w, u32 follow, struct wrt_hres *r) {
   u8 *buf = C.path;
   u32 len = C.path_len, pos = 0, hops = 0;
   struct wrt_comp c;
   for (;;) {
-    if (!wrt_next_comp(buf, len, &pos, &c)) { /* the directory reached: "." in it */
-      r->name[0] = '.';
-      r->name_len = 1;
-      WRT_TRY(host_lstat(w->cur, r->name, 1, r->stat));
-      set_last(r, w, 1, 0);
+    if (!wrt_next_comp(buf, len, &pos, &c)) { /* the directory reached itself */
+      if (C.canon_len) {
+        memcpy(r->path, C.canon, C.canon_len);
+        r->path_len = C.canon_len;
+      } else {
+        r->path[0] = '.';
+        r->path_len = 1;
+      }
+      WRT_TRY(host_lstat(w, r));
+      r->exists = 1;
+      r->slash = 0;
       return 0;
     }
-    u32 s = c.s, e = c.end, n = c.n;
-    int slash_after = c.slash_after, is_last = c.is_last;
-    if (n > WRT_NAME_MAX) return WRT_ENAMETOOLONG;
+    if (c.n > WRT_NAME_MAX) return WRT_ENAMETOOLONG;
     if (c.dots == 1) continue;
     if (c.dots == 2) {
-      WRT_TRY(walk_up(w, r->stat));
+      WRT_TRY(walk_up());
       continue;
     }
-    memcpy(r->name, buf + s, n); /* buf may be swapped by expand */
-    r->name_len = n;
-    u32 err = host_lstat(w->cur, r->name, n, r->stat);
-    if (err == WRT_ENOENT && is_last) {
-      set_last(r, w, 0, slash_after);
+    WRT_TRY(join(r, buf + c.s, c.n)); /* a copy: buf may be swapped by expand */
+    u32 err = host_lstat(w, r);
+    r->slash = c.slash_after;
+    if (err == WRT_ENOENT && c.is_last) {
+      r->exists = 0;
       return 0;
     }
     if (err) return err;
     u32 type = r->stat[16];
-    if (type == WRT_FT_SYMLINK && (!is_last || follow || slash_after)) {
+    if (type == WRT_FT_SYMLINK && (!c.is_last || follow || c.slash_after)) {
       if (++hops > WIMG_MAX_SYMLINK_HOPS) return WRT_ELOOP;
-      WRT_TRY(expand(w, r, &buf, &len, e));
+      WRT_TRY(expand(w, r, &buf, &len, c.end));
       pos = 0;
       continue;
     }
-    if (is_last) {
-      if (slash_after && type != WRT_FT_DIR) return WRT_ENOTDIR;
-      set_last(r, w, 1, slash_after);
+    if (c.is_last) {
+      if (c.slash_after && type != WRT_FT_DIR) return WRT_ENOTDIR;
+      r->exists = 1;
       return 0;
     }
     if (type != WRT_FT_DIR) return WRT_ENOTDIR;
-    WRT_TRY(walk_enter(w, r->name, n, r->stat));
-    canon_push(r->name, n);
+    memcpy(C.canon, r->path, r->path_len); /* entered: canon += "/" name */
+    C.canon_len = r->path_len;
   }
 }
 
-/* Resolves C.path (wrt_path_copy) under host fd e. On success r names the
- * parent directory and the last component, which may be missing (exists =
- * 0: ENOENT at the last component only) or, when !follow, a symlink; the
- * caller ends with wrt_hres_done. */
+/* Resolves C.path (wrt_path_copy) under host fd e. On success r->path is
+ * the path for the host call, relative to e's host fd, whose last
+ * component may be missing (exists = 0: ENOENT at the last component only)
+ * or, when !follow, a symlink. */
 u32 wrt_host_resolve(const struct wrt_fd *e, u32 follow, struct wrt_hres *r) {
   struct walk w;
   w.e = e;
-  w.cur = e->host_fd;
-  w.owned = 0;
   C.canon_len = 0;
-  r->owned = 0;
+  r->dir = e->host_fd;
   /* fdstat: filetype u8, flags u16, base u64 at 8, inheriting u64 at 16 */
   WRT_TRY(wrt_host_fd_fdstat_get(e->host_fd, wrt_abs(r->stat)));
-  w.rights = r->rights = wrt_ld64(r->stat + 16);
-  u32 err = resolve(&w, follow, r);
-  if (err) walk_reset(&w);
-  return err;
-}
-
-void wrt_hres_done(struct wrt_hres *r) {
-  if (r->owned) (void)wrt_host_fd_close(r->dir);
-  r->owned = 0;
+  r->rights = wrt_ld64(r->stat + 16);
+  return resolve(&w, follow, r);
 }

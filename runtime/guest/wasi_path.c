@@ -1,8 +1,8 @@
 /* WASI path_* functions.
  *
  * A path whose directory fd is a host fd is resolved by hostpath.c, and
- * the host gets one call on (parent fd, last name): never a path that the
- * host would resolve itself. A path on an image directory stays in the image
+ * the host gets one call on a path of real directories the runtime checked
+ * (never one with a symlink or `..` for the host to resolve). A path on an image directory stays in the image
  * (path.c) and the image is read-only: every modification is EROFS, with
  * the error precedence of a read-only Linux mount (tests/guest README,
  * item 8): errors of the parent's lookup first, then EEXIST for creating
@@ -59,13 +59,8 @@ static u32 hlookup(struct wrt_fd *e, u32 path, u32 len, u32 follow, u32 i, struc
   return wrt_host_resolve(e, follow, *r);
 }
 
-/* One host call on a resolved path, then the parent dir is released. */
-static u32 hdone(struct wrt_hres *r, u32 err) {
-  wrt_hres_done(r);
-  return err;
-}
-
-#define HNAME(r) wrt_abs((r)->name), (r)->name_len
+/* A resolved path for the one host call: relative to the start fd. */
+#define HNAME(r) wrt_abs((r)->path), (r)->path_len
 
 /* Looks the guest path up under an image dir fd. */
 static u32 lookup(struct wrt_fd *e, u32 path, u32 len, u32 follow, struct wrt_lookup *lk) {
@@ -121,7 +116,7 @@ static u32 host_open(struct wrt_fd *e, u32 dirflags, u32 path, u32 len, u32 ofla
     base &= r->rights;
     inh &= r->rights;
   }
-  WRT_TRY(hdone(r, host_open_last(e, r, oflags, base, inh, fdflags)));
+  WRT_TRY(host_open_last(e, r, oflags, base, inh, fdflags));
   /* The host wrote its fd number into the runtime; the guest gets ours. */
   u32 host_fd = C.scratch[0], err = wrt_fd_add_host(host_fd, &nfd);
   if (err) {
@@ -179,7 +174,7 @@ u32 wimg_wasi_path_filestat_get(u32 fd, u32 flags, u32 path, u32 len, u32 buf) {
     struct wrt_hres *r;
     WRT_TRY(hlookup(e, path, len, flags & WRT_LOOKUP_FOLLOW, 0, &r));
     if (r->exists) wimg_copy_out(buf, r->stat, 64);
-    return hdone(r, r->exists ? 0 : WRT_ENOENT);
+    return r->exists ? 0 : WRT_ENOENT;
   }
   WRT_TRY(lookup(e, path, len, flags & WRT_LOOKUP_FOLLOW, &lk));
   return wrt_put_filestat(buf, &lk.node);
@@ -194,9 +189,9 @@ u32 wimg_wasi_path_filestat_set_times(u32 fd, u32 flags, u32 path, u32 len, u64 
   if (e->kind == WRT_FD_HOST) {
     struct wrt_hres *r;
     WRT_TRY(hlookup(e, path, len, flags & WRT_LOOKUP_FOLLOW, 0, &r));
-    if (!r->exists) return hdone(r, WRT_ENOENT);
-    if (wrt_fd_ro(e)) return hdone(r, WRT_EROFS);
-    return hdone(r, wrt_host_path_filestat_set_times(r->dir, 0, HNAME(r), atim, mtim, fst));
+    if (!r->exists) return WRT_ENOENT;
+    if (wrt_fd_ro(e)) return WRT_EROFS;
+    return wrt_host_path_filestat_set_times(r->dir, 0, HNAME(r), atim, mtim, fst);
   }
   if (fst & ~0xFu || (fst & 3u) == 3u || (fst & 12u) == 12u) return WRT_EINVAL;
   WRT_TRY(lookup(e, path, len, flags & WRT_LOOKUP_FOLLOW, &lk));
@@ -217,9 +212,9 @@ u32 wimg_wasi_path_readlink(u32 fd, u32 path, u32 len, u32 buf, u32 buf_len, u32
   if (e->kind == WRT_FD_HOST) {
     struct wrt_hres *r;
     WRT_TRY(hlookup(e, path, len, 0, 0, &r));
-    if (!r->exists) return hdone(r, WRT_ENOENT);
-    if (wrt_hres_type(r) != WRT_FT_SYMLINK) return hdone(r, WRT_EINVAL);
-    WRT_TRY(hdone(r, wrt_host_path_readlink(r->dir, HNAME(r), wrt_abs(C.link), WRT_PATH_MAX, wrt_abs(&C.scratch[0]))));
+    if (!r->exists) return WRT_ENOENT;
+    if (wrt_hres_type(r) != WRT_FT_SYMLINK) return WRT_EINVAL;
+    WRT_TRY(wrt_host_path_readlink(r->dir, HNAME(r), wrt_abs(C.link), WRT_PATH_MAX, wrt_abs(&C.scratch[0])));
     u32 n = C.scratch[0] < buf_len ? C.scratch[0] : buf_len;
     wimg_copy_out(buf, C.link, n);
     return wrt_put_u32(used, n);
@@ -239,9 +234,9 @@ WRT_EXPORT(path_create_directory) u32 wimg_wasi_path_create_directory(u32 fd, u3
   if (e->kind == WRT_FD_HOST) {
     struct wrt_hres *r;
     WRT_TRY(hlookup(e, path, len, 0, 0, &r));
-    if (r->exists) return hdone(r, WRT_EEXIST);
-    if (wrt_fd_ro(e)) return hdone(r, WRT_EROFS);
-    return hdone(r, wrt_host_path_create_directory(r->dir, HNAME(r)));
+    if (r->exists) return WRT_EEXIST;
+    if (wrt_fd_ro(e)) return WRT_EROFS;
+    return wrt_host_path_create_directory(r->dir, HNAME(r));
   }
   return create_answer(e, path, len);
 }
@@ -253,9 +248,9 @@ WRT_EXPORT(path_remove_directory) u32 wimg_wasi_path_remove_directory(u32 fd, u3
   if (e->kind == WRT_FD_HOST) {
     struct wrt_hres *r;
     WRT_TRY(hlookup(e, path, len, 0, 0, &r));
-    if (wrt_fd_ro(e)) return hdone(r, WRT_EROFS);
-    if (!r->exists) return hdone(r, WRT_ENOENT);
-    return hdone(r, wrt_host_path_remove_directory(r->dir, HNAME(r)));
+    if (wrt_fd_ro(e)) return WRT_EROFS;
+    if (!r->exists) return WRT_ENOENT;
+    return wrt_host_path_remove_directory(r->dir, HNAME(r));
   }
   return remove_answer(e, path, len);
 }
@@ -267,9 +262,9 @@ WRT_EXPORT(path_unlink_file) u32 wimg_wasi_path_unlink_file(u32 fd, u32 path, u3
   if (e->kind == WRT_FD_HOST) {
     struct wrt_hres *r;
     WRT_TRY(hlookup(e, path, len, 0, 0, &r));
-    if (wrt_fd_ro(e)) return hdone(r, WRT_EROFS);
-    if (!r->exists) return hdone(r, WRT_ENOENT);
-    return hdone(r, wrt_host_path_unlink_file(r->dir, HNAME(r)));
+    if (wrt_fd_ro(e)) return WRT_EROFS;
+    if (!r->exists) return WRT_ENOENT;
+    return wrt_host_path_unlink_file(r->dir, HNAME(r));
   }
   return remove_answer(e, path, len);
 }
@@ -282,38 +277,32 @@ WRT_EXPORT(path_symlink) u32 wimg_wasi_path_symlink(u32 old, u32 old_len, u32 fd
   if (e->kind == WRT_FD_HOST) {
     struct wrt_hres *r;
     WRT_TRY(hlookup(e, path, len, 0, 0, &r));
-    if (r->exists) return hdone(r, WRT_EEXIST);
-    if (wrt_fd_ro(e)) return hdone(r, WRT_EROFS);
+    if (r->exists) return WRT_EEXIST;
+    if (wrt_fd_ro(e)) return WRT_EROFS;
     /* Any target is fine as text: it is resolved here when followed. */
-    return hdone(r, wrt_host_path_symlink(old, old_len, r->dir, HNAME(r)));
+    return wrt_host_path_symlink(old, old_len, r->dir, HNAME(r));
   }
   return create_answer(e, path, len);
 }
 
-/* Both names resolved (the first's parent stays open meanwhile). */
+/* Both names resolved, then one host call. */
 static u32 host_link(struct wrt_fd *a, u32 oflags, u32 opath, u32 olen, struct wrt_fd *b, u32 npath, u32 nlen) {
   struct wrt_hres *s, *t;
   WRT_TRY(hlookup(a, opath, olen, oflags & WRT_LOOKUP_FOLLOW, 0, &s));
-  if (!s->exists) return hdone(s, WRT_ENOENT);
-  u32 err = hlookup(b, npath, nlen, 0, 1, &t);
-  if (err) return hdone(s, err);
-  if (t->exists) err = WRT_EEXIST;
-  else if (wrt_fd_ro(a) || wrt_fd_ro(b)) err = WRT_EROFS;
-  else err = wrt_host_path_link(s->dir, 0, HNAME(s), t->dir, HNAME(t));
-  wrt_hres_done(t);
-  return hdone(s, err);
+  if (!s->exists) return WRT_ENOENT;
+  WRT_TRY(hlookup(b, npath, nlen, 0, 1, &t));
+  if (t->exists) return WRT_EEXIST;
+  if (wrt_fd_ro(a) || wrt_fd_ro(b)) return WRT_EROFS;
+  return wrt_host_path_link(s->dir, 0, HNAME(s), t->dir, HNAME(t));
 }
 
 static u32 host_rename(struct wrt_fd *a, u32 opath, u32 olen, struct wrt_fd *b, u32 npath, u32 nlen) {
   struct wrt_hres *s, *t;
   WRT_TRY(hlookup(a, opath, olen, 0, 0, &s));
-  u32 err = hlookup(b, npath, nlen, 0, 1, &t);
-  if (err) return hdone(s, err);
-  if (wrt_fd_ro(a) || wrt_fd_ro(b)) err = WRT_EROFS;
-  else if (!s->exists) err = WRT_ENOENT;
-  else err = wrt_host_path_rename(s->dir, HNAME(s), t->dir, HNAME(t));
-  wrt_hres_done(t);
-  return hdone(s, err);
+  WRT_TRY(hlookup(b, npath, nlen, 0, 1, &t));
+  if (wrt_fd_ro(a) || wrt_fd_ro(b)) return WRT_EROFS;
+  if (!s->exists) return WRT_ENOENT;
+  return wrt_host_path_rename(s->dir, HNAME(s), t->dir, HNAME(t));
 }
 
 /* Two directories: both host → the host; one of each → EXDEV (two

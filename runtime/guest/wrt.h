@@ -260,16 +260,16 @@ struct wrt_mount {
   u32 base_off, base_len;
 };
 
-/* A resolved host path (hostpath.c): the directory holding the last
- * component, as a host fd, and that component. */
+/* A resolved host path (hostpath.c): relative to the start fd, made of
+ * directories the runtime lstat'ed (no symlink, no `.` or `..`) and the
+ * last component. */
 struct wrt_hres {
-  u32 dir;    /* host fd of the parent directory */
-  u32 owned;  /* opened by the resolver: wrt_hres_done closes it */
+  u32 dir;    /* the host fd the lookup started from */
   u32 exists; /* the last component exists; `stat` holds its lstat */
   u32 slash;  /* a slash followed the last component */
-  u32 name_len;
-  u64 rights;  /* the start fd's inheriting rights (the host's answer) */
-  u8 name[WRT_NAME_MAX + 1];
+  u32 path_len;
+  u64 rights; /* the start fd's inheriting rights (the host's answer) */
+  u8 path[WRT_PATH_MAX + 1];
   u8 stat[64]; /* WASI filestat of the last component (not followed) */
 };
 
@@ -292,8 +292,8 @@ struct wrt_ctx {
   u8 subs[(WRT_POLL_MAX + 1) * 48];
   u8 events[(WRT_POLL_MAX + 1) * 32];
   /* host directories (hostpath.c): the mounts, two resolved paths (rename
-   * and link need both), the directory names walked from the start fd and
-   * a symlink's target */
+   * and link need both), the directories walked from the start fd (a path
+   * relative to it) and a symlink's target */
   u32 mount_count;
   struct wrt_mount mounts[WRT_MAX_MOUNTS];
   struct wrt_hres hres[2];
@@ -391,7 +391,6 @@ u32 wrt_fd_ro(const struct wrt_fd *e);
 void wrt_mounts_place(void);
 u32 wrt_mount_at(u32 dir_node, const u8 *name, u32 len);
 u32 wrt_host_resolve(const struct wrt_fd *e, u32 follow, struct wrt_hres *r);
-void wrt_hres_done(struct wrt_hres *r);
 static inline u32 wrt_hres_type(const struct wrt_hres *r) { return r->stat[16]; }
 
 /* ---- args.c ---- */
