@@ -35,18 +35,8 @@ echo "hello" >"$T/img/data/a/b/c/d/f.txt"
 "$WIMG_BIN" pack "$T/plain.wasm" -o "$T/mounted.wasm" --layer "$T/empty" >/dev/null
 "$WIMG_BIN" pack "$T/plain.wasm" -o "$T/embedded.wasm" --layer "$T/img" --mount /data >/dev/null
 
-median_ms() {
-  python3 - "$RUNS" "$@" <<'PY'
-import subprocess, sys, time, statistics
-runs = int(sys.argv[1]); cmd = sys.argv[2:]
-subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-ts = []
-for _ in range(runs):
-    t0 = time.perf_counter(); subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL); ts.append((time.perf_counter() - t0) * 1e3)
-print(f"{statistics.median(ts):.1f}")
-PY
-}
-ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
 
 N=5000
 plain=$(median_ms "$NODE" "$RUNNER" --dir "$T/host::/data" -- "$T/plain.wasm" $N)
