@@ -3,7 +3,8 @@
  * Physical, like Linux's namei and unlike uvwasi's lexical cleanup: `..` is
  * the parent of the directory actually reached (after symlinks), but never
  * above the directory the lookup started from (ENOTCAPABLE, WASI's
- * capability rule, as wasmtime), so no path leaves the image. Symlinks resolve inside
+ * capability rule; the errno is node's for `..` above a preopen), so no
+ * path leaves the image. Symlinks resolve inside
  * the image: an absolute target starts at the image root, a relative one at
  * the link's directory; more than WIMG_MAX_SYMLINK_HOPS expansions is ELOOP.
  * The last component is followed when asked (SYMLINK_FOLLOW) or when a slash
