@@ -3,7 +3,8 @@
 # packed by wimg with two layers, the standard library at
 # /usr/local/lib/ruby and the test app at /app, then run with NO host
 # preopens: the app's transcript must equal expected.txt, with an empty
-# stderr and exit code 0.
+# stderr and exit code 0. Then the same from a Wasmfile, and with the app
+# as a read-only host directory beside a stdlib-only image.
 #
 # Before packing, the same app runs on the unmodified ruby.wasm with host
 # preopens (the harness's own baseline, which must also equal expected.txt),
@@ -101,5 +102,16 @@ WASMFILE
 "$WIMG" --store "$WORK/store" build -t app:1 -o "$WORK/built.wasm" "$CTX" >"$WORK/build.log" 2>&1 ||
   { cat "$WORK/build.log" >&2; fail "wimg build failed"; }
 run built "$WORK/built.wasm"
+
+# 5. The app from a read-only host directory instead of a layer: CRuby's
+# requires, reads and directory walks under /app go through the runtime's
+# own resolution of host paths (runtime/guest/README.md, "Host
+# directories"), with the mount read-only as `wimg run --dir ...:ro` makes
+# it. Same transcript.
+rc=0
+"$WIMG" --store "$WORK/store" pack "$DIST/ruby.wasm" -o "$WORK/stdlib_only.wasm" \
+  --layer "$STDLIB_TREE" --mount /usr/local/lib/ruby >"$WORK/pack2.log" 2>&1 || rc=$?
+[[ $rc -eq 0 ]] || { cat "$WORK/pack2.log" >&2; fail "wimg pack (stdlib only) exited $rc"; }
+run host_app "$WORK/stdlib_only.wasm" --dir "$APP_TREE/app::/app" --env WIMG_READONLY=/app
 
 echo "test_ruby: OK"
