@@ -240,9 +240,9 @@ static u32 resolve(const struct walk *w, u32 follow, struct wrt_hres *r) {
       continue;
     }
     if (c.is_last) {
-      if (c.slash_after && type != WRT_FT_DIR) return WRT_ENOTDIR;
       r->exists = 1;
-      return 0;
+      /* "file/": ENOTDIR, after a read-only mount's EROFS (wasi_path.c) */
+      return c.slash_after && type != WRT_FT_DIR ? WRT_ENOTDIR : 0;
     }
     if (type != WRT_FT_DIR) return WRT_ENOTDIR;
     memcpy(C.canon, r->path, r->path_len); /* entered: canon += "/" name */
@@ -259,6 +259,7 @@ u32 wrt_host_resolve(const struct wrt_fd *e, u32 follow, struct wrt_hres *r) {
   w.e = e;
   C.canon_len = 0;
   r->dir = e->host_fd;
+  r->exists = 0;
   /* fdstat: filetype u8, flags u16, base u64 at 8, inheriting u64 at 16 */
   WRT_TRY(wrt_host_fd_fdstat_get(e->host_fd, wrt_abs(r->stat)));
   r->rights = wrt_ld64(r->stat + 16);

@@ -128,7 +128,13 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out) {
       continue;
     }
     if (is_last) {
-      if (slash_after && !wrt_is_dir(&child)) return WRT_ENOTDIR;
+      if (slash_after && !wrt_is_dir(&child)) {
+        /* "file/": the parent was found (a read-only mount answers EROFS
+         * to unlink/rmdir/rename before it looks at the slash, as Linux) */
+        out->parent = cur;
+        out->parent_ok = 1;
+        return WRT_ENOTDIR;
+      }
       out->node = child;
       out->parent = cur;
       out->last = C.name;

@@ -59,6 +59,14 @@ static u32 hlookup(struct wrt_fd *e, u32 path, u32 len, u32 follow, u32 i, struc
   return wrt_host_resolve(e, follow, *r);
 }
 
+/* unlink/rmdir/rename under a host fd: a read-only mount answers EROFS as
+ * soon as the parent is found, "file/" included (Linux's order). */
+static u32 hlookup_remove(struct wrt_fd *e, u32 path, u32 len, u32 i, struct wrt_hres **r) {
+  u32 err = hlookup(e, path, len, 0, i, r);
+  if (wrt_fd_ro(e) && (!err || (err == WRT_ENOTDIR && (*r)->exists))) return WRT_EROFS;
+  return err;
+}
+
 /* A resolved path for the one host call: relative to the start fd. */
 #define HNAME(r) wrt_abs((r)->path), (r)->path_len
 
@@ -79,11 +87,12 @@ static u32 create_answer(struct wrt_fd *e, u32 path, u32 len) {
   return err;
 }
 
-/* unlink/rmdir/rename: EROFS once the parent directory is found. */
+/* unlink/rmdir/rename: EROFS once the parent directory is found (also for
+ * "file/", whose ENOTDIR Linux checks after the mount's read-only flag). */
 static u32 remove_answer(struct wrt_fd *e, u32 path, u32 len) {
   struct wrt_lookup lk;
   u32 err = lookup(e, path, len, 0, &lk);
-  if (!err || (err == WRT_ENOENT && lk.parent_ok)) return WRT_EROFS;
+  if (!err || ((err == WRT_ENOENT || err == WRT_ENOTDIR) && lk.parent_ok)) return WRT_EROFS;
   return err;
 }
 
@@ -247,8 +256,7 @@ WRT_EXPORT(path_remove_directory) u32 wimg_wasi_path_remove_directory(u32 fd, u3
   WRT_TRY(route(fd, WRT_R_PATH_REMOVE_DIRECTORY, path, len, 0, 0, &e));
   if (e->kind == WRT_FD_HOST) {
     struct wrt_hres *r;
-    WRT_TRY(hlookup(e, path, len, 0, 0, &r));
-    if (wrt_fd_ro(e)) return WRT_EROFS;
+    WRT_TRY(hlookup_remove(e, path, len, 0, &r));
     if (!r->exists) return WRT_ENOENT;
     return wrt_host_path_remove_directory(r->dir, HNAME(r));
   }
@@ -261,8 +269,7 @@ WRT_EXPORT(path_unlink_file) u32 wimg_wasi_path_unlink_file(u32 fd, u32 path, u3
   WRT_TRY(route(fd, WRT_R_PATH_UNLINK_FILE, path, len, 0, 0, &e));
   if (e->kind == WRT_FD_HOST) {
     struct wrt_hres *r;
-    WRT_TRY(hlookup(e, path, len, 0, 0, &r));
-    if (wrt_fd_ro(e)) return WRT_EROFS;
+    WRT_TRY(hlookup_remove(e, path, len, 0, &r));
     if (!r->exists) return WRT_ENOENT;
     return wrt_host_path_unlink_file(r->dir, HNAME(r));
   }
@@ -298,8 +305,8 @@ static u32 host_link(struct wrt_fd *a, u32 oflags, u32 opath, u32 olen, struct w
 
 static u32 host_rename(struct wrt_fd *a, u32 opath, u32 olen, struct wrt_fd *b, u32 npath, u32 nlen) {
   struct wrt_hres *s, *t;
-  WRT_TRY(hlookup(a, opath, olen, 0, 0, &s));
-  WRT_TRY(hlookup(b, npath, nlen, 0, 1, &t));
+  WRT_TRY(hlookup_remove(a, opath, olen, 0, &s));
+  WRT_TRY(hlookup_remove(b, npath, nlen, 1, &t));
   if (wrt_fd_ro(a) || wrt_fd_ro(b)) return WRT_EROFS;
   if (!s->exists) return WRT_ENOENT;
   return wrt_host_path_rename(s->dir, HNAME(s), t->dir, HNAME(t));

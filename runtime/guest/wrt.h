@@ -368,7 +368,7 @@ struct wrt_lookup {
   const u8 *last;         /* the last component (points into the context) */
   u32 last_len;
   int found;      /* the path exists: `node` is valid */
-  int parent_ok;  /* ENOENT at the last component only: `parent` and `last` valid */
+  int parent_ok;  /* ENOENT at the last component, or ENOTDIR for "file/": `parent` valid */
   u32 cross;      /* WRT_ECROSS: 1 + the mount entered; the rest of the path: */
   const u8 *rest;
   u32 rest_len;

@@ -130,7 +130,8 @@ echo "ro" >"$RO/f.txt"
 expect_rc 0 "read-only mounts" R --dir "$RO::/ro:ro" -v "$RO:/ro2:ro" -v "$H:/rw" "$APP" \
   cat /ro/f.txt ls /ro write /ro/f.txt x append /ro/f.txt x write /ro/new.txt x mkdir /ro/n unlink /ro/f.txt \
   rmdir /ro/d rename /ro/f.txt /ro/g.txt symlink f.txt /ro/l link /ro/f.txt /ro/h.txt rename /ro/f.txt /rw/g.txt \
-  cat /ro2/f.txt write /ro2/f.txt x write /rw/rw.txt ok cat /rw/rw.txt env
+  unlink /ro/f.txt/ rmdir /ro/f.txt/ unlink /ro/f.txt/x \
+  cat /ro2/f.txt write /ro2/f.txt x write /rw/rw.txt ok cat /rw/rw.txt unlink /rw/rw.txt/ env
 out=$(cat "$E2E_TMP/out")
 assert_eq "cat /ro/f.txt: ok ro
 ls /ro: ok d f.txt
@@ -144,10 +145,14 @@ rename /ro/f.txt /ro/g.txt: EROFS
 symlink f.txt /ro/l: EROFS
 link /ro/f.txt /ro/h.txt: EROFS
 rename /ro/f.txt /rw/g.txt: EROFS
+unlink /ro/f.txt/: EROFS
+rmdir /ro/f.txt/: EROFS
+unlink /ro/f.txt/x: ENOTDIR
 cat /ro2/f.txt: ok ro
 write /ro2/f.txt x: EROFS
 write /rw/rw.txt ok: ok
-cat /rw/rw.txt: ok ok" "$(grep -v '^env ' <<<"$out")" "read-only mounts"
+cat /rw/rw.txt: ok ok
+unlink /rw/rw.txt/: ENOTDIR" "$(grep -v '^env ' <<<"$out")" "read-only mounts"
 assert_not_contains "WIMG_READONLY" "$out" "the guest does not see WIMG_READONLY"
 [[ $(cat "$RO/f.txt") == ro && -d $RO/d && ! -e $RO/new.txt && ! -e $H/g.txt ]] || fail "a read-only mount changed"
 [[ $(cat "$H/rw.txt") == ok ]] || fail "the writable mount beside them was not written"

@@ -66,6 +66,11 @@ int main(void) {
   r("path_rename within the image", __wasi_path_rename(4, "seven.txt", 4, "eight.txt"));
   r("path_rename missing parent", __wasi_path_rename(4, "nope/seven.txt", 4, "eight.txt"));
   r("path_rename via two preopens", __wasi_path_rename(3, "data/seven.txt", 4, "x"));
+  /* Linux checks a read-only mount before the slash of "file/" */
+  r("path_unlink_file seven.txt/", __wasi_path_unlink_file(4, "seven.txt/"));
+  r("path_remove_directory seven.txt/", __wasi_path_remove_directory(4, "seven.txt/"));
+  r("path_rename seven.txt/", __wasi_path_rename(4, "seven.txt/", 4, "x"));
+  r("path_unlink_file seven.txt/x", __wasi_path_unlink_file(4, "seven.txt/x"));
   r("path_open O_CREAT|O_TRUNC existing", __wasi_path_open(4, 0, "one", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_TRUNC,
                                                             __WASI_RIGHTS_FD_READ, 0, 0, &g));
 
