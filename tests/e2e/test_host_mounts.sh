@@ -3,7 +3,8 @@
 # security boundary: the guest runtime resolves every path under them itself
 # (runtime/guest/hostpath.c), so no symlink trick reaches a host file outside
 # the mounted directory; legitimate symlinks inside it still work; `:ro`
-# mounts (--dir HOST::GUEST:ro, -v HOST:GUEST:ro) answer EROFS to changes.
+# mounts (--dir HOST::GUEST:ro, -v HOST:GUEST:ro) answer EROFS to changes;
+# bad guest pointers in host path calls are EFAULT, never a trap.
 # The guest is tests/e2e/data/fsops.c, packed with a small image.
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -104,7 +105,7 @@ expect_rc 0 "symlinks inside the mount" R --dir "$H::/data" "$APP" \
   cat /data/lx cat /data/absok cat /data/sub/up/f.txt cat /data/sub/up/sub/up/lx readlink /data/e lstat /data/e \
   stat /data/lx write /data/sub/../f.txt y cat /data/f.txt symlink sub /data/ls write /data/ls/new.txt z \
   cat /data/sub/new.txt rename /data/ls/new.txt /data/sub/up/moved.txt cat /data/moved.txt \
-  opendir /data/ls at x.txt
+  opendir /data/ls at x.txt efault /data
 assert_eq "cat /data/lx: ok x
 cat /data/absok: ok x
 cat /data/sub/up/f.txt: ok hi
@@ -120,7 +121,8 @@ cat /data/sub/new.txt: ok z
 rename /data/ls/new.txt /data/sub/up/moved.txt: ok
 cat /data/moved.txt: ok z
 opendir /data/ls: ok
-at x.txt: ok x" "$(cat "$E2E_TMP/out")" "symlinks inside the mount"
+at x.txt: ok x
+efault /data: 21 21 21 21 21 21 21" "$(cat "$E2E_TMP/out")" "symlinks inside the mount (and bad pointers: EFAULT)"
 [[ $(cat "$H/moved.txt") == z && $(cat "$H/f.txt") == y ]] || fail "writes did not reach the host dir"
 
 # Read-only mounts: both spellings; the runtime's variable stays hidden.

@@ -5,7 +5,9 @@
  *   lstat PATH | readlink PATH | symlink TARGET LINK | mkdir PATH
  *   rmdir PATH | unlink PATH | rename OLD NEW | link OLD NEW
  *   opendir PATH (keeps the fd as "the dir") | at PATH (cat relative to it)
- *   env (prints the environment) */
+ *   env (prints the environment)
+ *   efault DIR (raw WASI calls on DIR's fd with pointers past the memory:
+ *   each prints its errno number; 21 is EFAULT) */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,31 @@
 #include <unistd.h>
 
 extern char **environ;
+
+/* The raw imports: wasi-libc's wrappers would strlen() a bad pointer first. */
+#define RAW(name) __attribute__((import_module("wasi_snapshot_preview1"), import_name(#name)))
+int raw_path_open(int fd, int dirflags, int path, int len, int oflags, long long base, long long inh, int fdflags,
+                  int fdp) RAW(path_open);
+int raw_path_filestat_get(int fd, int flags, int path, int len, int buf) RAW(path_filestat_get);
+int raw_path_readlink(int fd, int path, int len, int buf, int buf_len, int used) RAW(path_readlink);
+int raw_path_symlink(int old, int old_len, int fd, int path, int len) RAW(path_symlink);
+int raw_path_rename(int fd, int old, int old_len, int nfd, int path, int len) RAW(path_rename);
+
+static void efault(const char *dir) {
+  static int out[32];
+  int fd = open(dir, O_RDONLY | O_DIRECTORY);
+  if (fd < 0) {
+    printf("cannot open %s\n", dir);
+    return;
+  }
+  const int bad = (int)0xFFFFFF00u;
+  int good = (int)(long)"f.txt", link = (int)(long)"lx", o = (int)(long)out;
+  printf("%d %d %d %d %d %d %d\n", raw_path_open(fd, 1, bad, 16, 0, 2, 0, 0, o),
+         raw_path_open(fd, 1, good, 5, 0, 2, 0, 0, bad), raw_path_filestat_get(fd, 1, good, 5, bad),
+         raw_path_readlink(fd, link, 2, bad, 64, o), raw_path_readlink(fd, link, 2, o, 64, bad),
+         raw_path_symlink(bad, 8, fd, good, 5), raw_path_rename(fd, good, 5, fd, bad, 8));
+  close(fd);
+}
 
 static const char *ename(int e) {
   switch (e) {
@@ -130,6 +157,8 @@ int main(int argc, char **argv) {
       if (rename(a, b)) fail(); else printf("ok\n");
     } else if (!strcmp(op, "link")) {
       if (link(a, b)) fail(); else printf("ok\n");
+    } else if (!strcmp(op, "efault")) {
+      efault(a);
     } else if (!strcmp(op, "opendir")) {
       if (dirfd >= 0) close(dirfd);
       dirfd = open(a, O_RDONLY | O_DIRECTORY);
