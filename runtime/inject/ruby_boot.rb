@@ -22,8 +22,36 @@
     end
     module_function :at_exit
   end
+  # What WASI cannot do says so instead of pretending (npm's build returns
+  # true from `system` without running anything): there are no processes
+  # and no threads in a WASI preview1 module.
+  unsupported = lambda do |what, why|
+    # Reported from the caller's line, not from this program's.
+    raise NotImplementedError, "#{what} is not supported in a WebAssembly (WASI) image: it has no #{why}",
+          caller.drop_while { |l| l.start_with?("eval:") }
+  end
+  Kernel.module_eval do
+    { system: "system", spawn: "spawn", fork: "fork", exec: "exec", :` => "` (backticks)" }.each do |name, what|
+      define_method(name) { |*_args, **_kw, &_blk| unsupported.call(what, "processes") }
+      module_function name
+    end
+  end
+  Process.singleton_class.module_eval do
+    %i[spawn fork exec daemon].each do |name|
+      define_method(name) { |*_args, **_kw, &_blk| unsupported.call("Process.#{name}", "processes") }
+    end
+  end
+  IO.singleton_class.module_eval do
+    define_method(:popen) { |*_args, **_kw, &_blk| unsupported.call("IO.popen", "processes") }
+  end
+  Thread.singleton_class.module_eval do
+    %i[new start fork].each do |name|
+      define_method(name) { |*_args, **_kw, &_blk| unsupported.call("Thread.#{name}", "threads") }
+    end
+  end
+  gems = true
   usage = lambda do |what|
-    $stderr.puts "ruby: #{what} (a wimg Ruby command module reads -e CODE, -r LIB, -I DIR, -E EXT[:INT], -w, -W[012], -d, -v, --version and --, then the script and its arguments)"
+    $stderr.puts "ruby: #{what} (a wimg Ruby command module reads -e CODE, -r LIB, -I DIR, -E EXT[:INT], -w, -W[012], -d, -v, --version, --disable-gems and --, then the script and its arguments)"
     $stderr.flush
     exit! 2
   end
@@ -53,6 +81,8 @@
     when "-W1" then $VERBOSE = false
     when "-W0" then $VERBOSE = nil
     when "-d", "--debug" then $DEBUG = true
+    when "--disable-gems", "--disable=gems" then gems = false
+    when "--enable-gems", "--enable=gems" then gems = true
     when "-v"
       puts RUBY_DESCRIPTION
       $VERBOSE = true
@@ -67,6 +97,12 @@
     when /\A-/ then usage.call("unsupported option #{w}")
     else script = w; break
     end
+  end
+  # With -e, every word after the options is an argument, as for ruby
+  # (`ruby -e CODE a b` has ARGV == ["a", "b"]).
+  if !code.empty? && script && script != "-"
+    words.unshift(script)
+    script = nil
   end
   ARGV.replace(words)
   # Ruby's own report of an uncaught exception, without this program's frames.
@@ -91,6 +127,10 @@
     1
   end
   status = guarded.call(0) do
+    # As the ruby command: RubyGems unless --disable-gems (npm's 4.0 is
+    # built without it; 3.x loaded it during ruby-init already, and then
+    # --disable-gems cannot take it back).
+    require "rubygems" if gems && !(defined?(Gem) && Gem.respond_to?(:ruby_api_version))
     # As @ruby/wasm-wasi's RubyVM#initialize: bundled gems of the build.
     if File.exist?("/bundle/bundler/setup.rb")
       require "rubygems" if defined?(Gem) && !Gem.respond_to?(:ruby_api_version)
