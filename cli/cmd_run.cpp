@@ -17,7 +17,6 @@
 #include "image/images.h"
 #include "image/packing.h"
 #include "runtime/pack/packed.h"
-#include "runtime/runner/embedded.h"
 #include "runtime/runner/hosts.h"
 #include "support/errors.h"
 #include "support/fs.h"
@@ -34,26 +33,6 @@ struct RunArgs {
   std::string image;
   std::vector<std::string> args;
 };
-
-// Writes `bytes` to `path` unless it already holds them (atomic: a
-// concurrent run sees the old file or the new one).
-void ensure_file(const std::string& path, std::string_view bytes) {
-  if (fs::exists(path)) {
-    auto have = fs::read_file(path);
-    if (have.ok() && *have == bytes) return;
-  }
-  unwrap(fs::mkdirs(path.substr(0, path.rfind('/'))));
-  unwrap(fs::atomic_write_file(path, bytes, 0644));
-}
-
-// The embedded runner, in the store's cache under a name that changes with
-// its content, so wimg versions sharing a store never run each other's.
-std::string runner_path(const store::Store& store) {
-  std::string_view mjs = runner::wasi_run_mjs();
-  std::string path = store.cache_dir() + "/runner/wasi-run-" + sha256_of(mjs).hex().substr(0, 16) + ".mjs";
-  ensure_file(path, mjs);
-  return path;
-}
 
 // A store image rendered to a packed module, cached per (image, preparer):
 // a second run of the same image with the same wimg starts at once.
@@ -120,7 +99,7 @@ void run_run(const RunArgs& a, const Context& ctx) {
     std::optional<store::Store> store;
     if (!file || host.host == runner::Host::Node) store.emplace(ctx.open_store());
     req.module = file ? a.image : rendered_path(*store, a.image);
-    if (host.host == runner::Host::Node) runner = runner_path(*store);
+    if (host.host == runner::Host::Node) runner = runner_script(*store);
   }
   std::vector<std::string> argv = runner::host_argv(host.host, host.program, runner, req);
   std::vector<char*> cargv;

@@ -20,5 +20,6 @@ void register_pack(CLI::App& app, Context& ctx);
 void register_inspect(CLI::App& app, Context& ctx);
 void register_build(CLI::App& app, Context& ctx);
 void register_run(CLI::App& app, Context& ctx);
+void register_import(CLI::App& app, Context& ctx);
 
 }  // namespace wimg::cli

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   wimg::cli::register_inspect(app, ctx);
   wimg::cli::register_build(app, ctx);
   wimg::cli::register_run(app, ctx);
+  wimg::cli::register_import(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -10,7 +10,9 @@
 #include <optional>
 #include <vector>
 
+#include "runtime/runner/embedded.h"
 #include "support/errors.h"
+#include "support/fs.h"
 
 extern char** environ;
 
@@ -137,6 +139,28 @@ HostChoice choose_host(const std::string& flag, const Context& ctx) {
   }
   if (auto n = find_node(ctx, tried)) return {runner::Host::Node, *n};
   no_node("no WASI host found", tried);
+}
+
+namespace {
+
+// Writes `bytes` to `path` unless it already holds them (atomic: a
+// concurrent run sees the old file or the new one).
+void ensure_file(const std::string& path, std::string_view bytes) {
+  if (fs::exists(path)) {
+    auto have = fs::read_file(path);
+    if (have.ok() && *have == bytes) return;
+  }
+  unwrap(fs::mkdirs(path.substr(0, path.rfind('/'))));
+  unwrap(fs::atomic_write_file(path, bytes, 0644));
+}
+
+}  // namespace
+
+std::string runner_script(const store::Store& store) {
+  std::string_view mjs = runner::wasi_run_mjs();
+  std::string path = store.cache_dir() + "/runner/wasi-run-" + sha256_of(mjs).hex().substr(0, 16) + ".mjs";
+  ensure_file(path, mjs);
+  return path;
 }
 
 }  // namespace wimg::cli

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/context.h"
+#include "store/store.h"
 #include "runtime/runner/hosts.h"
 
 namespace wimg::cli {
@@ -19,5 +20,10 @@ struct HostChoice {
 // executable's file name says which host it is); empty: detected. NotFound
 // when none fits, listing what was tried and how to fix it.
 HostChoice choose_host(const std::string& flag, const Context& ctx);
+
+// The node runner embedded in this wimg (runtime/runner/wasi-run.mjs),
+// written once into the store's cache under a name that changes with its
+// content, so wimg versions sharing a store never run each other's.
+std::string runner_script(const store::Store& store);
 
 }  // namespace wimg::cli

@@ -1,0 +1,26 @@
+// What a CRuby base is made of, for `wimg import` (base/import.h): the one
+// place that knows where ruby.wasm keeps its standard library and how npm
+// ships it. Data only (no binaryen); the program is embedded at build time.
+//
+//   npm's @ruby/<v>-wasm-wasi packages carry dist/ruby.wasm (the interpreter,
+//   a CRuby reactor without the library) and dist/ruby+stdlib.wasm (the same
+//   with /usr/local/lib/ruby packed in by wasi-vfs). An imported base is the
+//   former plus the latter's library as a layer at kRubyLibDir, which also
+//   becomes a preopen: wasi-libc resolves a path through the longest
+//   matching preopen, so the layer wins over the module's own /usr mount.
+#pragma once
+
+#include <string_view>
+
+namespace wimg::inject {
+
+inline constexpr std::string_view kRubyLibDir = "/usr/local/lib/ruby";
+// Relative to the package's root (a tarball's members are under "package/").
+inline constexpr std::string_view kNpmRubyInterpreter = "dist/ruby.wasm";
+inline constexpr std::string_view kNpmRubyWithStdlib = "dist/ruby+stdlib.wasm";
+
+// runtime/inject/ruby_stdlib.rb: `ruby -e <it> DEST ROOT MANIFEST` copies
+// ROOT to DEST and writes MANIFEST (every file's SHA-256 and size).
+std::string_view ruby_stdlib_program();
+
+}  // namespace wimg::inject

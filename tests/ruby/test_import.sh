@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# test_import.sh: `wimg import` of local modules (ctest runtime.ruby_import).
+#
+#  1. A plain WASI program (C, clang-19 + wasi-libc) imported as tool:1: a
+#     base with no layer that `wimg run tool:1` runs; the same digest in a
+#     second fresh store; a packed module and a non-module are refused
+#     (exit 3) and leave no name.
+#  2. npm's ruby+stdlib.wasm (a wasi-vfs-packed CRuby) imported as myruby:1:
+#     its /usr/local/lib/ruby becomes one layer, equal file by file to the
+#     library @ruby/wasm-wasi's own RubyVM lists (dump_stdlib.mjs, an
+#     independent reader: same paths, sizes and SHA-256); modes 0644/0755;
+#     the same image digest in a second fresh store; Ruby runs from it and
+#     finds its library (`require "set"`, `require "json"`).
+#
+# Env: WIMG (required), WIMG_NODE (node >= 24), E2E_KEEP=1.
+set -euo pipefail
+source "$(dirname "$0")/../../scripts/lib/paths.sh"
+source "$WIMG_REPO/tests/e2e/lib.sh"
+e2e_init test_import
+WORK=$E2E_TMP
+[[ -x "$NODE" ]] || fail "no node at $NODE (run scripts/setup)"
+[[ -f "$RUBY_DIST/ruby+stdlib.wasm" ]] || fail "no $RUBY_DIST/ruby+stdlib.wasm (run scripts/setup)"
+export WIMG_NODE=$NODE
+unset SOURCE_DATE_EPOCH
+W() { local s=$1; shift; "$WIMG" --store "$WORK/$s" "$@"; }
+last_line() { tail -n 1 "$E2E_TMP/out"; }
+
+# --- 1. a plain WASI program -------------------------------------------
+cat >"$WORK/hello.c" <<'C'
+#include <stdio.h>
+int main(int argc, char **argv) {
+  printf("hello from a plain base, %d args, last %s\n", argc, argv[argc - 1]);
+  return 0;
+}
+C
+clang-19 --target=wasm32-wasi --sysroot=/usr -O2 "$WORK/hello.c" -o "$WORK/hello.wasm"
+expect_rc 0 "import hello.wasm" W s1 import "$WORK/hello.wasm" -t tool:1
+d1=$(last_line)
+assert_match 'sha256:[0-9a-f]{64}' "$d1" "import's last line"
+assert_contains "(wasi): 0 layer(s)" "$(cat "$E2E_TMP/out")" "import hello.wasm"
+expect_rc 0 "run tool:1" W s1 run tool:1 a b
+assert_eq "hello from a plain base, 3 args, last b" "$(cat "$E2E_TMP/out")" "run tool:1"
+cp "$WORK/hello.wasm" "$WORK/renamed.wasm"
+expect_rc 0 "import in a second store" W s2 import "$WORK/renamed.wasm"
+assert_eq "$d1" "$(last_line)" "digest of the same module in a fresh store"
+mkdir "$WORK/tree" && echo x >"$WORK/tree/x"
+expect_rc 0 "pack hello.wasm" W s1 pack "$WORK/hello.wasm" -o "$WORK/packed.wasm" --layer "$WORK/tree"
+expect_rc 3 "import a packed module" W s1 import "$WORK/packed.wasm" -t bad:1
+assert_contains "packed image" "$(cat "$E2E_TMP/err")" "refusal"
+expect_rc 3 "import a text file" W s1 import "$WORK/hello.c" -t bad:1
+assert_contains "hello.c: not a WebAssembly module" "$(cat "$E2E_TMP/err")" "refusal"
+expect_rc 0 "images" W s1 images
+assert_not_contains "bad" "$(cat "$E2E_TMP/out")" "images after refusals"
+
+# --- 2. a wasi-vfs-packed CRuby ----------------------------------------
+expect_rc 0 "import ruby+stdlib.wasm" W r1 import "$RUBY_DIST/ruby+stdlib.wasm" -t myruby:1
+r1=$(last_line)
+assert_contains "(cruby): 1 layer(s)" "$(cat "$E2E_TMP/out")" "import ruby+stdlib.wasm"
+# The oracle: the same library as listed by npm's own JavaScript glue.
+WIMG_SRC=$WIMG_REPO "$NODE" "$WIMG_REPO/examples/ruby/base/dump_stdlib.mjs" "$RUBY_DIST/ruby+stdlib.wasm" >"$WORK/oracle.tar" 2>"$WORK/oracle.err" ||
+  fail "dump_stdlib.mjs: $(cat "$WORK/oracle.err")"
+mkdir "$WORK/oracle" && tar -xf "$WORK/oracle.tar" -C "$WORK/oracle"
+expect_rc 0 "export myruby:1" W r1 export myruby:1 -o "$WORK/export"
+python3 - "$WORK/oracle/wimg-stdlib-manifest.txt" "$WORK/export" <<'PY' || fail "the imported library differs from the oracle"
+import hashlib, os, stat, sys
+manifest, root = sys.argv[1], sys.argv[2]
+want = {}
+for line in open(manifest, encoding="utf-8").read().splitlines():
+    if line.startswith("WIMG-STDLIB-END"):
+        continue
+    digest, size, path = line.split(" ", 2)
+    want[path] = (digest, int(size))
+have = {}
+for dp, dns, fns in os.walk(root):
+    for d in dns:
+        m = stat.S_IMODE(os.lstat(os.path.join(dp, d)).st_mode)
+        if m != 0o755:
+            sys.exit(f"{d}: mode {m:o}, expected 755")
+    for n in fns:
+        p = os.path.join(dp, n)
+        m = stat.S_IMODE(os.lstat(p).st_mode)
+        if m != 0o644:
+            sys.exit(f"{p}: mode {m:o}, expected 644")
+        b = open(p, "rb").read()
+        have[os.path.relpath(p, root)] = (hashlib.sha256(b).hexdigest(), len(b))
+if want != have:
+    missing = sorted(set(want) - set(have))[:5]
+    extra = sorted(set(have) - set(want))[:5]
+    diff = sorted(k for k in set(want) & set(have) if want[k] != have[k])[:5]
+    sys.exit(f"missing {missing} extra {extra} differing {diff}")
+print(f"test_import: the library matches the oracle: {len(want)} files")
+PY
+expect_rc 0 "import ruby+stdlib.wasm in a second store" W r2 import "$RUBY_DIST/ruby+stdlib.wasm"
+assert_eq "$r1" "$(last_line)" "digest of the same CRuby in a fresh store"
+expect_rc 0 "run myruby:1" W r1 run myruby:1 -e 'require "set"; require "json"; puts JSON.generate(Set[1, 2].to_a)'
+assert_eq "[1,2]" "$(cat "$E2E_TMP/out")" "Ruby from the imported base"
+note "ok"
