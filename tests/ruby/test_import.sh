@@ -11,6 +11,8 @@
 #     independent reader: same paths, sizes and SHA-256); modes 0644/0755;
 #     the same image digest in a second fresh store; Ruby runs from it and
 #     finds its library (`require "set"`, `require "json"`).
+#  3. system, backticks, spawn, fork, Thread.new and IO.popen raise
+#     NotImplementedError naming the feature at the caller's line.
 #
 # Env: WIMG (required), WIMG_NODE (node >= 24), E2E_KEEP=1.
 set -euo pipefail
@@ -94,4 +96,14 @@ expect_rc 0 "import ruby+stdlib.wasm in a second store" W r2 import "$RUBY_DIST/
 assert_eq "$r1" "$(last_line)" "digest of the same CRuby in a fresh store"
 expect_rc 0 "run myruby:1" W r1 run myruby:1 -e 'require "set"; require "json"; puts JSON.generate(Set[1, 2].to_a)'
 assert_eq "[1,2]" "$(cat "$E2E_TMP/out")" "Ruby from the imported base"
+# What WASI cannot do raises NotImplementedError naming it, from the
+# caller's line (npm's build returns true from `system` without running it).
+for c in 'system("true")|system' 'p `true`|` (backticks)' 'spawn("true")|spawn' 'fork|fork' \
+         'Thread.new { 1 }|Thread.new' 'IO.popen("true")|IO.popen'; do
+  expect_rc 1 "${c%%|*}" W r1 run myruby:1 -e "x = 1
+${c%%|*}"
+  assert_contains "-e:2:in '<main>': ${c#*|} is not supported in a WebAssembly (WASI) image" "$(cat "$E2E_TMP/err")" "${c%%|*}"
+done
+expect_rc 0 "rescue NotImplementedError" W r1 run myruby:1 -e 'begin; system("x"); rescue NotImplementedError; puts "ok"; end'
+assert_eq "ok" "$(cat "$E2E_TMP/out")" "rescue"
 note "ok"
