@@ -117,9 +117,9 @@ Result<Imported> import_base(store::Store& store, const std::string& source, con
     DumpRequest req{src.with_tree, src.shown, lib, [](const std::string& dest, const std::string& root, const std::string& manifest) {
                       return std::vector<std::string>{"-e", std::string(inject::ruby_stdlib_program()), dest, root, manifest};
                     }};
-    env.note("taking " + lib + " out of " + src.shown + " (running it with node)");
     WIMG_ASSIGN(DumpedTree t, dump_tree(store, req, env.preparer, env.node, env.layer_opts));
-    env.note(lib + ": " + t.end_line.substr(4));
+    env.note(lib + " of " + src.shown + (t.cached ? " (cached): " : " (taken out by running it with node): ") +
+             t.end_line.substr(4));
     if (auto v = t.end_line.find("version="); v != std::string::npos) m.config.labels["wimg.ruby.version"] = t.end_line.substr(v + 8);
     if (t.layer.stats.files == 0) {
       env.note(src.shown + " carries no " + lib + ": the base has no standard library");

@@ -12,6 +12,9 @@
 #include <set>
 #include <sstream>
 
+#include "image/build_cache.h"
+#include "layers/index.h"
+#include "support/digest.h"
 #include "support/fs.h"
 
 extern char** environ;
@@ -148,18 +151,59 @@ Status check_copy(const std::string& root, const Manifest& want, const std::stri
   return {};
 }
 
+// The build cache (image/build_cache.h) remembers a dump: key = the
+// module, the root and the program's words; value = a small object
+// "sha256:<layer>\n<END line>\n". A re-import of the same module skips
+// the run (seconds) as a re-build skips a COPY. Prune drops the entry with
+// its unreachable value object.
+Digest dump_key(const DumpRequest& req, const std::vector<std::string>& words) {
+  Sha256 h;
+  h.update(std::string_view("wimg-tree-dump 1\0", 17));
+  h.update(sha256_of(req.module).str());
+  h.update(std::string_view("\0", 1));
+  h.update(req.guest_root);
+  for (const auto& w : words) {
+    h.update(std::string_view("\0", 1));
+    h.update(w);
+  }
+  return h.finish();
+}
+
+std::optional<DumpedTree> cached_dump(const store::Store& store, const Digest& key) {
+  auto value = image::build_cache_lookup(store, key);
+  if (!value) return std::nullopt;
+  auto text = store.get(*value, /*verify=*/true);
+  if (!text.ok()) return std::nullopt;
+  const auto nl = text->find('\n');
+  if (nl == std::string::npos || !text->ends_with("\n")) return std::nullopt;
+  auto layer = Digest::parse(text->substr(0, nl));
+  if (!layer.ok() || !store.has(*layer)) return std::nullopt;
+  auto index = store.get(*layer, /*verify=*/true);
+  if (!index.ok()) return std::nullopt;
+  auto entries = layers::decode_index(*index, layer->str());
+  if (!entries.ok()) return std::nullopt;
+  for (const auto& e : *entries) {
+    if (e.kind == layers::Kind::File && !store.has(e.digest)) return std::nullopt;
+  }
+  const auto stats = layers::stats_of(*entries);
+  return DumpedTree{layers::ImportResult{*layer, std::move(*entries), stats},
+                    text->substr(nl + 1, text->size() - nl - 2), true};
+}
+
 }  // namespace
 
 Result<DumpedTree> dump_tree(store::Store& store, const DumpRequest& req, const image::Preparer& prep,
                              const NodeCommand& node, const layers::ImportOptions& opts) {
-  WIMG_ASSIGN(std::vector<std::string> cmd, node());
   // The module as a command with no layers: the runtime's "/" is empty and
-  // the module's own mounts (wasi-vfs) serve the tree.
-  // Its ENTRYPOINT is the program's words, so that the guest's argv needs
-  // nothing from the host's command line.
+  // the module's own mounts (wasi-vfs) serve the tree. Its ENTRYPOINT is
+  // the program's words, so that the guest's argv needs nothing from the
+  // host's command line.
   const std::string mount(kDumpMount);
   image::Manifest m;
   m.config.entrypoint = req.words(mount + "/root" + req.guest_root, req.guest_root, mount + "/manifest.txt");
+  const Digest key = dump_key(req, *m.config.entrypoint);
+  if (auto hit = cached_dump(store, key)) return std::move(*hit);
+  WIMG_ASSIGN(std::vector<std::string> cmd, node());
   WIMG_ASSIGN(image::RenderedWasm w, image::render_wasm_from_base(store, std::string(req.module), req.shown, m, prep));
 
   WIMG_TRY(fs::mkdirs(store.tmp_dir()));
@@ -189,7 +233,9 @@ Result<DumpedTree> dump_tree(store::Store& store, const DumpRequest& req, const 
   layers::ImportOptions o = opts;
   o.use_stat_cache = false;
   WIMG_ASSIGN(layers::ImportResult layer, layers::import_path(store, root, o));
-  return DumpedTree{std::move(layer), want.end};
+  WIMG_ASSIGN(Digest value, store.put(layer.digest.str() + "\n" + want.end + "\n"));
+  WIMG_TRY(image::build_cache_record(store, key, value));
+  return DumpedTree{std::move(layer), want.end, false};
 }
 
 }  // namespace wimg::base

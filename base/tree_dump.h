@@ -8,7 +8,9 @@
 // nothing missing, nothing extra, the END line present), normalises modes
 // (files 0644, directories 0755: wasi-vfs reports every file executable)
 // and imports it as a layer. Nothing reaches the store unless all of it
-// checks out.
+// checks out. The result is remembered in the build cache (keyed by the
+// module, the root and the program), so importing the same module again
+// runs nothing.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +42,7 @@ struct DumpRequest {
 struct DumpedTree {
   layers::ImportResult layer;  // entries under guest_root (its parents implied 0755)
   std::string end_line;        // the manifest's END line (files, dirs, bytes, version)
+  bool cached = false;         // from the build cache: nothing ran
 };
 
 // Stores the layer; the caller holds the store's writer lock.

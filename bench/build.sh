@@ -39,7 +39,7 @@ cp "$WIMG_BIN" "$BENCH_TMP/wimg"
 
 # The context: ruby.wasm, the stdlib and the app.
 CACHE=${WIMG_RUBY_CACHE:-$ROOT/build/ruby-stdlib}
-bash "$ROOT/examples/ruby/base/stdlib.sh" "$CACHE" >/dev/null
+WIMG="$WIMG_BIN" bash "$ROOT/examples/ruby/base/stdlib.sh" "$CACHE" >/dev/null
 CTX=$BENCH_TMP/ctx
 mkdir -p "$CTX"
 cp "$RUBY_WASM" "$CTX/ruby.wasm"

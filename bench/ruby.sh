@@ -63,7 +63,7 @@ W=$T/wimg
 
 # The stdlib, and column (a) built from it.
 CACHE=${WIMG_RUBY_CACHE:-$ROOT/build/ruby-stdlib}
-bash "$ROOT/examples/ruby/base/stdlib.sh" "$CACHE" >/dev/null
+WIMG="$WIMG_BIN" bash "$ROOT/examples/ruby/base/stdlib.sh" "$CACHE" >/dev/null
 STDLIB=$(cd "$CACHE/stdlib/usr/local/lib/ruby" && pwd)
 CTX=$T/ctx
 mkdir -p "$CTX"

@@ -41,7 +41,7 @@ W=$T/wimg
 source "$HERE/lib.sh"
 
 echo "== inputs"
-bash "$ROOT/examples/ruby/base/stdlib.sh" "$T/ruby" >/dev/null
+WIMG="$WIMG_BIN" bash "$ROOT/examples/ruby/base/stdlib.sh" "$T/ruby" >/dev/null
 STDLIB=$T/ruby/stdlib
 mkdir -p "$T/app"
 cp -r "$ROOT/tests/ruby/app" "$T/app/app"

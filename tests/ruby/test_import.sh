@@ -59,7 +59,7 @@ expect_rc 0 "import ruby+stdlib.wasm" W r1 import "$RUBY_DIST/ruby+stdlib.wasm" 
 r1=$(last_line)
 assert_contains "(cruby): 1 layer(s)" "$(cat "$E2E_TMP/out")" "import ruby+stdlib.wasm"
 # The oracle: the same library as listed by npm's own JavaScript glue.
-WIMG_SRC=$WIMG_REPO "$NODE" "$WIMG_REPO/examples/ruby/base/dump_stdlib.mjs" "$RUBY_DIST/ruby+stdlib.wasm" >"$WORK/oracle.tar" 2>"$WORK/oracle.err" ||
+"$NODE" "$WIMG_REPO/tests/ruby/dump_stdlib.mjs" "$RUBY_DIST/ruby+stdlib.wasm" >"$WORK/oracle.tar" 2>"$WORK/oracle.err" ||
   fail "dump_stdlib.mjs: $(cat "$WORK/oracle.err")"
 mkdir "$WORK/oracle" && tar -xf "$WORK/oracle.tar" -C "$WORK/oracle"
 expect_rc 0 "export myruby:1" W r1 export myruby:1 -o "$WORK/export"

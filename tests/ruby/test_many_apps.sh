@@ -77,7 +77,7 @@ assert_match 'sha256:[0-9a-f]{64}' "$base_digest" "ruby:3.4 digest"
 base_ms=$(ms_since "$t0")
 stdlib_layer=$(W history --json --no-trunc ruby:3.4 | python3 -c '
 import json, sys
-rows = [r["layer"] for r in json.load(sys.stdin) if r["created_by"].startswith("COPY stdlib/")]
+rows = [r["layer"] for r in json.load(sys.stdin) if r["created_by"].endswith(" /usr/local/lib/ruby")]
 print(rows[0] if len(rows) == 1 else "")')
 assert_match 'sha256:[0-9a-f]{64}' "$stdlib_layer" "the stdlib layer of ruby:3.4"
 note "ruby:3.4 $base_digest (stdlib layer $stdlib_layer) in $base_ms ms"

@@ -29,7 +29,7 @@ OUT=$1
 [[ -x "$WIMG" ]] || die "no wimg at $WIMG (build it, or set WIMG)"
 [[ -f "$RUBY_WASM" ]] || die "no $RUBY_WASM (run scripts/setup)"
 
-bash "$SRC/examples/ruby/base/stdlib.sh" "$CACHE" >&2
+WIMG="$WIMG" bash "$SRC/examples/ruby/base/stdlib.sh" "$CACHE" >&2
 CTX=$(mktemp -d "${TMPDIR:-/tmp}/wimg-browser-ctx.XXXXXX")
 trap 'rm -rf "$CTX"' EXIT
 cp "$HERE/Wasmfile" "$RUBY_WASM" "$CTX/"

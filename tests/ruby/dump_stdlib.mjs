@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// dump_stdlib.mjs [RUBY_STDLIB_WASM]: writes the Ruby standard library that
+// dump_stdlib.mjs [RUBY_STDLIB_WASM]: the test oracle of `wimg import`
+// (tests/ruby/test_import.sh), independent of wimg: writes the Ruby standard library that
 // npm's ruby+stdlib.wasm carries in its wasi-vfs image (/usr/local/lib/ruby)
 // to stdout as a tar archive, made by Ruby itself (Gem::Package::TarWriter)
 // running inside that very module under node's WASI.
@@ -8,24 +9,23 @@
 // order. The LAST member is "wimg-stdlib-manifest.txt": one line per regular
 // file ("<sha256> <size> <path>") and a final line
 // "WIMG-STDLIB-END files=<n> bytes=<total>". A reader must treat an archive
-// without that final line as truncated (examples/ruby/base/stdlib.sh checks every
-// file against it). On success we also print
+// without that final line as truncated (test_import.sh checks every file
+// against it). On success we also print
 // "dump_stdlib: complete files=<n> bytes=<total>" on stderr and exit 0.
 //
 // Needs node >= 24 (node 20 may crash in V8's GC during WASI memory growth).
 // Default module: tools/ruby/node_modules/@ruby/3.4-wasm-wasi/dist/ruby+stdlib.wasm.
 
 import { readFileSync, fstatSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { rubyModules } from '../../../scripts/lib/paths.mjs';
+import { rubyModules as rubyPkgRoot, rubyDist } from '../../scripts/lib/paths.mjs';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   process.stderr.write(`dump_stdlib: needs node >= 24 (this is ${process.version})\n`);
   process.exit(2);
 }
-const rubyPkg = resolve(rubyModules, '@ruby');
-const wasmPath = process.argv[2] || `${rubyPkg}/3.4-wasm-wasi/dist/ruby+stdlib.wasm`;
+const rubyPkg = `${rubyPkgRoot}/@ruby`;
+const wasmPath = process.argv[2] || `${rubyDist}/ruby+stdlib.wasm`;
 if (fstatSync(1).isCharacterDevice()) {
   process.stderr.write('dump_stdlib: refusing to write a tar to a terminal; redirect stdout\n');
   process.exit(2);
