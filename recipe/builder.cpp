@@ -14,7 +14,9 @@
 #include "layers/index.h"
 #include "recipe/copy.h"
 #include "runtime/pack/assemble.h"
+#include "runtime/inject/ruby_base.h"
 #include "runtime/pack/packed.h"
+#include "runtime/wasm/abi.h"
 #include "runtime/wasm/module.h"
 #include "store/batch.h"
 #include "support/fs.h"
@@ -63,6 +65,7 @@ struct Run {
   std::size_t number = 0;
   std::size_t total = 0;
   std::size_t cached = 0;
+  std::map<Digest, bool> ruby_bases;  // base -> is a CRuby reactor (warn_unusable)
 
   std::string where(const Location& loc) const { return opts.wasmfile + ":" + std::to_string(loc.line); }
 
@@ -73,6 +76,31 @@ struct Run {
 };
 
 Error at(const std::string& where, const Error& e) { return make_error(e.kind, where + ": " + e.message); }
+
+// Files of a COPY layer its base cannot use (runtime/inject/ruby_base.h:
+// native extensions in a CRuby image) are a build warning naming them. The
+// base is read only when a layer has a candidate, once per base.
+Status warn_unusable(Run& run, const image::Manifest& m, const Digest& layer, const std::string& where) {
+  if (!m.base || !run.opts.import.warn) return {};
+  WIMG_ASSIGN(std::string index, run.store.get(layer, /*verify=*/false));
+  WIMG_ASSIGN(auto entries, layers::decode_index(index, layer.str()));
+  std::vector<std::string> notes;
+  for (const auto& e : entries) {
+    if (e.kind != layers::Kind::File) continue;
+    std::string note = inject::copy_warning(e.path);
+    if (note.empty()) continue;
+    auto it = run.ruby_bases.find(m.base->digest);
+    if (it == run.ruby_bases.end()) {
+      WIMG_ASSIGN(std::string bytes, run.store.get(m.base->digest, /*verify=*/false));
+      WIMG_ASSIGN(const wasm::Module mod, wasm::parse_module(bytes, m.base->digest.str()));
+      it = run.ruby_bases.emplace(m.base->digest, wasm::is_ruby_reactor(mod)).first;
+    }
+    if (!it->second) return {};
+    notes.push_back(std::move(note));
+  }
+  for (const auto& n : notes) run.opts.import.warn(where + ": " + n);
+  return {};
+}
 
 struct LayerOut {
   Digest digest;
@@ -317,6 +345,7 @@ Result<StageResult> run_stage(Run& run, const Stage& st) {
       } else {
         WIMG_ASSIGN(out, copy_view(run, copy, text, r.key));
       }
+      WIMG_TRY(warn_unusable(run, r.m, out.digest, run.where(ins.loc) + ": " + text));
       r.m.layers.push_back({out.digest, out.stats.files, out.stats.bytes, text});
       std::string dest = ins.path;
       while (dest.size() > 1 && dest.back() == '/') dest.pop_back();
@@ -409,7 +438,7 @@ Result<BuildResult> build(store::Store& store, const Plan& plan, const BuildOpti
     cache = layers::StatCache::load(store.cache_dir() + "/stat", ctx.real_root, opts.import.walk_start_ns);
     ctx.stat_cache = &*cache;
   }
-  Run run{store, plan, opts, progress, std::move(ctx), {}, 0, 0, 0};
+  Run run{store, plan, opts, progress, std::move(ctx), {}, 0, 0, 0, {}};
   for (const auto& st : plan.stages) run.total += 1 + st.instructions.size();
   for (const auto& st : plan.stages) {
     WIMG_ASSIGN(StageResult r, run_stage(run, st));

@@ -10,6 +10,7 @@
 //   matching preopen, so the layer wins over the module's own /usr mount.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace wimg::inject {
@@ -18,6 +19,19 @@ inline constexpr std::string_view kRubyLibDir = "/usr/local/lib/ruby";
 // Relative to the package's root (a tarball's members are under "package/").
 inline constexpr std::string_view kNpmRubyInterpreter = "dist/ruby.wasm";
 inline constexpr std::string_view kNpmRubyWithStdlib = "dist/ruby+stdlib.wasm";
+
+// What `wimg build` says about a file a COPY puts into an image whose base
+// is a CRuby reactor ("" = nothing): a native extension (*.so, *.bundle)
+// cannot be loaded by a WebAssembly Ruby (there is no dlopen in WASI), so
+// `require` of it would fail at run time, far from its cause.
+inline std::string copy_warning(std::string_view path) {
+  for (std::string_view ext : {".so", ".bundle"}) {
+    if (path.size() > ext.size() && path.ends_with(ext)) {
+      return "/" + std::string(path) + " is a native extension: a WebAssembly Ruby cannot load it (no dlopen in WASI)";
+    }
+  }
+  return {};
+}
 
 // runtime/inject/ruby_stdlib.rb: `ruby -e <it> DEST ROOT MANIFEST` copies
 // ROOT to DEST and writes MANIFEST (every file's SHA-256 and size).

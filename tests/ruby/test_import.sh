@@ -13,6 +13,8 @@
 #     finds its library (`require "set"`, `require "json"`).
 #  3. system, backticks, spawn, fork, Thread.new and IO.popen raise
 #     NotImplementedError naming the feature at the caller's line.
+#  4. `wimg build` warns about a native extension (*.so) COPYed into an
+#     image FROM the CRuby base, naming the file; not FROM the plain one.
 #
 # Env: WIMG (required), WIMG_NODE (node >= 24), E2E_KEEP=1.
 set -euo pipefail
@@ -106,4 +108,14 @@ ${c%%|*}"
 done
 expect_rc 0 "rescue NotImplementedError" W r1 run myruby:1 -e 'begin; system("x"); rescue NotImplementedError; puts "ok"; end'
 assert_eq "ok" "$(cat "$E2E_TMP/out")" "rescue"
+# --- 4. a native extension COPYed into a CRuby image is a build warning --
+mkdir -p "$WORK/ext/lib" && echo not-elf >"$WORK/ext/lib/ext.so" && echo 'puts 1' >"$WORK/ext/app.rb"
+printf 'FROM myruby:1\nCOPY lib /app/lib\nCOPY app.rb /app/\n' >"$WORK/ext/Wasmfile"
+expect_rc 0 "build with a .so FROM myruby:1" W r1 build -t ext:1 "$WORK/ext"
+assert_contains "Wasmfile:2: COPY lib /app/lib: /app/lib/ext.so is a native extension: a WebAssembly Ruby cannot load it" \
+  "$(cat "$E2E_TMP/err")" "warning for a .so in a CRuby image"
+assert_eq 1 "$(grep -c 'native extension' "$E2E_TMP/err")" "warnings for one .so"
+printf 'FROM tool:1\nCOPY lib /app/lib\n' >"$WORK/ext/Wasmfile"
+expect_rc 0 "build with a .so FROM tool:1" W s1 build -t ext:1 "$WORK/ext"
+assert_not_contains "native extension" "$(cat "$E2E_TMP/err")" "a plain base"
 note "ok"
