@@ -9,7 +9,8 @@
 #     again and gets the same digest.
 #  2. The image behaves like the ruby command: RubyGems is loaded, so the
 #     bundled gem rexml resolves on 4.0 (npm's 4.0 starts without RubyGems);
-#     --disable-gems leaves it out.
+#     --disable-gems leaves it out; the multi example FROM ruby:4.0 prints
+#     its expected.txt (as FROM ruby:3.4).
 #  3. Bad specs are usage errors (exit 2): no version, a range.
 #
 # Env: WIMG (required), WIMG_NODE (node >= 24), E2E_KEEP=1.
@@ -40,6 +41,14 @@ expect_rc 0 "rexml with RubyGems" W a run ruby:4.0 -e 'require "rexml/document";
 assert_eq $'4.0\nx' "$(cat "$E2E_TMP/out")" "ruby:4.0 with a bundled gem"
 expect_rc 1 "--disable-gems" W a run ruby:4.0 --disable-gems -e 'require "rexml/document"'
 assert_contains "cannot load such file -- rexml/document" "$(cat "$E2E_TMP/err")" "--disable-gems"
+
+# The multi example FROM ruby:4.0 prints what it prints FROM ruby:3.4.
+cp -r "$WIMG_REPO/examples/ruby/multi" "$WORK/multi"
+sed -i 's/^FROM ruby:3\.4$/FROM ruby:4.0/' "$WORK/multi/Wasmfile"
+grep -q '^FROM ruby:4\.0$' "$WORK/multi/Wasmfile" || fail "examples/ruby/multi/Wasmfile is not FROM ruby:3.4 any more"
+expect_rc 0 "build multi FROM ruby:4.0" W a build -t multi:4 -o "$WORK/multi.wasm" "$WORK/multi"
+expect_rc 0 "run multi FROM ruby:4.0" W a run "$WORK/multi.wasm"
+assert_eq "$(cat "$WIMG_REPO/examples/ruby/multi/expected.txt")" "$(cat "$E2E_TMP/out")" "multi FROM ruby:4.0"
 
 expect_rc 2 "no version" W a import npm:@ruby/4.0-wasm-wasi
 expect_rc 2 "a range" W a import "npm:@ruby/4.0-wasm-wasi@^2.10.1"
