@@ -3,11 +3,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "image/base.h"
 #include "image/images.h"
 #include "runtime/inject/ruby_base.h"
-#include "runtime/pack/packed.h"
-#include "runtime/wasm/abi.h"
-#include "runtime/wasm/module.h"
 #include "support/fs.h"
 
 namespace wimg::base {
@@ -24,16 +22,14 @@ struct Source {
   std::map<std::string, std::string> labels;
 };
 
+// image/base.h's check, and a prepared base is refused too: an import
+// starts from the original module.
 Status check_module(std::string_view bytes, const std::string& shown, bool* ruby) {
-  if (!pack::looks_like_wasm(bytes)) return make_error(ErrorKind::Input, shown + ": not a WebAssembly module");
-  WIMG_ASSIGN(const wasm::Module m, wasm::parse_module(bytes, shown));
-  if (!m.custom_sections(pack::kManifestSectionName).empty()) {
-    return make_error(ErrorKind::Input, shown + ": is a packed image, not a base (import its base instead)");
-  }
-  if (!m.custom_sections(pack::kRuntimeSectionName).empty()) {
+  WIMG_ASSIGN(const image::BaseKind kind, image::check_base(bytes, shown));
+  if (kind.prepared) {
     return make_error(ErrorKind::Input, shown + ": already carries a wimg runtime (a prepared base); import the original module");
   }
-  *ruby = wasm::is_ruby_reactor(m);
+  *ruby = kind.ruby_reactor;
   return {};
 }
 

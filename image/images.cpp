@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "image/base.h"
 #include "image/build_cache.h"
 #include "image/prepared.h"
 #include "layers/index.h"
@@ -165,9 +166,9 @@ Result<Digest> put_image(store::Store& store, const Manifest& m) {
 
 Result<BaseRef> put_base_wasm(store::Store& store, const std::string& path) {
   WIMG_ASSIGN(std::string bytes, fs::read_file(path));
-  // The whole section structure is checked now, so a bad base is refused
-  // here with the byte at fault rather than at pack time.
-  if (auto m = wasm::parse_module(bytes, path); !m.ok()) return std::move(m).error();
+  // The whole section structure is checked now (image/base.h), so a bad
+  // base is refused here with the byte at fault rather than at pack time.
+  WIMG_TRY(check_base(bytes, path));
   WIMG_ASSIGN(auto lock, store.writer_lock());
   WIMG_ASSIGN(Digest d, store.put(bytes));
   return BaseRef{d, bytes.size()};

@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include "image/base.h"
 #include "image/prepared.h"
 #include "layers/index.h"
 #include "runtime/pack/assemble.h"
@@ -19,25 +20,6 @@ struct Prepared {
   bool prepared_now = false;
   bool as_is = false;  // the base was already prepared
 };
-
-struct BaseKind {
-  bool prepared = false;      // carries a runtime section already
-  bool ruby_reactor = false;  // wasm::is_ruby_reactor
-};
-
-// Checks a base before it is prepared: own reader, not a packed module.
-// A base that already carries a runtime section is its own prepared base
-// (e.g. one prepared by another wimg).
-Result<BaseKind> check_base(std::string_view base, std::string_view shown) {
-  if (!pack::looks_like_wasm(base)) {
-    return make_error(ErrorKind::Input, std::string(shown) + ": not a WebAssembly module");
-  }
-  WIMG_ASSIGN(const wasm::Module m, wasm::parse_module(base, shown));
-  if (!m.custom_sections(pack::kManifestSectionName).empty()) {
-    return make_error(ErrorKind::Input, std::string(shown) + ": is already a packed image; pack its base instead");
-  }
-  return BaseKind{!m.custom_sections(pack::kRuntimeSectionName).empty(), wasm::is_ruby_reactor(m)};
-}
 
 // The mode the image asks for: a command when it says what to run.
 PrepareMode wanted_mode(const Manifest& m) {

@@ -4,7 +4,8 @@
 #  1. A plain WASI program (C, clang-19 + wasi-libc) imported as tool:1: a
 #     base with no layer that `wimg run tool:1` runs; the same digest in a
 #     second fresh store; a packed module and a non-module are refused
-#     (exit 3) and leave no name.
+#     (exit 3) and leave no name, by `image create --base` too (one check
+#     for every command: image/base.h).
 #  2. npm's ruby+stdlib.wasm (a wasi-vfs-packed CRuby) imported as myruby:1:
 #     its /usr/local/lib/ruby becomes one layer, equal file by file to the
 #     library @ruby/wasm-wasi's own RubyVM lists (dump_stdlib.mjs, an
@@ -52,7 +53,9 @@ expect_rc 0 "pack hello.wasm" W s1 pack "$WORK/hello.wasm" -o "$WORK/packed.wasm
 expect_rc 3 "import a packed module" W s1 import "$WORK/packed.wasm" -t bad:1
 assert_contains "packed image" "$(cat "$E2E_TMP/err")" "refusal"
 expect_rc 3 "import a text file" W s1 import "$WORK/hello.c" -t bad:1
-assert_contains "hello.c: not a WebAssembly module" "$(cat "$E2E_TMP/err")" "refusal"
+assert_contains "hello.c: byte 0: not a WebAssembly module" "$(cat "$E2E_TMP/err")" "refusal"
+expect_rc 3 "image create --base a packed module" W s1 image create --base "$WORK/packed.wasm" -t bad:1
+assert_contains "packed.wasm: is already a packed image" "$(cat "$E2E_TMP/err")" "image create refusal"
 expect_rc 0 "images" W s1 images
 assert_not_contains "bad" "$(cat "$E2E_TMP/out")" "images after refusals"
 
