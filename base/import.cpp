@@ -36,8 +36,8 @@ Status check_module(std::string_view bytes, const std::string& shown, bool* ruby
 // The parts of an npm package of CRuby, and what its labels say.
 Source ruby_package(const NpmSpec& spec, std::string shown, std::string interp, std::string full) {
   Source s{std::move(shown), "npm:" + spec.str(), std::move(interp), std::move(full), {}};
-  s.labels["wimg.ruby.npm-package"] = spec.name;
-  s.labels["wimg.ruby.npm-version"] = spec.version;
+  s.labels[std::string(inject::kLabelNpmPackage)] = spec.name;
+  s.labels[std::string(inject::kLabelNpmVersion)] = spec.version;
   return s;
 }
 
@@ -79,6 +79,32 @@ Result<Source> file_source(const std::string& path) {
   return s;
 }
 
+// The CRuby's library, taken out of the module that embeds it, as the
+// image's layer at kRubyLibDir (and a preopen there: it must win over the
+// module's own wasi-vfs /usr mount).
+Status add_ruby_library(store::Store& store, const Source& src, const ImportEnv& env, image::Manifest& m) {
+  bool ruby = false;
+  WIMG_TRY(check_module(src.with_tree, src.shown, &ruby));
+  if (!ruby) return make_error(ErrorKind::Input, src.shown + ": the module with the library is not a CRuby reactor");
+  const std::string lib(inject::kRubyLibDir);
+  const DumpRequest req{src.with_tree, src.shown, lib, inject::ruby_stdlib_words};
+  WIMG_ASSIGN(DumpedTree t, dump_tree(store, req, env.preparer, env.node, env.layer_opts));
+  env.note(lib + " of " + src.shown + (t.cached ? " (cached): " : " (taken out by running it with node): ") +
+           t.end_line.substr(4));
+  if (auto v = t.end_line.find("version="); v != std::string::npos) {
+    m.config.labels[std::string(inject::kLabelRubyVersion)] = t.end_line.substr(v + 8);
+  }
+  if (t.layer.stats.files == 0) {
+    env.note(src.shown + " carries no " + lib + ": the base has no standard library");
+    return {};
+  }
+  const std::string by = "import " + src.origin + " " + lib;
+  m.layers.push_back({t.layer.digest, t.layer.stats.files, t.layer.stats.bytes, by});
+  m.history.push_back({by, false});
+  m.config.mounts.push_back(lib);
+  return {};
+}
+
 }  // namespace
 
 Result<Imported> import_base(store::Store& store, const std::string& source, const ImportEnv& env) {
@@ -106,27 +132,7 @@ Result<Imported> import_base(store::Store& store, const std::string& source, con
   WIMG_ASSIGN(Digest base_digest, store.put(src.base));
   m.base = image::BaseRef{base_digest, src.base.size()};
   m.config.labels = src.labels;
-  if (ruby) {
-    bool tree_ruby = false;
-    WIMG_TRY(check_module(src.with_tree, src.shown, &tree_ruby));
-    const std::string lib(inject::kRubyLibDir);
-    DumpRequest req{src.with_tree, src.shown, lib, [](const std::string& dest, const std::string& root, const std::string& manifest) {
-                      return std::vector<std::string>{"-e", std::string(inject::ruby_stdlib_program()), dest, root, manifest};
-                    }};
-    WIMG_ASSIGN(DumpedTree t, dump_tree(store, req, env.preparer, env.node, env.layer_opts));
-    env.note(lib + " of " + src.shown + (t.cached ? " (cached): " : " (taken out by running it with node): ") +
-             t.end_line.substr(4));
-    if (auto v = t.end_line.find("version="); v != std::string::npos) m.config.labels["wimg.ruby.version"] = t.end_line.substr(v + 8);
-    if (t.layer.stats.files == 0) {
-      env.note(src.shown + " carries no " + lib + ": the base has no standard library");
-    } else {
-      const std::string by = "import " + src.origin + " " + lib;
-      m.layers.push_back({t.layer.digest, t.layer.stats.files, t.layer.stats.bytes, by});
-      m.history.push_back({by, false});
-      // A preopen: it must win over the module's own wasi-vfs /usr mount.
-      m.config.mounts.push_back(lib);
-    }
-  }
+  if (ruby) WIMG_TRY(add_ruby_library(store, src, env, m));
   WIMG_ASSIGN(out.digest, image::put_image(store, m));
   return out;
 }

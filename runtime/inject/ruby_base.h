@@ -12,6 +12,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace wimg::inject {
 
@@ -36,5 +37,16 @@ inline std::string copy_warning(std::string_view path) {
 // runtime/inject/ruby_stdlib.rb: `ruby -e <it> DEST ROOT MANIFEST` copies
 // ROOT to DEST and writes MANIFEST (every file's SHA-256 and size).
 std::string_view ruby_stdlib_program();
+
+// The Ruby command's words (its argv after argv[0]) that run it.
+inline std::vector<std::string> ruby_stdlib_words(const std::string& dest, const std::string& root,
+                                                  const std::string& manifest) {
+  return {"-e", std::string(ruby_stdlib_program()), dest, root, manifest};
+}
+
+// Labels of an imported CRuby base (they stay true in every image FROM it).
+inline constexpr std::string_view kLabelRubyVersion = "wimg.ruby.version";  // RUBY_VERSION
+inline constexpr std::string_view kLabelNpmPackage = "wimg.ruby.npm-package";
+inline constexpr std::string_view kLabelNpmVersion = "wimg.ruby.npm-version";
 
 }  // namespace wimg::inject
