@@ -139,6 +139,29 @@ TEST(Batch, StreamingLargeObject) {
   EXPECT_EQ(*st->get(*d), big);
 }
 
+// Sparse archive members: holes are hashed as zeros and left as holes in
+// the object file, never held in memory.
+TEST(Batch, WriteZerosIsTheLogicalFile) {
+  TempDir t;
+  auto st = Store::open(t / "s");
+  Batch b(*st);
+  auto w = b.begin();
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE(w->write("ab", 2).ok());
+  ASSERT_TRUE(w->write_zeros(3 << 20).ok());
+  ASSERT_TRUE(w->write("c", 1).ok());
+  ASSERT_TRUE(w->write_zeros(70000).ok());  // a trailing hole extends the file
+  auto d = w->finish();
+  ASSERT_TRUE(d.ok());
+  std::string want = "ab" + std::string(3 << 20, '\0') + "c" + std::string(70000, '\0');
+  EXPECT_EQ(*d, sha256_of(want));
+  ASSERT_TRUE(b.commit().ok());
+  EXPECT_EQ(*st->get(*d), want);
+  struct stat sb;
+  ASSERT_EQ(::stat(st->object_path(*d).c_str(), &sb), 0);
+  EXPECT_LT(sb.st_blocks * 512, 1 << 20);  // the hole stayed a hole
+}
+
 TEST(Refs, UpdateAndRead) {
   TempDir t;
   auto st = Store::open(t / "s");

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Regression cases of the attack pass (issue 16): each section is one case
+# from the issue. Slow cases are scaled down and bounded by the harness
+# (a timeout, peak RSS measured by the parent), never by timing inside wimg.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+e2e_init test_hardening
+umask 022
+S=$E2E_TMP/store
+W() { "$WIMG" --store "$S" "$@"; }
+command -v wat2wasm >/dev/null || fail "wat2wasm (wabt) is required"
+
+# peak_rss_kib LIMIT_S cmd...: runs cmd (stdout/stderr to $E2E_TMP/out, err)
+# under a timeout; prints "RC PEAK_RSS_KIB" of the child.
+peak_rss_kib() {
+  "$E2E_PY" - "$@" >"$E2E_TMP/rss" <<'PY'
+import resource, subprocess, sys, os
+tmp = os.environ["E2E_TMP"]
+with open(tmp + "/out", "wb") as o, open(tmp + "/err", "wb") as e:
+    rc = subprocess.call(["timeout", sys.argv[1]] + sys.argv[2:], stdout=o, stderr=e)
+print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+PY
+  cat "$E2E_TMP/rss"
+}
+export E2E_TMP
+
+# A WASI command module: the base of the builds below.
+cat >"$E2E_TMP/base.wat" <<'WAT'
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hello\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 6))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+WAT
+wat2wasm "$E2E_TMP/base.wat" -o "$E2E_TMP/base.wasm"
+
+# --- Sparse tar members: a tree and its tar give the same digest ----------
+# (5 bytes then a 1 MiB hole; all hole; data, hole, data, hole), in GNU and
+# pax sparse encodings.
+SP=$E2E_TMP/sparse
+mkdir -p "$SP"
+printf 'hello' >"$SP/f"
+truncate -s 1M "$SP/f"
+truncate -s 1M "$SP/allhole"
+printf 'head' >"$SP/mixed"
+truncate -s 300K "$SP/mixed"
+printf 'tail' >>"$SP/mixed"
+truncate -s 2M "$SP/mixed"
+tree_digest=$(wimg_add "$S" "$SP")
+for fmt in gnu pax; do
+  tar --sparse --format=$fmt -C "$SP" -cf "$E2E_TMP/sp-$fmt.tar" f allhole mixed
+  tar_digest=$(wimg_add "$S" "$E2E_TMP/sp-$fmt.tar")
+  assert_eq "$tree_digest" "$tar_digest" "sparse $fmt tar and its tree"
+done
+img=$(W image create --layer "$E2E_TMP/sp-pax.tar")
+for f in f allhole mixed; do
+  W cat "$img" "/$f" | cmp - "$SP/$f" || fail "sparse member $f: content differs"
+done
+verify_clean "$S" "after sparse imports"
+
+# A 1 GiB hole in a tiny tar: streamed, not held in memory (it used to be
+# materialised: 10 GiB took 10.5 GB RSS). Peak RSS stays far below it.
+truncate -s 1G "$SP/huge"
+tar --sparse -C "$SP" -cf "$E2E_TMP/huge.tar" huge
+(( $(stat -c %s "$E2E_TMP/huge.tar") < 65536 )) || fail "the sparse tar is not small"
+read -r rc rss < <(peak_rss_kib 120 "$WIMG" --store "$S" layer add "$E2E_TMP/huge.tar")
+assert_eq 0 "$rc" "layer add of a 1 GiB hole: $(cat "$E2E_TMP/err")"
+(( rss < 64 * 1024 )) || fail "layer add of a 1 GiB hole peaked at $rss KiB RSS (bound: 64 MiB)"
+W layer ls "$(tail -n 1 "$E2E_TMP/out")" | grep -q 1073741824 || fail "the 1 GiB member lost its size: $(W layer ls "$(tail -n 1 "$E2E_TMP/out")")"
+rm -f "$SP/huge"
+note "sparse members: same digest as the tree; 1 GiB hole at $rss KiB peak RSS"
