@@ -73,3 +73,23 @@ assert_eq 0 "$rc" "layer add of a 1 GiB hole: $(cat "$E2E_TMP/err")"
 W layer ls "$(tail -n 1 "$E2E_TMP/out")" | grep -q 1073741824 || fail "the 1 GiB member lost its size: $(W layer ls "$(tail -n 1 "$E2E_TMP/out")")"
 rm -f "$SP/huge"
 note "sparse members: same digest as the tree; 1 GiB hole at $rss KiB peak RSS"
+
+# --- Variable expansion is bounded ---------------------------------------
+# 30 lines of ENV A=$A$A used to run for minutes into bad_alloc.
+X=$E2E_TMP/expand
+mkdir -p "$X"
+cp "$E2E_TMP/base.wasm" "$X/"
+{ echo "FROM base.wasm"; echo "ENV A=0123456789abcdef"; for _ in $(seq 30); do echo 'ENV A=$A$A'; done; } >"$X/Wasmfile"
+read -r rc rss < <(peak_rss_kib 60 "$WIMG" --store "$S" build "$X" -o "$E2E_TMP/expand.wasm")
+assert_eq 3 "$rc" "doubling ENV"
+assert_contains "Wasmfile:15:9: error: the word grows longer than 131072 bytes" "$(cat "$E2E_TMP/err")" "doubling ENV"
+(( rss < 256 * 1024 )) || fail "doubling ENV peaked at $rss KiB"
+[[ ! -e "$E2E_TMP/expand.wasm" ]] || fail "doubling ENV wrote an output"
+# 10k chained lines, each a copy of the last, used to write a 719 MB .wasm.
+{ echo "FROM base.wasm"; printf 'ENV A0=%0102400d\n' 0
+  for i in $(seq 1 9999); do echo "ENV A$i=\${A$((i - 1))}"; done; } >"$X/Wasmfile"
+read -r rc rss < <(peak_rss_kib 60 "$WIMG" --store "$S" build "$X" -o "$E2E_TMP/expand.wasm")
+assert_eq 3 "$rc" "chained ENV"
+assert_contains "Wasmfile:22:1: error: the instructions add up to more than 2097152 bytes" "$(cat "$E2E_TMP/err")" "chained ENV"
+[[ ! -e "$E2E_TMP/expand.wasm" ]] || fail "chained ENV wrote an output"
+note "expansion limits: doubling and chains stop at the line that crosses them"
