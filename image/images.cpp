@@ -290,6 +290,7 @@ Result<VerifyReport> verify_store(const store::Store& store) {
   WIMG_ASSIGN(auto lock, store.writer_lock());
   VerifyReport rep;
   std::vector<Digest> layer_objects;
+  std::vector<Digest> corrupt;
   WIMG_TRY(store.for_each_object([&](const Digest& d, const std::string& path) -> Status {
     auto actual = hash_file(path);
     if (!actual.ok()) {
@@ -299,12 +300,14 @@ Result<VerifyReport> verify_store(const store::Store& store) {
     ++rep.objects_checked;
     rep.bytes_checked += actual->size;
     if (actual->digest != d) {
-      rep.problems.push_back("corrupt object " + path + ": content hashes to " + actual->digest.str());
+      corrupt.push_back(d);
     } else if (actual->layer_index) {
       layer_objects.push_back(d);
     }
     return {};
   }));
+  // Moved aside after the listing, so a later add can restore them.
+  for (const auto& d : corrupt) rep.problems.push_back(store.corrupt_error(d).message);
   DigestSet layers_seen;
   auto refs = store.read_refs();
   if (!refs.ok()) {

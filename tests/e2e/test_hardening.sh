@@ -93,3 +93,60 @@ assert_eq 3 "$rc" "chained ENV"
 assert_contains "Wasmfile:22:1: error: the instructions add up to more than 2097152 bytes" "$(cat "$E2E_TMP/err")" "chained ENV"
 [[ ! -e "$E2E_TMP/expand.wasm" ]] || fail "chained ENV wrote an output"
 note "expansion limits: doubling and chains stop at the line that crosses them"
+
+# --- Corrupt objects never reach outputs ----------------------------------
+CO=$E2E_TMP/corrupt
+mkdir -p "$CO/app"
+cp "$E2E_TMP/base.wasm" "$CO/"
+echo "content that will be flipped" >"$CO/app/data.txt"
+printf 'FROM base.wasm\nCOPY app /app\nCMD ["/app/data.txt"]\n' >"$CO/Wasmfile"
+expect_rc 0 "build before corruption" W build -t corrupt:1 "$CO" -o "$E2E_TMP/good.wasm"
+obj=$("$E2E_PY" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$CO/app/data.txt")
+objpath=$S/objects/sha256/${obj:0:2}/${obj:2}
+flip() { chmod u+w "$1"; printf 'X' | dd of="$1" bs=1 seek=3 conv=notrunc status=none; }
+for args in "-o $E2E_TMP/bad.wasm" "--no-cache -o $E2E_TMP/bad.wasm"; do
+  # A build without -o stores the content again if a read moved it aside.
+  expect_rc 0 "build (restores the object)" W build "$CO"
+  [[ -f "$objpath" ]] || fail "the content object is not in the store"
+  flip "$objpath"
+  # shellcheck disable=SC2086
+  expect_rc 5 "build $args over a corrupt object" W build $args "$CO"
+  assert_contains "sha256:$obj is corrupt" "$(cat "$E2E_TMP/err")" "build $args names the object"
+  [[ ! -e "$E2E_TMP/bad.wasm" ]] || fail "build $args wrote an output from a corrupt object"
+  [[ ! -e "$objpath" ]] || fail "build $args left the corrupt object in place"
+done
+# store verify finds it, moves it aside; the next add of the content repairs it.
+expect_rc 0 "build (restores the object)" W build "$CO"
+flip "$objpath"
+expect_rc 5 "store verify of a corrupt object" W store verify
+assert_contains "sha256:$obj is corrupt" "$(cat "$E2E_TMP/out" "$E2E_TMP/err")" "store verify names the object"
+[[ ! -e "$objpath" ]] || fail "store verify left the corrupt object in place"
+wimg_add "$S" "$CO/app" >/dev/null
+verify_clean "$S" "after the content was added again"
+expect_rc 0 "build after repair" W build "$CO" -o "$E2E_TMP/again.wasm"
+cmp "$E2E_TMP/good.wasm" "$E2E_TMP/again.wasm" || fail "the repaired build differs"
+# `run` checks its cached render: a changed file is rendered again, not run.
+# shellcheck source=../../scripts/lib/paths.sh
+source "$(dirname "$0")/../../scripts/lib/paths.sh"
+if [[ -x "$NODE" ]]; then
+  mkdir -p "$E2E_TMP/nodebin" && ln -sf "$NODE" "$E2E_TMP/nodebin/node"
+  R() { PATH=$E2E_TMP/nodebin "$WIMG" --store "$S" run "$@"; }
+  expect_rc 0 "run corrupt:1" R corrupt:1
+  assert_eq "hello" "$(cat "$E2E_TMP/out")" "run corrupt:1"
+  render=$(ls "$S"/cache/run/*.wasm)
+  chmod u+w "$render" && printf 'garbage' >>"$render"
+  expect_rc 0 "run over a tampered render" R corrupt:1
+  assert_eq "hello" "$(cat "$E2E_TMP/out")" "run over a tampered render"
+  [[ "$(tail -c 7 "$render")" != garbage ]] || fail "run kept the tampered render"
+else
+  fail "no node 24 at $NODE (scripts/setup)"
+fi
+# A corrupt prepared base (its cache entry names it) is found, not packed.
+prep=$(cat "$S"/cache/prepared/* | head -n 1)
+prep=${prep#sha256:}
+flip "$S/objects/sha256/${prep:0:2}/${prep:2}"
+expect_rc 5 "build over a corrupt prepared base" W build "$CO" -o "$E2E_TMP/bad.wasm"
+assert_contains "sha256:$prep is corrupt" "$(cat "$E2E_TMP/err")" "the prepared base is named"
+expect_rc 0 "build after the prepared base was moved aside" W build "$CO" -o "$E2E_TMP/again.wasm"
+cmp "$E2E_TMP/good.wasm" "$E2E_TMP/again.wasm" || fail "the re-prepared build differs"
+note "corrupt objects: build fails naming the digest, verify moves aside, a re-add repairs"
