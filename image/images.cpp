@@ -158,6 +158,7 @@ Result<layers::Overlay> image_view(const store::Store& store, const Manifest& m)
 }
 
 Result<Digest> put_image(store::Store& store, const Manifest& m) {
+  WIMG_TRY(check_text(m));
   if (m.base) WIMG_TRY(require_object(store, m.base->digest, "base wasm"));
   for (const auto& l : m.layers) WIMG_TRY(require_object(store, l.digest, "layer"));
   return store.put(encode_manifest(m));

@@ -150,3 +150,19 @@ assert_contains "sha256:$prep is corrupt" "$(cat "$E2E_TMP/err")" "the prepared 
 expect_rc 0 "build after the prepared base was moved aside" W build "$CO" -o "$E2E_TMP/again.wasm"
 cmp "$E2E_TMP/good.wasm" "$E2E_TMP/again.wasm" || fail "the re-prepared build differs"
 note "corrupt objects: build fails naming the digest, verify moves aside, a re-add repairs"
+
+# --- Non-UTF-8 text is an Input error everywhere ---------------------------
+NU=$E2E_TMP/nonutf8
+mkdir -p "$NU"
+cp "$E2E_TMP/base.wasm" "$NU/"
+for ins in $'ENV A=\xff' $'LABEL l=\xfe' $'CMD ["\xff"]' $'WORKDIR /\xff' $'ARG A=\xff'; do
+  printf 'FROM base.wasm\n%s\n' "$ins" >"$NU/Wasmfile"
+  expect_rc 3 "build with [$ins]" W build "$NU"
+  assert_contains "Wasmfile:2:1: error:" "$(cat "$E2E_TMP/err")" "build with a non-UTF-8 ${ins%% *}"
+  assert_contains "not valid UTF-8" "$(cat "$E2E_TMP/err")" "build with a non-UTF-8 ${ins%% *}"
+done
+printf 'FROM base.wasm\nARG V\nENV A=$V\n' >"$NU/Wasmfile"
+expect_rc 3 "build-arg that is not UTF-8" W build --build-arg $'V=\xff' "$NU"
+expect_rc 3 "image create --env that is not UTF-8" W image create --base "$E2E_TMP/base.wasm" --env $'A=\xff'
+assert_contains "not valid UTF-8" "$(cat "$E2E_TMP/err")" "image create --env"
+note "non-UTF-8 ENV/LABEL/CMD/WORKDIR/ARG/--env: exit 3"
