@@ -166,3 +166,15 @@ expect_rc 3 "build-arg that is not UTF-8" W build --build-arg $'V=\xff' "$NU"
 expect_rc 3 "image create --env that is not UTF-8" W image create --base "$E2E_TMP/base.wasm" --env $'A=\xff'
 assert_contains "not valid UTF-8" "$(cat "$E2E_TMP/err")" "image create --env"
 note "non-UTF-8 ENV/LABEL/CMD/WORKDIR/ARG/--env: exit 3"
+
+# --- .wimgignore matching is linear ----------------------------------------
+IG=$E2E_TMP/ignore
+gen_tree "$IG" 615 ignore --max-size 64
+line='**/'
+for _ in $(seq 40); do line+='*a'; done
+line+='b0'
+# The issue: one such line took 15 s on 615 paths; 2,000 lines did not finish in 600 s.
+for _ in $(seq 2000); do echo "$line"; done >"$IG/.wimgignore"
+read -r rc rss < <(peak_rss_kib 60 "$WIMG" --store "$S" layer add "$IG")
+assert_eq 0 "$rc" "layer add under 2,000 pathological ignore lines (60 s bound): $(cat "$E2E_TMP/err")"
+note ".wimgignore: 2,000 pathological lines over 615 paths within the bound"
