@@ -178,3 +178,19 @@ for _ in $(seq 2000); do echo "$line"; done >"$IG/.wimgignore"
 read -r rc rss < <(peak_rss_kib 60 "$WIMG" --store "$S" layer add "$IG")
 assert_eq 0 "$rc" "layer add under 2,000 pathological ignore lines (60 s bound): $(cat "$E2E_TMP/err")"
 note ".wimgignore: 2,000 pathological lines over 615 paths within the bound"
+
+# --- Layer limit checked before any step -----------------------------------
+LL=$E2E_TMP/layers
+mkdir -p "$LL"
+cp "$E2E_TMP/base.wasm" "$LL/"
+echo x >"$LL/f"
+{ echo "FROM base.wasm"; for i in $(seq 10000); do echo "COPY f /f$i"; done; } >"$LL/Wasmfile"
+read -r rc rss < <(peak_rss_kib 30 "$WIMG" --store "$S" build "$LL")
+assert_eq 3 "$rc" "10k COPY steps"
+assert_contains "Wasmfile:129: COPY would make layer 128" "$(cat "$E2E_TMP/err")" "10k COPY steps"
+assert_not_contains "[1/" "$(cat "$E2E_TMP/out")" "no step ran before the limit was checked"
+# 127 COPY steps into an existing directory (the view is kept, not rebuilt).
+{ echo "FROM base.wasm"; echo "COPY f /d/"; for i in $(seq 126); do echo "COPY f /d"; done; } >"$LL/Wasmfile"
+read -r rc rss < <(peak_rss_kib 120 "$WIMG" --store "$S" build "$LL" -o "$E2E_TMP/127.wasm")
+assert_eq 0 "$rc" "127 COPY steps: $(cat "$E2E_TMP/err")"
+note "layer limit: refused at the 128th layer before any step"
