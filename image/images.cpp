@@ -307,8 +307,6 @@ Result<VerifyReport> verify_store(const store::Store& store) {
     }
     return {};
   }));
-  // Moved aside after the listing, so a later add can restore them.
-  for (const auto& d : corrupt) rep.problems.push_back(store.corrupt_error(d).message);
   DigestSet layers_seen;
   auto refs = store.read_refs();
   if (!refs.ok()) {
@@ -318,6 +316,9 @@ Result<VerifyReport> verify_store(const store::Store& store) {
   }
   // Layers not (yet) used by an image must be complete too.
   for (const auto& d : layer_objects) check_layer(store, "layer " + d.str(), d, rep, layers_seen, /*candidate=*/true);
+  // Moved aside last (so the checks above report each problem once), so
+  // that a later add of the same content can restore them.
+  for (const auto& d : corrupt) rep.problems.push_back(store.corrupt_error(d).message);
   WIMG_ASSIGN(rep.temp_entries, store.count_tmp());
   return rep;
 }
