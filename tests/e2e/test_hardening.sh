@@ -167,6 +167,41 @@ expect_rc 3 "image create --env that is not UTF-8" W image create --base "$E2E_T
 assert_contains "not valid UTF-8" "$(cat "$E2E_TMP/err")" "image create --env"
 note "non-UTF-8 ENV/LABEL/CMD/WORKDIR/ARG/--env: exit 3"
 
+# --- build -t X -o OUT: no name when OUT cannot be written -----------------
+expect_rc 4 "build -o into a missing directory" W build -t notag:1 "$CO" -o "$E2E_TMP/no/such/dir/out.wasm"
+W images >"$E2E_TMP/images"
+assert_not_contains "notag" "$(cat "$E2E_TMP/images")" "a failed -o tagged the image"
+# Errors found after parsing name the Wasmfile line, not an image digest.
+W image create -t nobase:1 --layer "$CO/app" >/dev/null
+NB=$E2E_TMP/nobase
+mkdir -p "$NB"
+printf 'FROM nobase:1\nENV A=1\n' >"$NB/Wasmfile"
+expect_rc 3 "build -o of an image without a base" W build "$NB" -o "$E2E_TMP/nobase.wasm"
+assert_contains "Wasmfile:1: FROM nobase:1" "$(cat "$E2E_TMP/err")" "render error names the FROM line"
+note "build -t with a failing -o leaves the names as they were"
+
+# Outputs hosts cannot run are named at build time and by inspect: a base
+# with 99,873 data segments gets wimg's 128 slots, one more than V8 takes.
+HL=$E2E_TMP/hostlimits
+mkdir -p "$HL"
+"$E2E_PY" - "$HL/many.wat" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write('(module (memory (export "memory") 2) (func (export "_start"))\n')
+    for i in range(99873):
+        f.write('(data (i32.const %d) "x")\n' % i)
+    f.write(")\n")
+PY
+wat2wasm "$HL/many.wat" -o "$HL/many.wasm"
+printf 'FROM many.wasm\n' >"$HL/Wasmfile"
+expect_rc 0 "build of a base with 99,873 data segments" W build "$HL" -o "$E2E_TMP/many-out.wasm"
+assert_contains "100001 data segments: V8 (node, Chromium, Deno) accepts at most 100000" "$(cat "$E2E_TMP/err")" "build warns"
+expect_rc 0 "inspect of that output" W inspect "$E2E_TMP/many-out.wasm"
+assert_contains "Hosts:      warning: the module has 100001 data segments" "$(cat "$E2E_TMP/out")" "inspect warns"
+expect_rc 0 "inspect of a small output" W inspect "$E2E_TMP/good.wasm"
+assert_not_contains "Hosts:" "$(cat "$E2E_TMP/out")" "inspect of a small output"
+note "host limits: build and inspect name the data-segment limit"
+
 # --- .wimgignore matching is linear ----------------------------------------
 IG=$E2E_TMP/ignore
 gen_tree "$IG" 615 ignore --max-size 64
@@ -194,3 +229,36 @@ assert_not_contains "[1/" "$(cat "$E2E_TMP/out")" "no step ran before the limit 
 read -r rc rss < <(peak_rss_kib 120 "$WIMG" --store "$S" build "$LL" -o "$E2E_TMP/127.wasm")
 assert_eq 0 "$rc" "127 COPY steps: $(cat "$E2E_TMP/err")"
 note "layer limit: refused at the 128th layer before any step"
+
+# --- Symlinks out of the context are not read ------------------------------
+SL=$E2E_TMP/symlinks
+mkdir -p "$SL/ctx" "$SL/outside"
+cp "$E2E_TMP/base.wasm" "$SL/ctx/"
+printf 'AWS_SECRET_ACCESS_KEY=do-not-echo\n' >"$SL/outside/secret"
+ln -s ../outside/secret "$SL/ctx/Wasmfile"
+expect_rc 3 "a Wasmfile linking out of the context" W build "$SL/ctx"
+assert_contains "leads out of" "$(cat "$E2E_TMP/err")" "Wasmfile symlink"
+assert_not_contains "do-not-echo" "$(cat "$E2E_TMP/err")" "Wasmfile symlink"
+rm "$SL/ctx/Wasmfile"
+printf 'FROM base.wasm\nCOPY . /app\n' >"$SL/ctx/Wasmfile"
+printf '[bad\nAWS_SECRET_ACCESS_KEY=do-not-echo\n' >"$SL/outside/ignore"
+ln -s ../outside/ignore "$SL/ctx/.wimgignore"
+expect_rc 3 "a .wimgignore linking out of the context (build)" W build "$SL/ctx"
+assert_not_contains "do-not-echo" "$(cat "$E2E_TMP/err")" ".wimgignore symlink (build)"
+assert_not_contains "[bad" "$(cat "$E2E_TMP/err")" ".wimgignore symlink (build)"
+expect_rc 3 "a .wimgignore linking out of the tree (layer add)" W layer add "$SL/ctx"
+assert_not_contains "[bad" "$(cat "$E2E_TMP/err")" ".wimgignore symlink (layer add)"
+rm "$SL/ctx/.wimgignore"
+# Symlinks within the context still work.
+cp "$SL/ctx/Wasmfile" "$SL/ctx/Wasmfile.real" && rm "$SL/ctx/Wasmfile" && ln -s Wasmfile.real "$SL/ctx/Wasmfile"
+expect_rc 0 "a Wasmfile linking within the context" W build "$SL/ctx"
+# A COPY glob through a link out of the context names nothing outside.
+mkdir -p "$SL/outside/dir" && : >"$SL/outside/dir/.hidden-outside"
+ln -s ../outside/dir "$SL/ctx/out"
+printf 'FROM base.wasm\nCOPY out/.h* /app/\n' >"$SL/ctx/Wasmfile.real"
+expect_rc 4 "COPY glob through a link out of the context" W build "$SL/ctx"
+assert_not_contains "outside" "$(cat "$E2E_TMP/err")" "COPY glob error"
+printf 'FROM base.wasm\nCOPY out /app/\n' >"$SL/ctx/Wasmfile.real"
+expect_rc 3 "COPY through a link out of the context" W build "$SL/ctx"
+assert_not_contains "$SL/outside" "$(cat "$E2E_TMP/err")" "COPY error"
+note "symlinks out of the context: refused, nothing outside echoed"
