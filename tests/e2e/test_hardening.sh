@@ -262,3 +262,23 @@ printf 'FROM base.wasm\nCOPY out /app/\n' >"$SL/ctx/Wasmfile.real"
 expect_rc 3 "COPY through a link out of the context" W build "$SL/ctx"
 assert_not_contains "$SL/outside" "$(cat "$E2E_TMP/err")" "COPY error"
 note "symlinks out of the context: refused, nothing outside echoed"
+
+# --- ls/cat refuse a .wasm whose layer index is not the one its manifest names
+"$E2E_PY" - "$E2E_TMP/good.wasm" "$E2E_TMP/lying.wasm" <<'PY'
+import re, sys
+b = open(sys.argv[1], "rb").read()
+# The manifest section lists each layer as {"bytes":..,"created_by":..,"digest":"sha256:<hex>",...}.
+m = re.search(rb'"layers":\[\{[^]]*?"digest":"sha256:([0-9a-f]{64})"', b)
+assert m, "no layer digest in the manifest section"
+i = m.start(1) + 63
+b = b[:i] + (b"0" if b[i:i + 1] != b"0" else b"1") + b[i + 1:]
+open(sys.argv[2], "wb").write(b)
+PY
+for cmd in "ls" "cat"; do
+  args=("$E2E_TMP/lying.wasm" /app)
+  [[ $cmd == cat ]] && args=("$E2E_TMP/lying.wasm" /app/data.txt)
+  expect_rc 5 "$cmd of a .wasm whose manifest names another layer" W "$cmd" "${args[@]}"
+  assert_contains "index hashes to" "$(cat "$E2E_TMP/err")" "$cmd of a lying .wasm"
+done
+expect_rc 0 "ls of the good .wasm" W ls "$E2E_TMP/good.wasm" /app
+note "ls/cat check each layer index against the manifest"

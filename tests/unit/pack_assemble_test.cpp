@@ -117,10 +117,13 @@ TEST(PackAssemble, VerifyCatchesAFlippedIndexByte) {
   const std::size_t at = out.find("app/main.rb");
   ASSERT_NE(at, std::string::npos);
   out[at + 11] ^= 1;  // low byte of the mode 0644 -> 0645
-  PackedImage p = open_ok(out);
-  auto rep = verify_packed(p, "app.wasm");
-  ASSERT_FALSE(rep.ok());
-  EXPECT_NE(rep.error().message.find("layer 1"), std::string::npos) << rep.error().message;
+  // Caught on open (issue 16: ls/cat showed a layer the manifest does not
+  // name), not only by verify.
+  auto p = open_packed(std::make_shared<const std::string>(out), "app.wasm");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().kind, ErrorKind::Corrupt);
+  EXPECT_NE(p.error().message.find("layer 1"), std::string::npos) << p.error().message;
+  EXPECT_NE(p.error().message.find("index hashes to"), std::string::npos) << p.error().message;
 }
 
 TEST(PackAssemble, OpenRefusesEveryTruncation) {
