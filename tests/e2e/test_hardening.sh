@@ -282,3 +282,20 @@ for cmd in "ls" "cat"; do
 done
 expect_rc 0 "ls of the good .wasm" W ls "$E2E_TMP/good.wasm" /app
 note "ls/cat check each layer index against the manifest"
+
+# --- export cleans up after a write error ----------------------------------
+# A file-size limit (EFBIG, as a full disk gives ENOSPC) hits the second file.
+EX=$E2E_TMP/export-src
+mkdir -p "$EX/a/b"
+echo small >"$EX/a/first"
+head -c 200000 /dev/zero | tr '\0' 'z' >"$EX/a/b/zbig"
+exp_img=$(W image create --layer "$EX")
+rc=0
+( trap '' XFSZ; ulimit -f 100; exec "$WIMG" --store "$S" export "$exp_img" -o "$E2E_TMP/exported" ) \
+  >"$E2E_TMP/out" 2>"$E2E_TMP/err" || rc=$?
+assert_eq 6 "$rc" "export over the file-size limit: $(cat "$E2E_TMP/err")"
+assert_contains "the partial export was removed" "$(cat "$E2E_TMP/err")" "export failure message"
+[[ ! -e "$E2E_TMP/exported" ]] || fail "a failed export left $(find "$E2E_TMP/exported" | head -5)"
+expect_rc 0 "export without the limit" W export "$exp_img" -o "$E2E_TMP/exported"
+cmp "$EX/a/b/zbig" "$E2E_TMP/exported/a/b/zbig" || fail "export content"
+note "export: a write error removes the partial tree"
