@@ -100,7 +100,7 @@ Result<std::string> Store::quarantine(const Digest& d) const {
 }
 
 Error Store::corrupt_error(const Digest& d) const {
-  std::string msg = "object " + d.str() + " is corrupt: its content does not hash to its name";
+  std::string msg = "object " + d.str() + " (" + object_path(d) + ") is corrupt: its content does not hash to its name";
   auto moved = quarantine(d);
   if (moved.ok()) {
     msg += "; moved aside to " + *moved + ", so adding the same content again restores it";
