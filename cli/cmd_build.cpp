@@ -13,7 +13,6 @@
 #include "recipe/builder.h"
 #include "recipe/wasmfile.h"
 #include "runtime/pack/host_limits.h"
-#include "runtime/wasm/module.h"
 #include "support/errors.h"
 #include "support/fs.h"
 
@@ -128,8 +127,7 @@ void run_build(const BuildArgs& a, const Context& ctx) {
     // build output is re-made from the store in milliseconds, and an fsync
     // of 30 MB would cost more than the whole rebuild (as `cp` does not).
     unwrap(fs::atomic_write_file(a.output, wasm->bytes, 0644, fs::Durability::NoFsync));
-    const std::size_t segments = unwrap(wasm::parse_module(wasm->bytes, a.output)).data.size();
-    for (const auto& w : pack::host_limit_warnings(wasm->bytes.size(), segments)) ctx.warn(a.output + ": " + w);
+    for (const auto& w : unwrap(pack::host_limit_warnings_of(wasm->bytes, a.output))) ctx.warn(a.output + ": " + w);
   }
   for (const auto& ref : refs) unwrap(image::tag_image(store, r.image, ref));
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

@@ -1,5 +1,7 @@
 #include "runtime/pack/host_limits.h"
 
+#include "runtime/wasm/module.h"
+
 namespace wimg::pack {
 
 std::vector<std::string> host_limit_warnings(std::uint64_t module_bytes, std::uint64_t data_segments,
@@ -19,6 +21,11 @@ std::vector<std::string> host_limit_warnings(std::uint64_t module_bytes, std::ui
                   n(limits.v8_data_segments) + " (wimg adds 128 to its base)");
   }
   return out;
+}
+
+Result<std::vector<std::string>> host_limit_warnings_of(std::string_view module, std::string_view shown) {
+  WIMG_ASSIGN(wasm::Module m, wasm::parse_module(module, shown));
+  return host_limit_warnings(module.size(), m.data.size());
 }
 
 }  // namespace wimg::pack

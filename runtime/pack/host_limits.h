@@ -11,7 +11,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "support/result.h"
 
 namespace wimg::pack {
 
@@ -24,5 +27,8 @@ struct HostLimits {
 // One sentence per limit the module crosses (none: every host can load it).
 std::vector<std::string> host_limit_warnings(std::uint64_t module_bytes, std::uint64_t data_segments,
                                              const HostLimits& limits = {});
+// The same for a module in memory (its data segments counted by the own
+// reader): what `build -o` and `pack` warn about before they report.
+Result<std::vector<std::string>> host_limit_warnings_of(std::string_view module, std::string_view shown);
 
 }  // namespace wimg::pack
