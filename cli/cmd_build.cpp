@@ -9,8 +9,10 @@
 #include "cli/preparer.h"
 #include "image/images.h"
 #include "image/packing.h"
+#include "layers/tree.h"
 #include "recipe/builder.h"
 #include "recipe/wasmfile.h"
+#include "runtime/pack/host_limits.h"
 #include "support/errors.h"
 #include "support/fs.h"
 
@@ -83,7 +85,16 @@ void run_build(const BuildArgs& a, const Context& ctx) {
   std::vector<image::Reference> refs;
   for (const auto& t : a.tags) refs.push_back(unwrap(image::parse_reference(t)));
   const std::string file = a.file.empty() ? fs::join(a.context, "Wasmfile") : a.file;
-  auto text = fs::read_file(file);
+  // The context's own Wasmfile may not lead out of it (its lines are echoed
+  // in errors); one named with -f is read where the user said.
+  Result<std::string> text = make_error(ErrorKind::NotFound, "");
+  if (a.file.empty()) {
+    auto in_tree = layers::read_in_tree(a.context, "Wasmfile", file);
+    if (!in_tree.ok()) throw Failure(in_tree.error().kind, "cannot read the Wasmfile: " + in_tree.error().message);
+    text = *in_tree ? Result<std::string>(std::move(**in_tree)) : fs::read_file(file);  // the usual "no such file"
+  } else {
+    text = fs::read_file(file);
+  }
   if (!text.ok()) throw Failure(text.error().kind, "cannot read the Wasmfile: " + text.error().message);
   recipe::ParseOptions po;
   po.build_args = parse_build_args(a.build_args);
@@ -103,10 +114,21 @@ void run_build(const BuildArgs& a, const Context& ctx) {
   auto lock = unwrap(store.writer_lock());
   auto t0 = std::chrono::steady_clock::now();
   recipe::BuildResult r = unwrap(recipe::build(store, plan, bo, [&](const recipe::StepEvent& e) { progress.step(e); }));
-  // Rendered before any name is set, so a build whose output fails leaves
-  // the refs as they were.
+  // Rendered and written before any name is set, so a build whose output
+  // fails (no such directory, disk full) leaves the refs as they were.
   std::optional<image::RenderedWasm> wasm;
-  if (!a.output.empty()) wasm = unwrap(image::render_wasm(store, r.manifest, guest_preparer(), r.image.str()));
+  if (!a.output.empty()) {
+    // Errors of the render concern the final stage's base: named by its
+    // FROM line, like every other build error, not by the image digest.
+    const recipe::Stage& last = plan.stages.back();
+    const std::string shown = file + ":" + std::to_string(last.loc.line) + ": FROM " + last.from.text;
+    wasm = unwrap(image::render_wasm(store, r.manifest, guest_preparer(), shown));
+    // Atomic (readers see the old file or the new one) but not fsynced: a
+    // build output is re-made from the store in milliseconds, and an fsync
+    // of 30 MB would cost more than the whole rebuild (as `cp` does not).
+    unwrap(fs::atomic_write_file(a.output, wasm->bytes, 0644, fs::Durability::NoFsync));
+    for (const auto& w : unwrap(pack::host_limit_warnings_of(wasm->bytes, a.output))) ctx.warn(a.output + ": " + w);
+  }
   for (const auto& ref : refs) unwrap(image::tag_image(store, r.image, ref));
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json done{{"event", "image"}, {"digest", r.image.str()}, {"size", r.manifest.total_bytes()},
@@ -119,10 +141,6 @@ void run_build(const BuildArgs& a, const Context& ctx) {
                            std::to_string(r.steps) + " steps cached, " + buf);
   for (const auto& t : refs) progress.event({{"event", "tag"}, {"name", t.str()}}, "tagged " + t.str());
   if (wasm) {
-    // Atomic (readers see the old file or the new one) but not fsynced: a
-    // build output is re-made from the store in milliseconds, and an fsync
-    // of 30 MB would cost more than the whole rebuild (as `cp` does not).
-    unwrap(fs::atomic_write_file(a.output, wasm->bytes, 0644, fs::Durability::NoFsync));
     progress.event({{"event", "output"}, {"path", a.output}, {"size", wasm->bytes.size()},
                     {"base_prepared", wasm->base_prepared}},
                    "wrote " + a.output + ": " + std::to_string(wasm->bytes.size()) + " bytes" +

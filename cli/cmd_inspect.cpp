@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "runtime/pack/host_limits.h"
 #include "runtime/pack/packed.h"
 #include "runtime/wasm/abi.h"
 #include "support/errors.h"
@@ -67,6 +68,7 @@ nlohmann::json to_json(const std::string& file, const pack::PackedImage& p) {
   j["slots"] = nlohmann::json::array();
   for (std::string_view s : p.slots) j["slots"].push_back(s.size());
   j["preopens"] = p.view.config.preopens;
+  j["host_warnings"] = pack::host_limit_warnings(p.file->size(), p.module.data.size());
   return j;
 }
 
@@ -82,6 +84,9 @@ void run_inspect(const InspectArgs& a, const Context& ctx) {
     return;
   }
   print_text(ctx, a.file, p);
+  for (const auto& w : pack::host_limit_warnings(p.file->size(), p.module.data.size())) {
+    ctx.out << "Hosts:      warning: " << w << "\n";
+  }
   if (rep) {
     ctx.out << "Verified:   " << rep->layers << " layer digests, " << rep->contents << " contents (" << rep->bytes
             << " bytes), view matches the layers\n";

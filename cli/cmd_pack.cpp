@@ -8,6 +8,7 @@
 #include "layers/import.h"
 #include "layers/index.h"
 #include "runtime/pack/assemble.h"
+#include "runtime/pack/host_limits.h"
 #include "runtime/pack/packed.h"
 #include "support/errors.h"
 #include "support/fs.h"
@@ -85,6 +86,7 @@ void run_pack(const PackArgs& a, const Context& ctx) {
   auto r = unwrap(image::render_wasm_from_base(store, std::move(base), a.base, m, guest_preparer()));
   // Like `wimg build -o`: atomic, not fsynced (cli/cmd_build.cpp says why).
   unwrap(fs::atomic_write_file(a.output, r.bytes, 0644, fs::Durability::NoFsync));
+  for (const auto& w : unwrap(pack::host_limit_warnings_of(r.bytes, a.output))) ctx.warn(a.output + ": " + w);
   ctx.out << "packed " << a.output << ": " << r.bytes.size() << " bytes, " << m.layers.size() << " layers"
           << (r.base_prepared ? ", base prepared" : "") << "\n"
           << sha256_of(r.bytes).str() << "\n";

@@ -43,12 +43,18 @@ std::string rendered_path(store::Store& store, const std::string& spec) {
   const std::string preparers = sha256_of(prep.digest.str() + prep.ruby_command_digest.str()).hex();
   // "-cmd": rendered as a command (RenderOptions::as_command).
   std::string path = store.cache_dir() + "/run/" + d.hex() + "-" + preparers.substr(0, 16) + "-cmd.wasm";
-  struct stat st;
-  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return path;
+  // The render's digest is kept beside it and checked on every hit, so a
+  // changed (tampered, bit-rotten) render is made again, never run.
+  const std::string sum_path = path + ".sha256";
+  if (auto have = fs::read_file(path); have.ok()) {
+    auto sum = fs::read_file(sum_path);
+    if (sum.ok() && *sum == sha256_of(*have).str()) return path;
+  }
   image::Manifest m = unwrap(image::load_image(store, d));
   image::RenderedWasm w = unwrap(image::render_wasm(store, m, prep, spec, image::RenderOptions{.as_command = true}));
   unwrap(fs::mkdirs(store.cache_dir() + "/run"));
   unwrap(fs::atomic_write_file(path, w.bytes, 0644));
+  unwrap(fs::atomic_write_file(sum_path, sha256_of(w.bytes).str(), 0644));
   return path;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -118,40 +119,96 @@ void run_cat(const std::string& image, const std::string& path, const Context& c
   ctx.out << v.read(*e);
 }
 
-// Writes the merged tree below an empty or new directory. Entries are
-// created relative to directory fds with O_NOFOLLOW/O_EXCL, so nothing the
-// export writes is ever redirected through a symlink it created.
-void export_tree(const View& v, const std::string& out) {
+// "a/b/c" -> "a/b"; "a" -> "" (the root).
+std::string parent_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+// Opens the directory `rel` ("" = the root itself) below root_fd one
+// component at a time with O_NOFOLLOW, so a directory swapped for a symlink
+// during the export is refused rather than followed.
+fs::UniqueFd open_dir_beneath(int root_fd, const std::string& rel, const std::string& shown) {
+  fs::UniqueFd cur(::dup(root_fd));
+  if (cur.get() < 0) throw Failure(fs::os_error("cannot open", shown, errno));
+  std::size_t start = 0;
+  while (start < rel.size()) {
+    std::size_t slash = rel.find('/', start);
+    if (slash == std::string::npos) slash = rel.size();
+    cur = unwrap(fs::open_at(cur.get(), rel.substr(start, slash - start), O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, shown));
+    start = slash + 1;
+  }
+  return cur;
+}
+
+// Writes the merged tree below an empty directory, through directory fds
+// only: every entry is created relative to its parent's fd (opened with
+// O_NOFOLLOW all the way down) with O_EXCL/O_NOFOLLOW, and modes and times
+// are set on fds, so nothing is ever redirected through a symlink, whether
+// the export made it or someone swapped one in. `created` records what was
+// made, for the cleanup after a failure.
+void export_tree(const View& v, int root_fd, const std::string& out, std::vector<std::string>& created) {
   struct timespec times[2] = {{v.created, 0}, {v.created, 0}};
   std::vector<const layers::MergedEntry*> dirs;
+  std::string parent_rel = "\n";  // no directory open yet
+  fs::UniqueFd parent;
   for (const auto& [path, m] : v.overlay->entries()) {
-    std::string target = out + "/" + path;
+    const std::string shown = out + "/" + path;
+    const std::string dir = parent_of(path);
+    const std::string name(layers::base_of(path));
+    if (dir != parent_rel) {
+      parent = open_dir_beneath(root_fd, dir, out + "/" + dir);
+      parent_rel = dir;
+    }
     const auto& e = m.entry;
     if (e.kind == layers::Kind::Dir) {
-      if (::mkdir(target.c_str(), 0700) != 0) throw Failure(fs::os_error("cannot create", target, errno));
+      if (::mkdirat(parent.get(), name.c_str(), 0700) != 0) throw Failure(fs::os_error("cannot create", shown, errno));
+      created.push_back(path);
       dirs.push_back(&m);
     } else if (e.kind == layers::Kind::Symlink) {
-      if (::symlink(e.target.c_str(), target.c_str()) != 0) throw Failure(fs::os_error("cannot create", target, errno));
-      ::utimensat(AT_FDCWD, target.c_str(), times, AT_SYMLINK_NOFOLLOW);
+      if (::symlinkat(e.target.c_str(), parent.get(), name.c_str()) != 0) {
+        throw Failure(fs::os_error("cannot create", shown, errno));
+      }
+      created.push_back(path);
+      ::utimensat(parent.get(), name.c_str(), times, AT_SYMLINK_NOFOLLOW);
     } else {
       std::string bytes = v.read(m);
-      auto fd = unwrap(fs::open_file(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
-      unwrap(fs::write_all(fd.get(), bytes.data(), bytes.size(), target));
+      auto fd = unwrap(fs::open_at(parent.get(), name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, shown));
+      created.push_back(path);
+      unwrap(fs::write_all(fd.get(), bytes.data(), bytes.size(), shown));
       ::fchmod(fd.get(), static_cast<mode_t>(e.mode));
       ::futimens(fd.get(), times);
     }
   }
   // Directory modes and times last: a read-only directory must be filled first.
   for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
-    std::string target = out + "/" + (*it)->entry.path;
-    ::chmod(target.c_str(), static_cast<mode_t>((*it)->entry.mode));
-    ::utimensat(AT_FDCWD, target.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    fs::UniqueFd d = open_dir_beneath(root_fd, (*it)->entry.path, out + "/" + (*it)->entry.path);
+    ::fchmod(d.get(), static_cast<mode_t>((*it)->entry.mode));
+    ::futimens(d.get(), times);
+  }
+}
+
+// After a failed export (a full disk, say): removes what it created,
+// deepest first, through the same O_NOFOLLOW directory fds.
+void remove_created(int root_fd, const std::vector<std::string>& created) {
+  for (auto it = created.rbegin(); it != created.rend(); ++it) {
+    const std::string dir = parent_of(*it);
+    const std::string name(layers::base_of(*it));
+    try {
+      fs::UniqueFd parent = open_dir_beneath(root_fd, dir, dir);
+      if (::unlinkat(parent.get(), name.c_str(), 0) != 0 && errno == EISDIR) {
+        ::unlinkat(parent.get(), name.c_str(), AT_REMOVEDIR);
+      }
+    } catch (const Failure&) {
+      // A parent that can no longer be opened safely is left alone.
+    }
   }
 }
 
 void run_export(const std::string& image, const std::string& out, const Context& ctx) {
   View v = open_view(ctx, image);
   v.check_all();
+  bool made = true;
   if (::mkdir(out.c_str(), 0755) != 0) {
     if (errno != EEXIST) throw Failure(fs::os_error("cannot create", out, errno));
     struct stat st;
@@ -159,8 +216,17 @@ void run_export(const std::string& image, const std::string& out, const Context&
         ::mkdir(out.c_str(), 0755) != 0) {
       throw Failure(ErrorKind::Input, out + ": exists and is not an empty directory");
     }
+    made = false;
   }
-  export_tree(v, out);
+  fs::UniqueFd root = unwrap(fs::open_file(out, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+  std::vector<std::string> created;
+  try {
+    export_tree(v, root.get(), out, created);
+  } catch (const Failure& f) {
+    remove_created(root.get(), created);
+    if (made) ::rmdir(out.c_str());
+    throw Failure(f.kind(), std::string(f.what()) + " (the partial export was removed)");
+  }
   ctx.out << "exported " << v.overlay->entries().size() << " entries to " << out << "\n";
 }
 

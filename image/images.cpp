@@ -159,6 +159,7 @@ Result<layers::Overlay> image_view(const store::Store& store, const Manifest& m)
 }
 
 Result<Digest> put_image(store::Store& store, const Manifest& m) {
+  WIMG_TRY(check_text(m));
   if (m.base) WIMG_TRY(require_object(store, m.base->digest, "base wasm"));
   for (const auto& l : m.layers) WIMG_TRY(require_object(store, l.digest, "layer"));
   return store.put(encode_manifest(m));
@@ -291,6 +292,7 @@ Result<VerifyReport> verify_store(const store::Store& store) {
   WIMG_ASSIGN(auto lock, store.writer_lock());
   VerifyReport rep;
   std::vector<Digest> layer_objects;
+  std::vector<Digest> corrupt;
   WIMG_TRY(store.for_each_object([&](const Digest& d, const std::string& path) -> Status {
     auto actual = hash_file(path);
     if (!actual.ok()) {
@@ -300,7 +302,7 @@ Result<VerifyReport> verify_store(const store::Store& store) {
     ++rep.objects_checked;
     rep.bytes_checked += actual->size;
     if (actual->digest != d) {
-      rep.problems.push_back("corrupt object " + path + ": content hashes to " + actual->digest.str());
+      corrupt.push_back(d);
     } else if (actual->layer_index) {
       layer_objects.push_back(d);
     }
@@ -315,6 +317,9 @@ Result<VerifyReport> verify_store(const store::Store& store) {
   }
   // Layers not (yet) used by an image must be complete too.
   for (const auto& d : layer_objects) check_layer(store, "layer " + d.str(), d, rep, layers_seen, /*candidate=*/true);
+  // Moved aside last (so the checks above report each problem once), so
+  // that a later add of the same content can restore them.
+  for (const auto& d : corrupt) rep.problems.push_back(store.corrupt_error(d).message);
   WIMG_ASSIGN(rep.temp_entries, store.count_tmp());
   return rep;
 }

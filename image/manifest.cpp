@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/utf8.h"
+
 namespace wimg::image {
 
 using nlohmann::json;
@@ -10,6 +12,43 @@ std::uint64_t Manifest::total_bytes() const {
   std::uint64_t n = base ? base->size : 0;
   for (const auto& l : layers) n += l.bytes;
   return n;
+}
+
+namespace {
+
+// Offset of the first byte that does not decode as UTF-8.
+std::optional<std::size_t> first_invalid(std::string_view s) {
+  for (std::size_t i = 0, len = 0; i < s.size(); i += len) {
+    if (!utf8::decode_at(s, i, &len)) return i;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status check_text(const Manifest& m) {
+  std::vector<std::pair<std::string, const std::string*>> all{{"WORKDIR", &m.config.workdir}};
+  for (const auto& e : m.config.env) all.emplace_back("ENV", &e);
+  for (const auto& d : m.config.mounts) all.emplace_back("MOUNT", &d);
+  if (m.config.entrypoint) {
+    for (const auto& a : *m.config.entrypoint) all.emplace_back("ENTRYPOINT", &a);
+  }
+  if (m.config.cmd) {
+    for (const auto& a : *m.config.cmd) all.emplace_back("CMD", &a);
+  }
+  for (const auto& [k, v] : m.config.labels) {
+    all.emplace_back("LABEL key", &k);
+    all.emplace_back("LABEL value", &v);
+  }
+  for (const auto& l : m.layers) all.emplace_back("layer description", &l.created_by);
+  for (const auto& h : m.history) all.emplace_back("history", &h.created_by);
+  for (const auto& [what, s] : all) {
+    if (auto bad = first_invalid(*s)) {
+      return make_error(ErrorKind::Input, "image config: " + what + " text is not valid UTF-8 (byte " +
+                                              std::to_string(*bad) + " of " + std::to_string(s->size()) + ")");
+    }
+  }
+  return {};
 }
 
 std::string encode_manifest(const Manifest& m) {

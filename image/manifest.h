@@ -72,6 +72,10 @@ struct Manifest {
 };
 
 std::string encode_manifest(const Manifest& m);
+// Every text of the manifest (config, history, layer descriptions) must be
+// UTF-8 (it is JSON). Input error naming the field and the first bad byte's
+// offset; the text itself is not echoed.
+Status check_text(const Manifest& m);
 Result<Manifest> decode_manifest(std::string_view json, std::string_view shown);
 
 }  // namespace wimg::image

@@ -25,23 +25,31 @@ std::optional<PreparedKey> parse_name(std::string_view name) {
   return PreparedKey{*b, *r};
 }
 
-// A hit when the entry parses and its object is present. The object is not
-// re-hashed on every pack (16 MB for CRuby, a third of a cached pack's
-// time): objects are verified when written, `wimg store verify` re-hashes
-// them, and the assembler parses the bytes with the own reader anyway.
-std::optional<PreparedBase> lookup(const store::Store& store, const PreparedKey& key) {
+// A hit when the entry parses and its object is present. The object is
+// re-hashed (about 10 ms for CRuby's 16 MB): a corrupt prepared base would
+// otherwise become binaries that pass `inspect --verify` and fail to
+// instantiate. A corrupt one fails, naming it (and is moved aside, so the
+// next run prepares it afresh).
+Result<std::optional<PreparedBase>> lookup(const store::Store& store, const PreparedKey& key) {
   auto d = read_cache_entry(fs::join(cache_root(store), entry_name(key)));
-  if (!d) return std::nullopt;
-  auto bytes = store.get(*d, /*verify=*/false);
-  if (!bytes.ok()) return std::nullopt;
-  return PreparedBase{std::move(bytes).value(), *d, true};
+  if (!d) return std::optional<PreparedBase>();
+  auto bytes = store.get(*d, /*verify=*/true);
+  if (!bytes.ok()) {
+    if (bytes.error().kind == ErrorKind::Corrupt) {
+      return make_error(ErrorKind::Corrupt, "prepared base (cache entry " + entry_name(key) + "): " +
+                                                bytes.error().message);
+    }
+    return std::optional<PreparedBase>();
+  }
+  return std::optional<PreparedBase>(PreparedBase{std::move(bytes).value(), *d, true});
 }
 
 }  // namespace
 
 Result<PreparedBase> prepared_base(store::Store& store, const PreparedKey& key,
                                    const std::function<Result<std::string>()>& prepare) {
-  if (auto hit = lookup(store, key)) return std::move(*hit);
+  WIMG_ASSIGN(auto hit, lookup(store, key));
+  if (hit) return std::move(*hit);
   WIMG_ASSIGN(std::string bytes, prepare());
   WIMG_ASSIGN(Digest d, store.put(bytes));  // durable before the entry names it
   WIMG_TRY(write_cache_entry(fs::join(cache_root(store), entry_name(key)), d, fs::Durability::Fsync));

@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "layers/path.h"
@@ -35,8 +36,12 @@ Error archive_error(const std::string& path, archive* a, std::string_view what) 
                     path + ": " + std::string(what) + (msg != nullptr ? std::string(": ") + msg : std::string()));
 }
 
-Result<Digest> store_data(archive* a, const std::string& path, const std::string& member, store::Batch& batch,
-                          std::uint64_t* size) {
+// The object is the logical file: a sparse member's holes (between data
+// blocks and up to its recorded size) are zeros, streamed, never held in
+// memory, so a tree and its tar give the same digest whatever the tar's
+// sparse encoding.
+Result<Digest> store_data(archive* a, archive_entry* e, const std::string& path, const std::string& member,
+                          store::Batch& batch, std::uint64_t* size) {
   WIMG_ASSIGN(auto writer, batch.begin());
   for (;;) {
     const void* buf = nullptr;
@@ -45,12 +50,15 @@ Result<Digest> store_data(archive* a, const std::string& path, const std::string
     int r = archive_read_data_block(a, &buf, &len, &offset);
     if (r == ARCHIVE_EOF) break;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return archive_error(path, a, "member \"" + quote_path(member) + "\"");
-    // Sparse members: fill holes with zeros so the object is the logical file.
-    if (static_cast<std::uint64_t>(offset) > writer.size()) {
-      std::string zeros(static_cast<std::size_t>(offset) - writer.size(), '\0');
-      WIMG_TRY(writer.write(zeros.data(), zeros.size()));
+    if (offset < 0 || static_cast<std::uint64_t>(offset) < writer.size()) {
+      return make_error(ErrorKind::Input, path + ": member \"" + quote_path(member) + "\": sparse map out of order");
     }
+    WIMG_TRY(writer.write_zeros(static_cast<std::uint64_t>(offset) - writer.size()));
     WIMG_TRY(writer.write(buf, len));
+  }
+  if (archive_entry_size_is_set(e) != 0) {
+    auto recorded = static_cast<std::uint64_t>(std::max<la_int64_t>(archive_entry_size(e), 0));
+    if (recorded > writer.size()) WIMG_TRY(writer.write_zeros(recorded - writer.size()));
   }
   *size = writer.size();
   return writer.finish();
@@ -79,7 +87,7 @@ Status add_member(archive* a, archive_entry* e, const std::string& path, store::
     case AE_IFREG: {
       if (name.empty()) return make_error(ErrorKind::Input, path + ": member \"" + quote_path(member) + "\" names the root as a file");
       std::uint64_t size = 0;
-      WIMG_ASSIGN(Digest d, store_data(a, path, member, batch, &size));
+      WIMG_ASSIGN(Digest d, store_data(a, e, path, member, batch, &size));
       return builder.add_file(name, mode, d, size);
     }
     case AE_IFLNK: {

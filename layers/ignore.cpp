@@ -1,5 +1,6 @@
 #include "layers/ignore.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -215,19 +216,89 @@ bool class_matches(const Token& t, char32_t c) {
   return in != t.negated;
 }
 
-// What a successful match of a pattern against `path` means.
-enum class Goal {
-  // The pattern matches `path` or one of its parent directories: Docker's
-  // rule application. A parent is a prefix that ends just before a "/", so
-  // one pass over the whole path answers for all of them.
-  kPathOrParent,
-  // `path` is only the start of some longer path: could a continuation make
-  // the pattern match? Running out of path with tokens left counts as yes.
-  kSomeContinuation,
-};
+using ignore_internal::Goal;
+using ignore_internal::Automaton;
+using Bits = std::vector<std::uint64_t>;
 
-// Backtracking matcher over tokens, memoized on (token, position) so that
-// patterns with many stars stay polynomial.
+bool test_bit(const Bits& b, std::size_t i) { return (b[i / 64] >> (i % 64)) & 1; }
+void set_bit(Bits& b, std::size_t i) { b[i / 64] |= std::uint64_t{1} << (i % 64); }
+bool any_of(const Bits& a, const std::uint64_t* mask) {
+  for (std::size_t w = 0; w < a.size(); ++w) {
+    if (a[w] & mask[w]) return true;
+  }
+  return false;
+}
+bool any(const Bits& a) {
+  for (auto w : a) {
+    if (w != 0) return true;
+  }
+  return false;
+}
+// out |= (a & mask) << 1, across words.
+void or_shifted(Bits& out, const Bits& a, const std::uint64_t* mask) {
+  std::uint64_t carry = 0;
+  for (std::size_t w = 0; w < a.size(); ++w) {
+    std::uint64_t v = a[w] & mask[w];
+    out[w] |= (v << 1) | carry;
+    carry = v >> 63;
+  }
+}
+
+// Runs the NFA over the path. States are "before token i" (bit i) and, for
+// each "**/" token, "inside its run of directories" (`inside`), which must
+// reach a "/" before the token is done.
+bool run_nfa(const Automaton& a, std::u32string_view path, Goal goal) {
+  const std::size_t n = path.size();
+  Bits cur(a.words, 0), inside(a.words, 0), next(a.words, 0), mask(a.words, 0);
+  set_bit(cur, 0);
+  for (std::size_t si = 0;; ++si) {
+    // Stars and "**/" may match nothing: close over those edges.
+    for (;;) {
+      Bits before = cur;
+      or_shifted(cur, before, a.eps.data());
+      if (cur == before) break;
+    }
+    if (any_of(cur, a.deep_all.data())) return true;  // a final "**" takes anything left
+    if (goal == Goal::kSomeContinuation) {
+      // "(.*/)?" can run past the end of a prefix, so anything may follow.
+      if (any_of(cur, a.deep_dir.data())) return true;
+      if (si == n) return any(cur) || any(inside);
+    } else {
+      if (test_bit(cur, a.tokens) && (si == n || path[si] == U'/')) return true;
+      if (si == n) return false;
+    }
+    const char32_t c = path[si];
+    if (c < 128) {
+      std::copy_n(a.ascii.begin() + static_cast<std::ptrdiff_t>(c * a.words), a.words, mask.begin());
+    } else {
+      std::fill(mask.begin(), mask.end(), 0);
+      for (std::size_t i = 0; i < a.tokens; ++i) {
+        const Token& t = a.wide[i];
+        bool eats = t.kind == Kind::kAnyChar || (t.kind == Kind::kLiteral && t.ch == c) ||
+                    (t.kind == Kind::kClass && class_matches(t, c));
+        if (eats) set_bit(mask, i);
+      }
+    }
+    std::fill(next.begin(), next.end(), 0);
+    or_shifted(next, cur, mask.data());
+    for (std::size_t w = 0; w < a.words; ++w) {
+      std::uint64_t dirs = (cur[w] | inside[w]) & a.deep_dir[w];
+      if (c == U'/') {
+        next[w] |= dirs;  // the run of directories may end here or go on
+        inside[w] = 0;
+      } else {
+        next[w] |= cur[w] & a.star[w];
+        inside[w] = dirs;
+      }
+    }
+    std::swap(cur, next);
+    if (!any(cur) && !any(inside)) return false;
+  }
+}
+
+// The former matcher: backtracking over tokens, memoized on (token,
+// position), O(tokens x n^2). Kept as the oracle that the NFA is tested and
+// fuzzed against (ignore_internal::reference_match).
 class Matcher {
  public:
   Matcher(const std::vector<Token>& tokens, std::u32string_view path, Goal goal)
@@ -332,7 +403,7 @@ Result<IgnoreRules> IgnoreRules::parse(std::string_view text, std::string_view s
     auto tokens = compiler.compile();
     if (!tokens) return bad_line("bad pattern " + quote(line) + ": " + compiler.error());
     rule.pattern = std::move(pattern);
-    rule.tokens = std::move(*tokens);
+    rule.nfa = ignore_internal::build_automaton(*tokens);
     rules.rules_.push_back(std::move(rule));
   }
   return rules;
@@ -340,7 +411,7 @@ Result<IgnoreRules> IgnoreRules::parse(std::string_view text, std::string_view s
 
 long IgnoreRules::last_applying_rule(const std::u32string& path) const {
   for (std::size_t i = rules_.size(); i-- > 0;) {
-    if (Matcher(rules_[i].tokens, path, Goal::kPathOrParent).run()) return static_cast<long>(i);
+    if (run_nfa(rules_[i].nfa, path, Goal::kPathOrParent)) return static_cast<long>(i);
   }
   return -1;
 }
@@ -362,10 +433,53 @@ bool IgnoreRules::must_descend(std::string_view rel_dir) const {
   if (last < 0 || rules_[static_cast<std::size_t>(last)].negate) return true;
   if (!path.empty()) path += U'/';
   for (std::size_t i = static_cast<std::size_t>(last) + 1; i < rules_.size(); ++i) {
-    if (rules_[i].negate && Matcher(rules_[i].tokens, path, Goal::kSomeContinuation).run()) return true;
+    if (rules_[i].negate && run_nfa(rules_[i].nfa, path, Goal::kSomeContinuation)) return true;
   }
   return false;
 }
+
+namespace ignore_internal {
+
+Automaton build_automaton(const std::vector<Token>& tokens) {
+  Automaton a;
+  a.tokens = tokens.size();
+  a.words = (tokens.size() + 1 + 63) / 64;
+  for (auto* v : {&a.star, &a.deep_dir, &a.deep_all, &a.eps}) v->assign(a.words, 0);
+  a.ascii.assign(128 * a.words, 0);
+  a.wide = tokens;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    const std::uint64_t bit = std::uint64_t{1} << (i % 64);
+    const std::size_t w = i / 64;
+    if (t.kind == Kind::kStar) a.star[w] |= bit;
+    if (t.kind == Kind::kDeepDir) a.deep_dir[w] |= bit;
+    if (t.kind == Kind::kDeepAll) a.deep_all[w] |= bit;
+    if (t.kind == Kind::kStar || t.kind == Kind::kDeepDir) a.eps[w] |= bit;
+    for (char32_t c = 0; c < 128; ++c) {
+      bool eats = (t.kind == Kind::kAnyChar && c != U'/') || (t.kind == Kind::kLiteral && t.ch == c) ||
+                  (t.kind == Kind::kClass && class_matches(t, c));
+      if (eats) a.ascii[c * a.words + w] |= bit;
+    }
+  }
+  return a;
+}
+
+bool match(const Automaton& a, std::u32string_view path, Goal goal) { return run_nfa(a, path, goal); }
+
+bool reference_match(const std::vector<Token>& tokens, std::u32string_view path, Goal goal) {
+  return Matcher(tokens, path, goal).run();
+}
+
+std::optional<std::vector<Token>> compile_pattern(std::string_view pattern, std::string* error) {
+  PatternCompiler c(decode(pattern));
+  auto tokens = c.compile();
+  if (!tokens && error != nullptr) *error = c.error();
+  return tokens;
+}
+
+std::u32string decode_path(std::string_view s) { return decode(s); }
+
+}  // namespace ignore_internal
 
 bool IgnoreRules::empty() const {
   return rules_.empty();

@@ -16,6 +16,9 @@
 // is an error, as are an unterminated or malformed class (including a reversed
 // range such as "[z-a]") and a trailing "\".
 //
+// Matching takes time linear in the path length for every pattern (a
+// bit-parallel NFA), so no .wimgignore line can make a walk slow.
+//
 // Matching is on slash-separated relative paths ("a/b/c.txt"):
 //   *      any run of characters except "/"
 //   ?      one character except "/"
@@ -31,6 +34,8 @@
 // last one that applies wins; a "!" rule that wins re-includes the path.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -59,6 +64,37 @@ struct Token {
   std::vector<std::pair<char32_t, char32_t>> ranges;
 };
 
+// A pattern as a bit-parallel NFA (Thompson's construction, one bit per
+// token): a match costs O(path length x tokens/64), whatever the pattern,
+// where backtracking cost grew with the number of stars.
+struct Automaton {
+  std::size_t tokens = 0;  // bit i: "before token i"; bit `tokens`: matched
+  std::size_t words = 0;   // 64-bit words per state set
+  std::vector<std::uint64_t> star, deep_dir, deep_all, eps;  // tokens by kind
+  std::vector<std::uint64_t> ascii;      // 128 x words: tokens that consume that byte
+  std::vector<Token> wide;               // for characters >= 128 (class/literal tokens)
+};
+Automaton build_automaton(const std::vector<Token>& tokens);
+
+// What a successful match of a pattern against a path means.
+enum class Goal {
+  // The pattern matches the path or one of its parent directories: Docker's
+  // rule application. A parent is a prefix that ends just before a "/", so
+  // one pass over the whole path answers for all of them.
+  kPathOrParent,
+  // The path is only the start of some longer path: could a continuation
+  // make the pattern match? Running out of path with tokens left counts as yes.
+  kSomeContinuation,
+};
+
+// For tests and fuzzing: a cleaned pattern's tokens (nullopt and *error
+// on a bad pattern), the path as matched (code points), the NFA match and
+// the former backtracking matcher, O(tokens x n^2), as the oracle.
+std::optional<std::vector<Token>> compile_pattern(std::string_view pattern, std::string* error);
+std::u32string decode_path(std::string_view s);
+bool match(const Automaton& a, std::u32string_view path, Goal goal);
+bool reference_match(const std::vector<Token>& tokens, std::u32string_view path, Goal goal);
+
 }  // namespace ignore_internal
 
 class IgnoreRules {
@@ -80,7 +116,7 @@ class IgnoreRules {
   struct Rule {
     std::string pattern;  // cleaned, without the "!"
     bool negate = false;
-    std::vector<ignore_internal::Token> tokens;
+    ignore_internal::Automaton nfa;
   };
   // Index of the last rule that applies to `path` (itself or a parent), or -1.
   long last_applying_rule(const std::u32string& path) const;

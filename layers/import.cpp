@@ -17,11 +17,8 @@ namespace {
 
 Result<IgnoreRules> load_ignore(const std::string& root) {
   std::string file = fs::join(root, ".wimgignore");
-  auto text = fs::read_file(file);
-  if (!text.ok()) {
-    if (text.error().kind == ErrorKind::NotFound) return IgnoreRules{};
-    return std::move(text).error();
-  }
+  WIMG_ASSIGN(auto text, read_in_tree(root, ".wimgignore", file));
+  if (!text) return IgnoreRules{};
   return IgnoreRules::parse(*text, file);
 }
 

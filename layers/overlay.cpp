@@ -52,28 +52,30 @@ void Overlay::erase_subtree(const std::string& path, bool keep_self) {
 
 Overlay Overlay::merge(const std::vector<std::vector<Entry>>& layers) {
   Overlay o;
-  for (std::size_t li = 0; li < layers.size(); ++li) {
-    const auto& layer = layers[li];
-    // Deletions first: they only ever hide what lower layers provided.
-    for (const Entry& e : layer) {
-      if (e.kind == Kind::Whiteout) o.erase_subtree(e.path, /*keep_self=*/false);
-      if (e.kind == Kind::Opaque) o.erase_subtree(e.path, /*keep_self=*/true);
-    }
-    for (const Entry& e : layer) {
-      if (e.kind == Kind::Whiteout) continue;
-      MergedEntry m{e, li};
-      if (e.kind == Kind::Opaque) m.entry.kind = Kind::Dir;
-      auto it = o.entries_.find(e.path);
-      if (it != o.entries_.end()) {
-        bool both_dirs = is_dir(it->second.entry.kind) && is_dir(m.entry.kind);
-        if (!both_dirs) o.erase_subtree(e.path, /*keep_self=*/true);
-        it->second = std::move(m);
-      } else {
-        o.entries_.emplace(e.path, std::move(m));
-      }
+  for (const auto& layer : layers) o.push(layer);
+  return o;
+}
+
+void Overlay::push(const std::vector<Entry>& layer) {
+  const std::size_t li = layers_++;
+  // Deletions first: they only ever hide what lower layers provided.
+  for (const Entry& e : layer) {
+    if (e.kind == Kind::Whiteout) erase_subtree(e.path, /*keep_self=*/false);
+    if (e.kind == Kind::Opaque) erase_subtree(e.path, /*keep_self=*/true);
+  }
+  for (const Entry& e : layer) {
+    if (e.kind == Kind::Whiteout) continue;
+    MergedEntry m{e, li};
+    if (e.kind == Kind::Opaque) m.entry.kind = Kind::Dir;
+    auto it = entries_.find(e.path);
+    if (it != entries_.end()) {
+      bool both_dirs = is_dir(it->second.entry.kind) && is_dir(m.entry.kind);
+      if (!both_dirs) erase_subtree(e.path, /*keep_self=*/true);
+      it->second = std::move(m);
+    } else {
+      entries_.emplace(e.path, std::move(m));
     }
   }
-  return o;
 }
 
 const MergedEntry* Overlay::find(std::string_view path) const {

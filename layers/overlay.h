@@ -40,6 +40,10 @@ class Overlay {
  public:
   // `layers` bottom first; each must be canonical (decode_index output).
   static Overlay merge(const std::vector<std::vector<Entry>>& layers);
+  // Adds one more layer on top (merge is push over the stack): a builder
+  // keeps its view up to date in time proportional to the new layer.
+  void push(const std::vector<Entry>& layer);
+  std::size_t layer_count() const { return layers_; }
 
   // Exact lookup of a canonical path ("" is the root: nullptr result).
   const MergedEntry* find(std::string_view path) const;
@@ -59,6 +63,7 @@ class Overlay {
  private:
   void erase_subtree(const std::string& path, bool keep_self);
   std::map<std::string, MergedEntry> entries_;
+  std::size_t layers_ = 0;
 };
 
 }  // namespace wimg::layers

@@ -86,6 +86,31 @@ Result<fs::UniqueFd> open_beneath(int root_fd, const std::string& rel, const std
   return fs::open_at(root_fd, rel, O_RDONLY | O_NOFOLLOW | O_NOCTTY, 0, shown);
 }
 
+// openat2 RESOLVE_BENEATH (symlinks allowed inside root). Kernels before
+// 5.6: the resolved real path must be below the real root.
+Result<fs::UniqueFd> open_in_tree(const std::string& root, const std::string& rel, const std::string& shown) {
+  WIMG_ASSIGN(fs::UniqueFd root_fd, fs::open_file(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  struct open_how how {};
+  how.flags = O_RDONLY | O_NOCTTY | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  for (;;) {
+    long fd = ::syscall(SYS_openat2, root_fd.get(), rel.c_str(), &how, sizeof how);
+    if (fd >= 0) return fs::UniqueFd(static_cast<int>(fd));
+    if (errno == EINTR || errno == EAGAIN) continue;
+    if (errno == ENOSYS) break;
+    if (errno == EXDEV || errno == ELOOP) {
+      return make_error(ErrorKind::Input, shown + ": a symbolic link that leads out of " + root + "; it is not read");
+    }
+    return fs::os_error("cannot open", shown, errno);
+  }
+  WIMG_ASSIGN(std::string real_root, fs::real_path(root));
+  WIMG_ASSIGN(std::string real, fs::real_path(fs::join(root, rel)));
+  if (!real.starts_with(real_root + "/")) {
+    return make_error(ErrorKind::Input, shown + ": a symbolic link that leads out of " + root + "; it is not read");
+  }
+  return fs::open_file(real, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+}
+
 void store_file(TreeWalk& w, int root_fd, FileJob& job) {
   const std::string& shown = job.shown;
   auto fd = open_beneath(root_fd, job.rel, shown);
@@ -215,6 +240,20 @@ Status walk_dir(TreeWalk& w, const Dir& dir, std::vector<FileJob>& files) {
 }
 
 }  // namespace
+
+Result<std::optional<std::string>> read_in_tree(const std::string& root, const std::string& rel,
+                                                const std::string& shown) {
+  auto fd = open_in_tree(root, rel, shown);
+  if (!fd.ok()) {
+    if (fd.error().kind == ErrorKind::NotFound) return std::optional<std::string>();
+    return std::move(fd).error();
+  }
+  struct stat st;
+  if (::fstat(fd->get(), &st) != 0) return fs::os_error("cannot stat", shown, errno);
+  if (!S_ISREG(st.st_mode)) return make_error(ErrorKind::Input, shown + ": not a regular file");
+  WIMG_ASSIGN(std::string text, fs::read_fd(fd->get(), shown));
+  return std::optional<std::string>(std::move(text));
+}
 
 Status walk_tree(const std::string& root, TreeWalk& walk) {
   WIMG_ASSIGN(fs::UniqueFd fd, fs::open_file(root, O_RDONLY | O_DIRECTORY));

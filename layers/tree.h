@@ -34,4 +34,11 @@ struct TreeWalk {
 
 Status walk_tree(const std::string& root, TreeWalk& walk);
 
+// Reads a file of a tree that configures reading it (.wimgignore, the
+// Wasmfile): `rel` is resolved beneath `root`, following symlinks only
+// while they stay inside it, so a link out of the tree is an Input error
+// and nothing outside is read (or echoed in a later parse error).
+// nullopt when there is no such file. `shown` names it in errors.
+Result<std::optional<std::string>> read_in_tree(const std::string& root, const std::string& rel, const std::string& shown);
+
 }  // namespace wimg::layers

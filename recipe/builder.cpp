@@ -13,6 +13,7 @@
 #include "image/images.h"
 #include "layers/index.h"
 #include "recipe/copy.h"
+#include "runtime/guest/wimg_abi.h"
 #include "runtime/pack/assemble.h"
 #include "runtime/inject/ruby_base.h"
 #include "runtime/pack/packed.h"
@@ -52,7 +53,22 @@ struct StageResult {
   image::Manifest m;
   Digest key;
   std::vector<std::string> copy_dests;  // COPY/ADD destinations, canonical, in order
+  // The merged view of m.layers[0, view.layer_count()), brought up to date
+  // on demand one layer at a time, so no step re-reads the whole stack
+  // (which made a build quadratic in its COPY steps).
+  layers::Overlay view;
 };
+
+// The stage's merged view with every layer so far.
+Result<const layers::Overlay*> stage_view(const store::Store& store, StageResult& r) {
+  for (std::size_t i = r.view.layer_count(); i < r.m.layers.size(); ++i) {
+    const Digest& d = r.m.layers[i].digest;
+    WIMG_ASSIGN(std::string index, store.get(d, /*verify=*/true));
+    WIMG_ASSIGN(auto entries, layers::decode_index(index, d.str()));
+    r.view.push(entries);
+  }
+  return &r.view;
+}
 
 // State of one running build.
 struct Run {
@@ -297,14 +313,14 @@ Result<StageResult> run_from(Run& run, const Stage& st, bool& cached) {
 // directory of the image receives the sources inside it (`COPY a.txt /app`
 // with /app a directory makes /app/a.txt). Only the image so far decides,
 // which the step's parent key already covers.
-Result<Instruction> into_existing_dir(const Run& run, const image::Manifest& m, const Instruction& ins) {
+Result<Instruction> into_existing_dir(const Run& run, StageResult& r, const Instruction& ins) {
   Instruction out = ins;
-  if (ins.path.ends_with('/') || ins.path == "/" || m.layers.empty()) return out;
-  WIMG_ASSIGN(layers::Overlay view, image::image_view(run.store, m));
-  auto r = view.resolve(ins.path, /*follow_last=*/true);
-  if (r.error == layers::LookupError::None) {
-    const auto* e = view.find(r.path);
-    if (r.path.empty() || (e != nullptr && e->entry.kind == layers::Kind::Dir)) out.path += "/";
+  if (ins.path.ends_with('/') || ins.path == "/" || r.m.layers.empty()) return out;
+  WIMG_ASSIGN(const layers::Overlay* view, stage_view(run.store, r));
+  auto res = view->resolve(ins.path, /*follow_last=*/true);
+  if (res.error == layers::LookupError::None) {
+    const auto* e = view->find(res.path);
+    if (res.path.empty() || (e != nullptr && e->entry.kind == layers::Kind::Dir)) out.path += "/";
   }
   return out;
 }
@@ -315,10 +331,10 @@ Result<Instruction> into_existing_dir(const Run& run, const image::Manifest& m, 
 // wasi-vfs has /usr) would otherwise shadow e.g. /usr/local/lib/ruby.
 Status add_dest_preopens(const Run& run, StageResult& r) {
   if (r.copy_dests.empty()) return {};
-  WIMG_ASSIGN(layers::Overlay view, image::image_view(run.store, r.m));
+  WIMG_ASSIGN(const layers::Overlay* view, stage_view(run.store, r));
   auto& mounts = r.m.config.mounts;
   for (const auto& d : r.copy_dests) {
-    const auto* e = view.find(d.substr(1));
+    const auto* e = view->find(d.substr(1));
     if (e == nullptr || e->entry.kind != layers::Kind::Dir) continue;
     if (std::find(mounts.begin(), mounts.end(), d) == mounts.end()) mounts.push_back(d);
   }
@@ -339,7 +355,7 @@ Result<StageResult> run_stage(Run& run, const Stage& st) {
     StepEvent ev{++run.number, run.total, st.index, text, false, false, 0};
     if (ins.kind == InstructionKind::Copy || ins.kind == InstructionKind::Add) {
       LayerOut out;
-      WIMG_ASSIGN(const Instruction copy, into_existing_dir(run, r.m, ins));
+      WIMG_ASSIGN(const Instruction copy, into_existing_dir(run, r, ins));
       if (ins.from.kind == CopySource::Kind::Context) {
         WIMG_ASSIGN(out, copy_context(run, copy, text, r.key));
       } else {
@@ -383,6 +399,34 @@ Status check_mounts(const Run& run, const image::Manifest& m) {
     std::string msg = s.error().message;
     if (msg.starts_with("--mount ")) msg = msg.substr(8);
     return make_error(s.error().kind, where + ": MOUNT " + msg);
+  }
+  return {};
+}
+
+// Checked before any step runs, so a Wasmfile with too many COPY steps fails
+// at once with the line that crosses the limit, not after building them all.
+Status check_layer_limit(const Run& run) {
+  constexpr std::size_t kMaxLayers = WIMG_SLOTS - 1;
+  std::map<std::size_t, std::size_t> layers_at_end;  // stage index -> layers
+  for (const auto& st : run.plan.stages) {
+    std::size_t n = 0;
+    if (st.from.kind == FromRef::Kind::Stage) {
+      n = layers_at_end[st.from.stage];
+    } else if (st.from.kind == FromRef::Kind::Image) {
+      // A missing image is the FROM step's error, with its own message.
+      if (auto d = image::resolve_image(run.store, st.from.image); d.ok()) {
+        if (auto m = image::load_image(run.store, *d); m.ok()) n = m->layers.size();
+      }
+    }
+    for (const auto& ins : st.instructions) {
+      if (ins.kind != InstructionKind::Copy && ins.kind != InstructionKind::Add) continue;
+      if (++n > kMaxLayers) {
+        return make_error(ErrorKind::Input, run.where(ins.loc) + ": " + kind_name(ins.kind) + " would make layer " +
+                                                std::to_string(n) + " of its image; an image holds at most " +
+                                                std::to_string(kMaxLayers) + " layers (the slots of a .wasm)");
+      }
+    }
+    layers_at_end[st.index] = n;
   }
   return {};
 }
@@ -440,6 +484,7 @@ Result<BuildResult> build(store::Store& store, const Plan& plan, const BuildOpti
   }
   Run run{store, plan, opts, progress, std::move(ctx), {}, 0, 0, 0, {}};
   for (const auto& st : plan.stages) run.total += 1 + st.instructions.size();
+  WIMG_TRY(check_layer_limit(run));
   for (const auto& st : plan.stages) {
     WIMG_ASSIGN(StageResult r, run_stage(run, st));
     run.done.emplace(st.index, std::move(r));

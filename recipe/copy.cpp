@@ -113,7 +113,8 @@ Result<Selected> resolve_in_context(const BuildContext& ctx, const CopyRequest& 
   } else if (r.starts_with(ctx.real_root + "/")) {
     inside = r.substr(ctx.real_root.size() + 1);
   } else {
-    return fail(ErrorKind::Input, req, as_written + ": a symlink leads outside the build context (to " + r + ")");
+    // Where it leads is not said: that would echo a path outside the context.
+    return fail(ErrorKind::Input, req, as_written + ": a symlink leads outside the build context");
   }
   Selected s{inside, {}};
   if (::stat(r.c_str(), &s.st) != 0) return fail(ErrorKind::Io, req, fs::os_error("cannot stat", r, errno).message);
@@ -170,8 +171,12 @@ Status add_archive(store::Batch& batch, const BuildContext& ctx, const CopyReque
   return {};
 }
 
+// A directory reached through a symlink out of the context lists nothing:
+// a glob never reveals (or names) what is outside.
 std::vector<std::string> list_host_dir(const BuildContext& ctx, const std::string& dir) {
-  auto names = fs::list_dir(dir.empty() ? ctx.real_root : fs::join(ctx.real_root, dir));
+  auto real = fs::real_path(dir.empty() ? ctx.real_root : fs::join(ctx.real_root, dir));
+  if (!real.ok() || (*real != ctx.real_root && !real->starts_with(ctx.real_root + "/"))) return {};
+  auto names = fs::list_dir(*real);
   if (!names.ok()) return {};
   std::vector<std::string> out;
   for (auto& n : *names) {
@@ -229,12 +234,10 @@ Result<BuildContext> open_context(const std::string& dir, const layers::ImportOp
   if (::stat(ctx.real_root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return make_error(ErrorKind::Input, dir + ": the build context is not a directory");
   }
-  const std::string file = fs::join(ctx.real_root, ".wimgignore");
-  auto text = fs::read_file(file);
-  if (text.ok()) {
-    WIMG_ASSIGN(ctx.ignore, layers::IgnoreRules::parse(*text, fs::join(dir, ".wimgignore")));
-  } else if (text.error().kind != ErrorKind::NotFound) {
-    return std::move(text).error();
+  const std::string shown = fs::join(dir, ".wimgignore");
+  WIMG_ASSIGN(auto text, layers::read_in_tree(ctx.real_root, ".wimgignore", shown));
+  if (text) {
+    WIMG_ASSIGN(ctx.ignore, layers::IgnoreRules::parse(*text, shown));
   }
   return ctx;
 }

@@ -138,6 +138,16 @@ class WordLexer {
     return true;
   }
 
+  // Appends a substituted value, refusing to grow a word past max_word.
+  bool append(std::string& out, std::string_view value, std::size_t dollar) {
+    if (value.size() > o_.max_word || out.size() > o_.max_word - value.size()) {
+      return fail(dollar, "the word grows longer than " + std::to_string(o_.max_word) +
+                              " bytes after substitution (the limit for one word)");
+    }
+    out += value;
+    return true;
+  }
+
   // At in_[i_] == '$'.
   bool substitute(std::string& out) {
     std::size_t dollar = i_;
@@ -155,7 +165,7 @@ class WordLexer {
       if (j >= in_.size()) return fail(dollar, "missing '}' in substitution ${" + name);
       auto value = (*o_.lookup)(name);
       if (in_[j] == '}') {
-        if (value) out += *value;
+        if (value && !append(out, *value, dollar)) return false;
         i_ = j + 1;
         return true;
       }
@@ -182,22 +192,19 @@ class WordLexer {
       bool unset = !value || (colon && value->empty());
       switch (op) {
         case '-':
-          out += unset ? word : *value;
-          break;
+          return append(out, unset ? word : *value, dollar);
         case '+':
-          if (!unset) out += word;
-          break;
+          return unset || append(out, word, dollar);
         default:
           if (unset) return fail(dollar, name + ": " + (word.empty() ? std::string("is not set") : word));
-          out += *value;
+          return append(out, *value, dollar);
       }
-      return true;
     }
     if (i_ + 1 < in_.size() && is_name_start(in_[i_ + 1])) {
       std::size_t j = i_ + 1;
       while (j < in_.size() && is_name_char(in_[j])) ++j;
       auto value = (*o_.lookup)(in_.substr(i_ + 1, j - i_ - 1));
-      if (value) out += *value;
+      if (value && !append(out, *value, i_)) return false;
       i_ = j;
       return true;
     }

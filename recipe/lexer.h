@@ -57,6 +57,11 @@ struct WordOptions {
   bool split = true;             // split on unquoted whitespace; false: one word, spaces kept
   bool quotes = true;            // process '...' and "..." (false: quotes are literal)
   const Lookup* lookup = nullptr;  // substitute $VAR / ${VAR...}; nullptr: '$' is literal
+  // A word may not grow beyond this by substitution (so "ENV A=$A$A" lines
+  // cannot double a value into gigabytes). Linux's MAX_ARG_STRLEN: a longer
+  // string could not be passed to a program as an argument or variable anyway.
+  std::size_t max_word = kMaxWord;
+  static constexpr std::size_t kMaxWord = 128 * 1024;
 };
 
 struct Word {

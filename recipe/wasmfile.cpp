@@ -6,6 +6,7 @@
 
 #include "image/reference.h"
 #include "recipe/lexer.h"
+#include "support/utf8.h"
 
 namespace wimg::recipe {
 namespace {
@@ -129,6 +130,7 @@ class Parser {
   Status do_path(Instruction& in, std::size_t kw, std::size_t rest);
   Status resolve_references();
   Status prune();
+  Status check_expanded(const Instruction& in);
 
   std::string_view text_;
   std::string file_;
@@ -167,6 +169,7 @@ class Parser {
     SourcePos pos;
   };
   std::vector<PendingFrom> pending_;
+  std::size_t expanded_bytes_ = 0;  // all instructions' words after substitution
   std::vector<SourcePos> from_text_pos_;  // per stage: position of the base word
 };
 
@@ -243,6 +246,7 @@ Status Parser::instruction() {
   if (name == "ARG") {
     in.kind = InstructionKind::Arg;
     WIMG_TRY(do_arg(in, rest));
+    WIMG_TRY(check_expanded(in));
     if (!in_stage()) {
       for (auto& p : in.pairs) plan_.global_args.push_back(p);
       return {};
@@ -260,7 +264,35 @@ Status Parser::instruction() {
     in.kind = name == "WORKDIR" ? InstructionKind::Workdir : InstructionKind::Mount;
     WIMG_TRY(do_path(in, kw, rest));
   }
+  if (in.kind != InstructionKind::Arg) WIMG_TRY(check_expanded(in));
   stage().instructions.push_back(std::move(in));
+  return {};
+}
+
+// Each word is bounded (lex::WordOptions::max_word), but chained variables
+// could still write a large word on every line; what the instructions add
+// up to becomes the image's configuration and history, so it is bounded too.
+// That text is JSON, so it must be UTF-8 (a build-arg or a byte in the
+// Wasmfile may not be).
+Status Parser::check_expanded(const Instruction& in) {
+  std::vector<const std::string*> words{&in.path};
+  for (const auto& a : in.args) words.push_back(&a);
+  for (const auto& e : in.excludes) words.push_back(&e);
+  for (const auto& p : in.pairs) {
+    words.push_back(&p.key);
+    if (p.value) words.push_back(&*p.value);
+  }
+  for (const std::string* w : words) {
+    expanded_bytes_ += w->size();
+    if (!utf8::valid(*w)) {
+      return err(kw_pos_, std::string(kind_name(in.kind)) +
+                              ": a word is not valid UTF-8 after substitution (image configuration and history are UTF-8)");
+    }
+  }
+  if (expanded_bytes_ > kMaxExpandedBytes) {
+    return err(kw_pos_, "the instructions add up to more than " + std::to_string(kMaxExpandedBytes) +
+                            " bytes after substitution (the limit for an image's configuration and history)");
+  }
   return {};
 }
 

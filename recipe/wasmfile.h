@@ -106,6 +106,12 @@ struct Plan {
   char escape = '\\';
 };
 
+// Limits (errors at the instruction that crosses them): one word after
+// substitution at most lex::WordOptions::kMaxWord (128 KiB) bytes; all
+// instructions' words after substitution together at most this (Linux's
+// default ARG_MAX: what one exec could take).
+inline constexpr std::size_t kMaxExpandedBytes = 2 * 1024 * 1024;
+
 // Errors (ErrorKind::Input) read
 //   FILE:LINE:COL: error: MESSAGE
 //       <the source line>

@@ -62,12 +62,31 @@ Batch::Writer::~Writer() {
 Status Batch::Writer::write(const void* data, std::size_t n) {
   hash_.update(data, n);
   size_ += n;
+  ends_in_hole_ = ends_in_hole_ && n == 0;
   return fs::write_all(fd_.get(), data, n, path_);
+}
+
+Status Batch::Writer::write_zeros(std::uint64_t n) {
+  if (n == 0) return {};
+  static constexpr char kZeros[64 * 1024] = {};
+  for (std::uint64_t left = n; left > 0;) {
+    std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(left, sizeof kZeros));
+    hash_.update(kZeros, k);
+    left -= k;
+  }
+  if (::lseek(fd_.get(), static_cast<off_t>(n), SEEK_CUR) < 0) return fs::os_error("cannot seek in", path_, errno);
+  size_ += n;
+  ends_in_hole_ = true;
+  return {};
 }
 
 Result<Digest> Batch::Writer::finish() {
   Digest d = hash_.finish();
-  // write_all() either wrote every byte or failed: size_ is what the file holds.
+  // write_all() either wrote every byte or failed: size_ is what the file holds
+  // once a trailing hole is made part of it.
+  if (ends_in_hole_ && ::ftruncate(fd_.get(), static_cast<off_t>(size_)) != 0) {
+    return fs::os_error("cannot extend", path_, errno);
+  }
   fd_.reset();
   return batch_->adopt(std::exchange(path_, std::string()), d, size_);
 }

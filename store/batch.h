@@ -41,6 +41,9 @@ class Batch {
   class Writer {
    public:
     Status write(const void* data, std::size_t n);
+    // Appends n zero bytes without holding them in memory: hashed in small
+    // chunks, left as a hole in the temp file (sparse archive members).
+    Status write_zeros(std::uint64_t n);
     // Completes the object; the batch takes it over. Returns its digest.
     Result<Digest> finish();
     std::uint64_t size() const { return size_; }
@@ -57,6 +60,7 @@ class Batch {
     fs::UniqueFd fd_;
     Sha256 hash_;
     std::uint64_t size_ = 0;
+    bool ends_in_hole_ = false;  // the file must be extended to size_ at finish
   };
 
   Result<Writer> begin();

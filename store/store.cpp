@@ -89,10 +89,25 @@ Result<std::string> Store::get(const Digest& d, bool verify) const {
     }
     return bytes;
   }
-  if (verify && sha256_of(*bytes) != d) {
-    return make_error(ErrorKind::Corrupt, "object " + path + " is corrupt: its content does not hash to " + d.str());
-  }
+  if (verify && sha256_of(*bytes) != d) return corrupt_error(d);
   return bytes;
+}
+
+Result<std::string> Store::quarantine(const Digest& d) const {
+  std::string to = tmp_dir() + "/corrupt-" + d.hex() + "-" + fs::unique_tag();
+  if (::rename(object_path(d).c_str(), to.c_str()) != 0) return fs::os_error("cannot move aside", object_path(d), errno);
+  return to;
+}
+
+Error Store::corrupt_error(const Digest& d) const {
+  std::string msg = "object " + d.str() + " (" + object_path(d) + ") is corrupt: its content does not hash to its name";
+  auto moved = quarantine(d);
+  if (moved.ok()) {
+    msg += "; moved aside to " + *moved + ", so adding the same content again restores it";
+  } else {
+    msg += " (" + moved.error().message + ")";
+  }
+  return make_error(ErrorKind::Corrupt, msg);
 }
 
 Result<std::pair<std::string, fs::UniqueFd>> Store::make_temp(std::string_view prefix) const {

@@ -9,7 +9,9 @@
 //   <root>/tmp/                         in-flight temp files and batch dirs
 //   <root>/objects/sha256/<2hex>/.tmp-* in-flight objects of known digest
 //   <root>/cache/stat/<hex>             per-tree stat caches (layers/statcache.h)
-//   <root>/cache/run/<hex>-<key>.wasm   images rendered by `wimg run` (cli/cmd_run.cpp)
+//   <root>/cache/run/<hex>-<key>.wasm   images rendered by `wimg run` (cli/cmd_run.cpp),
+//                                       with "<...>.wasm.sha256" beside each
+//   <root>/tmp/corrupt-<hex>-*          objects found corrupt, moved aside (Store::quarantine)
 //   <root>/cache/runner/wasi-run-*.mjs  the node runner embedded in wimg (cli/cmd_run.cpp)
 //
 // Commit protocol: bytes go to a temp file on the same filesystem — in the
@@ -62,8 +64,15 @@ class Store {
   bool has(const Digest& d) const;
   // Size of a stored object, or NotFound.
   Result<std::uint64_t> size_of(const Digest& d) const;
-  // Reads an object; when verify is set, re-hashes it and fails as Corrupt on mismatch.
+  // Reads an object; when verify is set, re-hashes it and fails as Corrupt on
+  // mismatch (see corrupt_error).
   Result<std::string> get(const Digest& d, bool verify = true) const;
+  // A corrupt object is moved aside into tmp/ (prune removes it) the moment
+  // a read finds it: writers skip content whose object exists, so only then
+  // can a later add of the same content store it afresh. Returns where it went.
+  Result<std::string> quarantine(const Digest& d) const;
+  // The Corrupt error for d, naming its digest, after quarantining it.
+  Error corrupt_error(const Digest& d) const;
   // Stores bytes as one object with a full durable commit.
   Result<Digest> put(std::string_view bytes);
 

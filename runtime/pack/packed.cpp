@@ -123,6 +123,13 @@ Result<PackedImage> open_packed(std::shared_ptr<const std::string> file, std::st
   std::vector<std::vector<layers::Entry>> stack;
   for (std::size_t i = 1; i < p.slots.size(); ++i) {
     WIMG_ASSIGN(DecodedSegment seg, decode_segment(p.slots[i], static_cast<std::uint32_t>(i), shown));
+    // Checked on open, not only by --verify: ls, cat and export show the
+    // layers the manifest names, or nothing (indexes are small to hash).
+    const Digest named = p.manifest.layers[i - 1].digest;
+    if (const Digest actual = sha256_of(seg.index); actual != named) {
+      return corrupt(shown, "layer " + std::to_string(i - 1) + " (slot " + std::to_string(i) + "): index hashes to " +
+                                actual.str() + ", the manifest says " + named.str());
+    }
     stack.push_back(seg.entries);
     p.segments.push_back(std::move(seg));
   }

@@ -278,3 +278,20 @@ for k in range(nlinks):
     os.symlink(os.path.relpath(os.path.join(root, target), os.path.dirname(full)), full)
 PY
 }
+
+# hello_base OUT.wasm: a WASI command module that prints "hello" (wabt's
+# wat2wasm): the base of tests that need one that runs.
+hello_base() {
+  command -v wat2wasm >/dev/null || fail "wat2wasm (wabt) is required"
+  cat >"$E2E_TMP/hello_base.wat" <<'WAT'
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hello\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 6))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+WAT
+  wat2wasm "$E2E_TMP/hello_base.wat" -o "$1"
+}

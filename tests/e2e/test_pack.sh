@@ -13,17 +13,7 @@ W() { "$WIMG" --store "$S" "$@"; }
 command -v wat2wasm >/dev/null || fail "wat2wasm (wabt) is required"
 
 # A WASI command module: the base.
-cat >"$E2E_TMP/base.wat" <<'WAT'
-(module
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 1)
-  (data (i32.const 16) "hello\n")
-  (func (export "_start")
-    (i32.store (i32.const 0) (i32.const 16))
-    (i32.store (i32.const 4) (i32.const 6))
-    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
-WAT
-wat2wasm "$E2E_TMP/base.wat" -o "$E2E_TMP/base.wasm"
+hello_base "$E2E_TMP/base.wasm"
 BASE=$E2E_TMP/base.wasm
 
 # Two layers: the upper replaces a file, whites one out, makes a dir opaque.

@@ -121,7 +121,8 @@ TEST(Images, VerifyFindsCorruptAndMissing) {
   test::write_file(p, "CONTENT");
   auto rep = verify_store(f.st);
   ASSERT_EQ(rep->problems.size(), 1u);
-  EXPECT_NE(rep->problems[0].find(p), std::string::npos);
+  EXPECT_NE(rep->problems[0].find(sha256_of("content").str() + " (" + p + ") is corrupt"), std::string::npos) << rep->problems[0];
+  EXPECT_FALSE(f.st.has(sha256_of("content")));  // moved aside: a re-add restores it
   ::unlink(p.c_str());
   rep = verify_store(f.st);
   ASSERT_EQ(rep->problems.size(), 1u);

@@ -8,6 +8,7 @@
 #include "layers/index.h"
 #include "pack_test_util.h"
 #include "runtime/pack/assemble.h"
+#include "runtime/pack/host_limits.h"
 #include "runtime/pack/packed.h"
 #include "runtime/wasm/module.h"
 
@@ -116,10 +117,13 @@ TEST(PackAssemble, VerifyCatchesAFlippedIndexByte) {
   const std::size_t at = out.find("app/main.rb");
   ASSERT_NE(at, std::string::npos);
   out[at + 11] ^= 1;  // low byte of the mode 0644 -> 0645
-  PackedImage p = open_ok(out);
-  auto rep = verify_packed(p, "app.wasm");
-  ASSERT_FALSE(rep.ok());
-  EXPECT_NE(rep.error().message.find("layer 1"), std::string::npos) << rep.error().message;
+  // Caught on open (issue 16: ls/cat showed a layer the manifest does not
+  // name), not only by verify.
+  auto p = open_packed(std::make_shared<const std::string>(out), "app.wasm");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().kind, ErrorKind::Corrupt);
+  EXPECT_NE(p.error().message.find("layer 1"), std::string::npos) << p.error().message;
+  EXPECT_NE(p.error().message.find("index hashes to"), std::string::npos) << p.error().message;
 }
 
 TEST(PackAssemble, OpenRefusesEveryTruncation) {
@@ -198,6 +202,22 @@ RC_GTEST_PROP(PackAssemble, RandomDamageIsHandled, (std::size_t pos, std::uint8_
   }
   auto rep = verify_packed(*p, "app.wasm");
   if (!rep.ok()) RC_ASSERT(rep.error().kind == ErrorKind::Corrupt);
+}
+
+// Issue 16: outputs over V8's 1 GiB, node's 2 GiB read or V8's 100,000
+// data segments were written without a word; each limit is named.
+TEST(HostLimits, EachLimitIsNamedWhenCrossed) {
+  EXPECT_TRUE(host_limit_warnings(std::uint64_t{1} << 30, 100000).empty());
+  auto v8 = host_limit_warnings((std::uint64_t{1} << 30) + 1, 0);
+  ASSERT_EQ(v8.size(), 1u);
+  EXPECT_NE(v8[0].find("V8"), std::string::npos);
+  EXPECT_NE(v8[0].find("1073741824"), std::string::npos);
+  auto node = host_limit_warnings(std::uint64_t{1} << 31, 0);
+  ASSERT_EQ(node.size(), 2u);
+  EXPECT_NE(node[0].find("ERR_FS_FILE_TOO_LARGE"), std::string::npos);
+  auto segs = host_limit_warnings(1000, 100001);
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_NE(segs[0].find("100001 data segments"), std::string::npos);
 }
 
 }  // namespace

@@ -69,6 +69,25 @@ TEST(PreparedCache, DamagedEntryOrMissingObjectIsAMiss) {
   EXPECT_TRUE(f.st.has(sha256_of("PREPARED")));
 }
 
+// Issue 16: a corrupt prepared base made binaries that passed `inspect
+// --verify` and failed to instantiate. It is re-hashed on every hit: the
+// lookup fails naming it, and the next one prepares it afresh.
+TEST(PreparedCache, CorruptObjectIsDetectedThenPreparedAgain) {
+  Fixture f;
+  ASSERT_TRUE(f.get().ok());
+  const std::string obj = f.st.object_path(sha256_of("PREPARED"));
+  ::chmod(obj.c_str(), 0644);
+  test::write_file(obj, "PREPARED but changed");
+  auto r = f.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::Corrupt);
+  EXPECT_NE(r.error().message.find(sha256_of("PREPARED").str()), std::string::npos) << r.error().message;
+  auto again = f.get();
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->bytes, "PREPARED");
+  EXPECT_EQ(f.prepares, 2);
+}
+
 TEST(PreparedCache, PrepareErrorsPassThroughAndLeaveNoEntry) {
   Fixture f;
   auto r = prepared_base(

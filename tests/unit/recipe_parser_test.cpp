@@ -235,5 +235,42 @@ TEST(RecipeParser, NeverThrowsOnOddInput) {
   }
 }
 
+// Issue 16: 30 lines of "ENV A=$A$A" doubled a value into gigabytes. A word
+// stops at 128 KiB, with the line of the instruction that crossed it.
+TEST(RecipeLimits, DoublingVariableStopsAtTheWordLimit) {
+  std::string w = "FROM x\nENV A=0123456789abcdef\n";
+  for (int i = 0; i < 30; ++i) w += "ENV A=$A$A\n";
+  auto p = parse_wasmfile(w, "Wasmfile", {});
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().kind, ErrorKind::Input);
+  // The word is "A=" and the value: 16 bytes doubled 12 times (line 14)
+  // fits in 128 KiB, the 13th doubling (line 15) does not, at its second $A.
+  EXPECT_EQ(p.error().message.rfind("Wasmfile:15:9: error: the word grows longer than 131072 bytes", 0), 0u)
+      << p.error().message;
+  w.resize(w.find("ENV A=$A$A\n") + 12 * 11);
+  EXPECT_TRUE(parse_wasmfile(w, "Wasmfile", {}).ok());
+}
+
+TEST(RecipeLimits, EveryFormOfSubstitutionIsBounded) {
+  std::string big(100 * 1024, 'x');
+  for (std::string form : {"$B$B", "${B}${B}", "${B:-x}${B}", "${U:-$B$B}", "${B:+$B$B}", "${B:?e}$B", "\"$B$B\""}) {
+    auto p = parse_wasmfile("FROM x\nARG U\nARG B=" + big + "\nLABEL l=" + form + "\n", "W", {});
+    ASSERT_FALSE(p.ok()) << form;
+    EXPECT_NE(p.error().message.find("W:4:"), std::string::npos) << form << ": " << p.error().message;
+    EXPECT_NE(p.error().message.find("131072 bytes"), std::string::npos) << form;
+  }
+}
+
+// Issue 16: 10k chained ENV lines wrote a 719 MB .wasm (history and config).
+TEST(RecipeLimits, ChainedVariablesStopAtThePlanLimit) {
+  std::string w = "FROM x\nENV A0=" + std::string(100 * 1024, 'v') + "\n";
+  for (int i = 1; i < 10000; ++i) w += "ENV A" + std::to_string(i) + "=${A" + std::to_string(i - 1) + "}\n";
+  auto p = parse_wasmfile(w, "Wasmfile", {});
+  ASSERT_FALSE(p.ok());
+  // 100 KiB and the name per line: the 21st line crosses 2 MiB (line 22).
+  EXPECT_EQ(p.error().message.rfind("Wasmfile:22:1: error: the instructions add up to more than 2097152 bytes", 0), 0u)
+      << p.error().message.substr(0, 200);
+}
+
 }  // namespace
 }  // namespace wimg::recipe

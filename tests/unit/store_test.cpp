@@ -40,7 +40,10 @@ TEST(Store, PutGetRoundTripAndReadOnly) {
   EXPECT_EQ(*st->put("hello"), *d);
 }
 
-TEST(Store, GetDetectsCorruption) {
+// Issue 16: adding the same content again never repaired a corrupt object
+// (writers skip content whose object exists). A read that finds it corrupt
+// names it and moves it aside, so the next add stores it afresh.
+TEST(Store, GetDetectsCorruptionAndTheNextAddRepairs) {
   TempDir t;
   auto st = Store::open(t / "s");
   Digest d = *st->put("payload");
@@ -50,7 +53,16 @@ TEST(Store, GetDetectsCorruption) {
   auto r = st->get(d);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::Corrupt);
-  EXPECT_NE(r.error().message.find(p), std::string::npos);
+  EXPECT_NE(r.error().message.find(d.str()), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("moved aside"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(st->has(d));
+  EXPECT_EQ(*st->count_tmp(), 1u);  // the corrupt copy, for prune to remove
+  Batch b(*st);
+  ASSERT_TRUE(b.add_bytes("payload").ok());
+  ASSERT_TRUE(b.commit().ok());
+  auto again = st->get(d);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(*again, "payload");
 }
 
 TEST(Store, MissingObjectIsNotFound) {
@@ -137,6 +149,29 @@ TEST(Batch, StreamingLargeObject) {
   EXPECT_EQ(*d, sha256_of(big));
   ASSERT_TRUE(b.commit().ok());
   EXPECT_EQ(*st->get(*d), big);
+}
+
+// Sparse archive members: holes are hashed as zeros and left as holes in
+// the object file, never held in memory.
+TEST(Batch, WriteZerosIsTheLogicalFile) {
+  TempDir t;
+  auto st = Store::open(t / "s");
+  Batch b(*st);
+  auto w = b.begin();
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE(w->write("ab", 2).ok());
+  ASSERT_TRUE(w->write_zeros(3 << 20).ok());
+  ASSERT_TRUE(w->write("c", 1).ok());
+  ASSERT_TRUE(w->write_zeros(70000).ok());  // a trailing hole extends the file
+  auto d = w->finish();
+  ASSERT_TRUE(d.ok());
+  std::string want = "ab" + std::string(3 << 20, '\0') + "c" + std::string(70000, '\0');
+  EXPECT_EQ(*d, sha256_of(want));
+  ASSERT_TRUE(b.commit().ok());
+  EXPECT_EQ(*st->get(*d), want);
+  struct stat sb;
+  ASSERT_EQ(::stat(st->object_path(*d).c_str(), &sb), 0);
+  EXPECT_LT(sb.st_blocks * 512, 1 << 20);  // the hole stayed a hole
 }
 
 TEST(Refs, UpdateAndRead) {
