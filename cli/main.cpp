@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   wimg::cli::register_build(app, ctx);
   wimg::cli::register_run(app, ctx);
   wimg::cli::register_import(app, ctx);
+  wimg::cli::register_save(app, ctx);
+  wimg::cli::register_load(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
