@@ -17,49 +17,9 @@ command -v wat2wasm >/dev/null || fail "wat2wasm (wabt) is required"
 command -v skopeo >/dev/null || fail "skopeo is required (scripts/setup)"
 command -v umoci >/dev/null || fail "umoci is required (scripts/setup)"
 
-cat >"$E2E_TMP/base.wat" <<'WAT'
-(module
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 1)
-  (data (i32.const 16) "hello\n")
-  (func (export "_start")
-    (i32.store (i32.const 0) (i32.const 16))
-    (i32.store (i32.const 4) (i32.const 6))
-    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
-WAT
-C=$E2E_TMP/ctx
-mkdir -p "$C/l1/etc" "$C/l1/usr/lib" "$C/l2/etc" "$C/l2/usr" "$C/l3"
-wat2wasm "$E2E_TMP/base.wat" -o "$C/base.wasm"
-# Lower layer; the upper replaces a file, whites one out, makes /usr opaque,
-# adds a non-ASCII name; a symlink and a private mode in the lower one.
-echo base >"$C/l1/etc/motd"
-echo conf >"$C/l1/etc/conf"
-chmod 600 "$C/l1/etc/conf"
-echo lib >"$C/l1/usr/lib/x.rb"
-ln -s usr/lib "$C/l1/lib"
-echo new >"$C/l2/etc/motd"
-: >"$C/l2/etc/.wh.conf"
-: >"$C/l2/usr/.wh..wh..opq"
-echo app >"$C/l2/usr/app.rb"
-echo ü >"$C/l2/etc/grüße"
-echo two >"$C/l3/two.txt"
-cat >"$C/Wasmfile" <<'WF'
-FROM base.wasm
-COPY l1 /
-COPY l2 /
-ENV APP_MODE=prod
-WORKDIR /usr
-LABEL org.example.name=app
-ENTRYPOINT ["app"]
-CMD ["--serve"]
-WF
-cat >"$C/Wasmfile.two" <<'WF'
-FROM base.wasm
-COPY l1 /
-COPY l3 /srv
-WF
-W build -t app:1 -o "$E2E_TMP/app1.wasm" "$C" >/dev/null
-W build -f "$C/Wasmfile.two" -t two:1 -o "$E2E_TMP/two1.wasm" "$C" >/dev/null
+# shellcheck source=dist_fixture.sh
+source "$(dirname "$0")/dist_fixture.sh"
+dist_fixture
 
 # --- save: one layout tar, reproducible ----------------------------------------
 W save app:1 two:1 -o "$E2E_TMP/images.tar"

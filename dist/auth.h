@@ -1,0 +1,23 @@
+// Registry credentials saved by `wimg login`: Docker's config.json shape,
+// so the file reads like ~/.docker/config.json:
+//   {"auths":{"<host>":{"auth":"<base64 of user:password>"}}}
+// written atomically with mode 0600.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "dist/registry.h"
+
+namespace wimg::dist {
+
+std::string base64(std::string_view s);
+
+// Where the file lives: $XDG_CONFIG_HOME/wimg/auth.json, else
+// $HOME/.config/wimg/auth.json (values passed in, not read).
+std::string auth_file(const char* xdg_config_home, const char* home);
+// The host's credentials, none when the file or the host is absent.
+Result<std::optional<Credentials>> load_credentials(const std::string& file, const std::string& host);
+Status save_credentials(const std::string& file, const std::string& host, const Credentials& c);
+
+}  // namespace wimg::dist

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# wimg push / pull against Debian's docker-registry on loopback: push sends
+# only the blobs the registry lacks (counted in the registry's own access
+# log), pull into an empty store gives the same image digest and a
+# byte-identical rendered .wasm, by tag and by digest; a store that has the
+# base fetches only the rest; skopeo reads what wimg pushed and a layout
+# skopeo copied from the registry loads back; a registry serving wrong or
+# missing bytes gets a clear error and leaves the store without the image.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+e2e_init test_dist_registry
+umask 022
+S=$E2E_TMP/store
+W() { "$WIMG" --store "$S" "$@"; }
+command -v wat2wasm >/dev/null || fail "wat2wasm (wabt) is required"
+command -v skopeo >/dev/null || fail "skopeo is required (scripts/setup)"
+# shellcheck source=dist_fixture.sh
+source "$(dirname "$0")/dist_fixture.sh"
+dist_fixture
+start_registry reg
+digest_of() { "$WIMG" --store "$1" images --json | python3 -c 'import json,sys;print(*[i["digest"] for i in json.load(sys.stdin) if i["ref"]==sys.argv[1]])' "$2"; }
+render() {  # STORE IMAGE OUT
+  mkdir -p "$E2E_TMP/r"
+  printf 'FROM %s\n' "$2" >"$E2E_TMP/r/Wasmfile"
+  "$WIMG" --store "$1" build -o "$3" "$E2E_TMP/r" >/dev/null
+}
+
+# --- push: only what the registry lacks ------------------------------------------
+W push app:1 "$REG/team/app:1" >"$E2E_TMP/push1"
+assert_contains "5 blobs uploaded" "$(cat "$E2E_TMP/push1")" "first push: base wasm + its config, 2 layers, config"
+assert_eq 5 "$(blob_puts)" "blob uploads the registry saw"
+manifest=$(tail -n 1 "$E2E_TMP/push1")
+assert_match 'sha256:[0-9a-f]{64}' "$manifest" "push prints the manifest digest"
+W push app:1 "$REG/team/app:1" >"$E2E_TMP/push2"
+assert_contains "0 blobs uploaded (0 bytes), 5 already present" "$(cat "$E2E_TMP/push2")" "second push"
+assert_eq 5 "$(blob_puts)" "no upload on the second push"
+# two:1 shares the base and the lower layer: its own layer and config only.
+W push two:1 "$REG/team/app:two" >"$E2E_TMP/push3"
+assert_contains "2 blobs uploaded" "$(cat "$E2E_TMP/push3")" "push of an app on a pushed base"
+assert_eq 7 "$(blob_puts)" "blob uploads after the second app"
+
+# --- pull into an empty store ------------------------------------------------------
+P=$E2E_TMP/pulled
+"$WIMG" --store "$P" pull "$REG/team/app:1" >"$E2E_TMP/pull1"
+assert_eq "$(digest_of "$S" app:1)" "$(tail -n 1 "$E2E_TMP/pull1")" "image digest after pull"
+assert_eq "$(digest_of "$S" app:1)" "$(digest_of "$P" "$REG/team/app:1")" "pulled image is named as pulled"
+verify_clean "$P" "store after pull"
+render "$P" "$REG/team/app:1" "$E2E_TMP/app2.wasm"
+cmp "$E2E_TMP/app1.wasm" "$E2E_TMP/app2.wasm" || fail "the pulled image renders different bytes"
+# By digest, into another empty store.
+"$WIMG" --store "$E2E_TMP/bydigest" pull "$REG/team/app@$manifest" >"$E2E_TMP/pull2"
+assert_eq "$(digest_of "$S" app:1)" "$(tail -n 1 "$E2E_TMP/pull2")" "image digest after pull by digest"
+# A store with app:1 fetches only two:1's own layer and its manifest+config.
+"$WIMG" --store "$P" pull "$REG/team/app:two" >"$E2E_TMP/pull3"
+assert_contains "3 blobs fetched" "$(cat "$E2E_TMP/pull3")" "pull of an app whose base and lower layer are present"
+assert_contains "1 layers already present" "$(cat "$E2E_TMP/pull3")" "the shared layer is not fetched"
+render "$P" "$REG/team/app:two" "$E2E_TMP/two2.wasm"
+cmp "$E2E_TMP/two1.wasm" "$E2E_TMP/two2.wasm" || fail "the pulled second image renders different bytes"
+
+# --- other tools ----------------------------------------------------------------------
+ins=$(skopeo inspect --tls-verify=false "docker://$REG/team/app:1")
+assert_contains "\"Digest\": \"$manifest\"" "$ins" "skopeo sees the pushed manifest"
+assert_contains '"APP_MODE=prod"' "$ins" "skopeo sees ENV"
+skopeo copy -q --src-tls-verify=false "docker://$REG/team/app:1" "oci:$E2E_TMP/sk:app:1" >/dev/null
+# skopeo copies what the image manifest names; the base (its own artifact)
+# comes from the store, which has it.
+"$WIMG" --store "$P" rmi "$REG/team/app:1" >/dev/null
+"$WIMG" --store "$P" load -i "$E2E_TMP/sk" >"$E2E_TMP/load"
+assert_contains "Loaded image: app:1 ($(digest_of "$S" app:1))" "$(cat "$E2E_TMP/load")" "a skopeo layout loads back"
+
+# --- a registry that lies ----------------------------------------------------------
+layer_hex=$(python3 -c 'import json,sys;print(json.load(sys.stdin)["layers"][-1]["digest"][7:])' \
+  < <(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$REG/v2/team/app/manifests/1"))
+data=$REG_DATA/docker/registry/v2/blobs/sha256/${layer_hex:0:2}/$layer_hex/data
+[[ -f "$data" ]] || fail "registry blob file not found: $data"
+cp "$data" "$E2E_TMP/good"
+printf 'X' | dd of="$data" bs=1 seek=20 conv=notrunc status=none
+E=$E2E_TMP/empty
+expect_rc 5 "pull of a damaged blob" "$WIMG" --store "$E" pull "$REG/team/app:1"
+assert_contains "blobs/sha256:$layer_hex: content has digest" "$(cat "$E2E_TMP/err")" "the error names the blob"
+assert_eq "[]" "$("$WIMG" --store "$E" images --json | tr -d ' \n')" "no name after a failed pull"
+verify_clean "$E" "store after a failed pull"
+rm "$data"
+expect_rc 4 "pull of a missing blob" "$WIMG" --store "$E" pull "$REG/team/app:1"
+assert_contains "blobs/sha256:$layer_hex: HTTP 404" "$(cat "$E2E_TMP/err")" "the error names the missing blob"
+assert_eq "[]" "$("$WIMG" --store "$E" images --json | tr -d ' \n')" "no name after a failed pull"
+cp "$E2E_TMP/good" "$data"
+expect_rc 4 "pull of an unknown tag" "$WIMG" --store "$E" pull "$REG/team/app:nope"
+expect_rc 2 "push to a name without a registry" W push app:1 team/app:1
+note "ok"
