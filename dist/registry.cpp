@@ -284,7 +284,8 @@ Result<std::string> Registry::get_blob(const std::string& repo, const Digest& d)
 namespace {
 Error http_error(const std::string& method, const std::string& url, const Registry::Response& r) {
   std::string body = r.body.substr(0, 300);
-  return make_error(kind_of(r.status), method + " " + url + ": HTTP " + std::to_string(r.status) +
+  std::string hint = r.status == 401 ? " (credentials refused or missing: wimg login)" : "";
+  return make_error(kind_of(r.status), method + " " + url + ": HTTP " + std::to_string(r.status) + hint +
                                            (body.empty() ? "" : ": " + body));
 }
 }  // namespace

@@ -88,4 +88,23 @@ assert_eq "[]" "$("$WIMG" --store "$E" images --json | tr -d ' \n')" "no name af
 cp "$E2E_TMP/good" "$data"
 expect_rc 4 "pull of an unknown tag" "$WIMG" --store "$E" pull "$REG/team/app:nope"
 expect_rc 2 "push to a name without a registry" W push app:1 team/app:1
+
+# --- basic auth (htpasswd) and wimg login --------------------------------------------
+export XDG_CONFIG_HOME=$E2E_TMP/config
+python3 -W ignore -c 'import crypt;print("alice:"+crypt.crypt("s3cret",crypt.mksalt(crypt.METHOD_BLOWFISH,rounds=16)))' \
+  >"$E2E_TMP/htpasswd"
+start_registry authreg "auth:
+  htpasswd:
+    realm: wimg-test
+    path: $E2E_TMP/htpasswd"
+expect_rc 3 "push without credentials" W push app:1 "$REG/team/app:1"
+assert_contains "authentication required (wimg login $REG)" "$(cat "$E2E_TMP/err")" "push without credentials"
+expect_rc 3 "login with a wrong password" "$WIMG" login "$REG" -u alice -p wrong
+[[ ! -e "$XDG_CONFIG_HOME/wimg/auth.json" ]] || fail "a refused login saved credentials"
+echo s3cret | "$WIMG" login "$REG" -u alice --password-stdin >"$E2E_TMP/login"
+assert_contains "Login Succeeded" "$(cat "$E2E_TMP/login")" "login"
+assert_eq 600 "$(stat -c %a "$XDG_CONFIG_HOME/wimg/auth.json")" "credentials file mode"
+W push app:1 "$REG/team/app:1" >/dev/null
+"$WIMG" --store "$E2E_TMP/authpulled" pull "$REG/team/app:1" >"$E2E_TMP/pull4"
+assert_eq "$(digest_of "$S" app:1)" "$(tail -n 1 "$E2E_TMP/pull4")" "image digest after an authenticated pull"
 note "ok"
