@@ -299,6 +299,28 @@ std::string RegistrySource::where(const Descriptor& d) const {
   return reg_.url("/v2/" + repo_ + (d.digest == manifest_.digest ? "/manifests/" : "/blobs/") + d.digest.str());
 }
 
+namespace {
+
+// A wasm artifact: its module and config blobs, then its manifest.
+Status push_artifact(Registry& reg, const std::string& repo, const std::string& reference,
+                     const std::array<const Blob*, 3>& art, TransferStats& stats) {
+  WIMG_TRY(reg.ensure_blob(repo, *art[2], stats));
+  WIMG_TRY(reg.ensure_blob(repo, *art[1], stats));
+  return reg.put_manifest(repo, reference, *art[0]);
+}
+
+}  // namespace
+
+Result<Descriptor> push_wasm(Registry& reg, const RemoteRef& to, std::string wasm, std::int64_t created,
+                             TransferStats& stats) {
+  if (to.reference.starts_with("sha256:")) {
+    return make_error(ErrorKind::Usage, to.str() + ": push to a tag, not a digest");
+  }
+  auto art = wasm_artifact(std::move(wasm), created, std::nullopt);
+  WIMG_TRY(push_artifact(reg, to.repo, to.reference, {&art[0], &art[1], &art[2]}, stats));
+  return art[0].desc;
+}
+
 Result<Descriptor> push_image(const store::Store& store, const Digest& image, Registry& reg, const RemoteRef& to,
                               TransferStats& stats) {
   if (to.reference.starts_with("sha256:")) {
@@ -306,10 +328,8 @@ Result<Descriptor> push_image(const store::Store& store, const Digest& image, Re
   }
   WIMG_ASSIGN(OciImage o, export_image(store, image));
   if (!o.base.empty()) {
-    WIMG_TRY(reg.ensure_blob(to.repo, o.base[2], stats));
-    WIMG_TRY(reg.ensure_blob(to.repo, o.base[1], stats));
     // By digest: keeps the base module referenced in the repository.
-    WIMG_TRY(reg.put_manifest(to.repo, o.base[0].desc.digest.str(), o.base[0]));
+    WIMG_TRY(push_artifact(reg, to.repo, o.base[0].desc.digest.str(), {&o.base[0], &o.base[1], &o.base[2]}, stats));
   }
   for (const auto& l : o.layers) WIMG_TRY(reg.ensure_blob(to.repo, l, stats));
   WIMG_TRY(reg.ensure_blob(to.repo, o.config, stats));

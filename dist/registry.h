@@ -99,6 +99,10 @@ class RegistrySource : public BlobSource {
 // artifact by digest, then the image manifest under `tag`.
 Result<Descriptor> push_image(const store::Store& store, const Digest& image, Registry& reg, const RemoteRef& to,
                               TransferStats& stats);
+// Pushes a rendered module as the CNCF wasm artifact (config
+// application/vnd.wasm.config.v0+json, one application/wasm layer) under `tag`.
+Result<Descriptor> push_wasm(Registry& reg, const RemoteRef& to, std::string wasm, std::int64_t created,
+                             TransferStats& stats);
 // Pulls an image into the store (dist/oci.h import_image) and names it.
 Result<Digest> pull_image(store::Store& store, Registry& reg, const RemoteRef& from,
                           const std::optional<image::Reference>& name, const layers::ImportOptions& opts,

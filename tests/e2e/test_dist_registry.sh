@@ -69,6 +69,19 @@ skopeo copy -q --src-tls-verify=false "docker://$REG/team/app:1" "oci:$E2E_TMP/s
 "$WIMG" --store "$P" load -i "$E2E_TMP/sk" >"$E2E_TMP/load"
 assert_contains "Loaded image: app:1 ($(digest_of "$S" app:1))" "$(cat "$E2E_TMP/load")" "a skopeo layout loads back"
 
+# --- push --artifact: the rendered .wasm in the CNCF wasm form --------------------------
+W push --artifact app:1 "$REG/team/app:1-wasm" >"$E2E_TMP/push4"
+assert_contains "2 blobs uploaded" "$(cat "$E2E_TMP/push4")" "artifact: the module and its config"
+raw=$(skopeo inspect --raw --tls-verify=false "docker://$REG/team/app:1-wasm")
+wasm_digest=$(python3 -c '
+import json,sys
+m=json.loads(sys.argv[1])
+assert m["config"]["mediaType"]=="application/vnd.wasm.config.v0+json", m
+assert [l["mediaType"] for l in m["layers"]]==["application/wasm"], m
+print(m["layers"][0]["digest"])' "$raw") || fail "artifact manifest: $raw"
+curl -sf -o "$E2E_TMP/artifact.wasm" "http://$REG/v2/team/app/blobs/$wasm_digest"
+cmp "$E2E_TMP/app1.wasm" "$E2E_TMP/artifact.wasm" || fail "the artifact is not the rendered .wasm"
+
 # --- a registry that lies ----------------------------------------------------------
 layer_hex=$(python3 -c 'import json,sys;print(json.load(sys.stdin)["layers"][-1]["digest"][7:])' \
   < <(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$REG/v2/team/app/manifests/1"))
