@@ -16,4 +16,19 @@ dist::RegistryOptions registry_options(const Context& ctx, const std::string& ho
   return o;
 }
 
+std::function<Result<Digest>(const std::string&)> image_fetcher(const Context& ctx) {
+  return [&ctx](const std::string& ref) -> Result<Digest> {
+    auto remote = dist::parse_remote(ref);
+    if (!remote.ok()) return make_error(ErrorKind::NotFound, "no such image: " + ref);
+    WIMG_ASSIGN(image::Reference name, image::parse_reference(ref));
+    store::Store store = ctx.open_store();
+    dist::Registry reg(remote->host, registry_options(ctx, remote->host, false));
+    dist::ImportStats stats;
+    WIMG_ASSIGN(Digest d, dist::pull_image(store, reg, *remote, name, ctx.import_options(), &stats));
+    ctx.err << "pulled " << remote->str() << ": " << stats.blobs_fetched << " blobs fetched (" << stats.bytes_fetched
+            << " bytes)\n";
+    return d;
+  };
+}
+
 }  // namespace wimg::cli

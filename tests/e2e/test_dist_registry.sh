@@ -58,6 +58,21 @@ assert_contains "1 layers already present" "$(cat "$E2E_TMP/pull3")" "the shared
 render "$P" "$REG/team/app:two" "$E2E_TMP/two2.wasm"
 cmp "$E2E_TMP/two1.wasm" "$E2E_TMP/two2.wasm" || fail "the pulled second image renders different bytes"
 
+# --- FROM a registry image: pulled when the store lacks it ---------------------------
+F=$E2E_TMP/fromstore
+mkdir -p "$E2E_TMP/fctx"
+printf 'FROM %s/team/app:1\nENV EXTRA=1\n' "$REG" >"$E2E_TMP/fctx/Wasmfile"
+"$WIMG" --store "$F" build -t derived:1 "$E2E_TMP/fctx" >"$E2E_TMP/from.out" 2>"$E2E_TMP/from.err"
+assert_contains "pulled $REG/team/app:1" "$(cat "$E2E_TMP/from.err")" "FROM pulls the missing image"
+assert_eq "$(digest_of "$S" app:1)" "$(digest_of "$F" "$REG/team/app:1")" "FROM names the pulled image as written"
+before=$(grep -c 'GET /v2/team/app/manifests' "$REG_LOG" || true)
+"$WIMG" --store "$F" build -t derived:1 "$E2E_TMP/fctx" >/dev/null 2>"$E2E_TMP/from2.err"
+assert_not_contains "pulled" "$(cat "$E2E_TMP/from2.err")" "a present FROM image is not pulled again"
+assert_eq "$before" "$(grep -c 'GET /v2/team/app/manifests' "$REG_LOG" || true)" "no registry request for a present image"
+printf 'FROM %s/team/nope:1\n' "$REG" >"$E2E_TMP/fctx/Wasmfile"
+expect_rc 4 "FROM a missing registry image" "$WIMG" --store "$F" build "$E2E_TMP/fctx"
+assert_contains "Wasmfile:1: FROM $REG/team/nope:1" "$(cat "$E2E_TMP/err")" "the error names the line"
+
 # --- other tools ----------------------------------------------------------------------
 ins=$(skopeo inspect --tls-verify=false "docker://$REG/team/app:1")
 assert_contains "\"Digest\": \"$manifest\"" "$ins" "skopeo sees the pushed manifest"
