@@ -70,6 +70,20 @@ Result<std::map<std::string, std::string>> read_tar_members(const std::string& p
   return members;
 }
 
+// The `docker save` index (what `docker load` and skopeo's docker-archive:
+// read), over the same blobs: one entry per image.
+json docker_manifest(const std::vector<SavedImage>& images, const std::vector<OciImage>& oci) {
+  json out = json::array();
+  for (std::size_t i = 0; i < oci.size(); ++i) {
+    json layers = json::array();
+    for (const auto& l : oci[i].layers) layers.push_back(blob_name(l.desc.digest));
+    json tags = json::array();
+    if (!images[i].ref.empty()) tags.push_back(images[i].ref);
+    out.push_back({{"Config", blob_name(oci[i].config.desc.digest)}, {"RepoTags", tags}, {"Layers", layers}});
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::string> write_layout_tar(const store::Store& store, const std::vector<SavedImage>& images) {
@@ -99,6 +113,7 @@ Result<std::string> write_layout_tar(const store::Store& store, const std::vecto
   TarWriter tar;
   WIMG_TRY(tar.file("oci-layout", 0644, 0, kLayoutFile));
   WIMG_TRY(tar.file("index.json", 0644, 0, index.dump()));
+  WIMG_TRY(tar.file("manifest.json", 0644, 0, docker_manifest(images, oci).dump()));
   WIMG_TRY(tar.dir("blobs", 0755, 0));
   WIMG_TRY(tar.dir("blobs/sha256", 0755, 0));
   for (const auto& [name, b] : blobs) WIMG_TRY(tar.file(name, 0644, 0, b->bytes));

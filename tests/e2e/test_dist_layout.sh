@@ -56,6 +56,8 @@ ins=$(skopeo inspect "oci-archive:$E2E_TMP/images.tar:app:1")
 assert_contains '"Architecture": "wasm"' "$ins" "skopeo sees the platform"
 assert_contains '"APP_MODE=prod"' "$ins" "skopeo sees ENV"
 assert_contains '"org.example.name": "app"' "$ins" "skopeo sees LABEL"
+dins=$(skopeo inspect "docker-archive:$E2E_TMP/images.tar:app:1")
+assert_contains '"APP_MODE=prod"' "$dins" "skopeo reads the docker save index (manifest.json)"
 mkdir -p "$E2E_TMP/layout"
 tar xf "$E2E_TMP/images.tar" -C "$E2E_TMP/layout"
 umoci raw unpack --rootless --image "$E2E_TMP/layout:app:1" "$E2E_TMP/rootfs" >/dev/null 2>&1 ||
