@@ -30,7 +30,8 @@ void register_pull(CLI::App& app, Context& ctx) {
     store::Store store = ctx.open_store();
     dist::Registry reg(from.host, registry_options(ctx, from.host, args->insecure));
     dist::ImportStats stats;
-    Digest d = unwrap(dist::pull_image(store, reg, from, name, ctx.import_options(), &stats));
+    dist::BlobHints hints(store, from.host);
+    Digest d = unwrap(dist::pull_image(store, reg, from, name, ctx.import_options(), &stats, &hints));
     ctx.out << "pulled " << from.str() << ": " << stats.blobs_fetched << " blobs fetched (" << stats.bytes_fetched
             << " bytes), " << stats.layers_present << " layers already present\n"
             << d.str() << "\n";

@@ -33,16 +33,18 @@ void register_push(CLI::App& app, Context& ctx) {
     Digest d = unwrap(image::resolve_image(store, args->image));
     dist::Registry reg(to.host, registry_options(ctx, to.host, args->insecure));
     dist::TransferStats stats;
+    dist::BlobHints hints(store, to.host);
     dist::Descriptor m;
     if (args->artifact) {
       image::Manifest im = unwrap(image::load_image(store, d));
       image::RenderedWasm w = unwrap(image::render_wasm(store, im, guest_preparer(), args->image));
-      m = unwrap(dist::push_wasm(reg, to, std::move(w.bytes), im.created, stats));
+      m = unwrap(dist::push_wasm(reg, to, std::move(w.bytes), im.created, stats, &hints));
     } else {
-      m = unwrap(dist::push_image(store, d, reg, to, stats));
+      m = unwrap(dist::push_image(store, d, reg, to, stats, &hints));
     }
     ctx.out << "pushed " << to.str() << ": " << stats.blobs_uploaded << " blobs uploaded ("
-            << stats.bytes_uploaded << " bytes), " << stats.blobs_present << " already present\n"
+            << stats.bytes_uploaded << " bytes), " << stats.blobs_mounted << " mounted, " << stats.blobs_present
+            << " already present\n"
             << m.digest.str() << "\n";
   });
 }

@@ -24,7 +24,8 @@ std::function<Result<Digest>(const std::string&)> image_fetcher(const Context& c
     store::Store store = ctx.open_store();
     dist::Registry reg(remote->host, registry_options(ctx, remote->host, false));
     dist::ImportStats stats;
-    WIMG_ASSIGN(Digest d, dist::pull_image(store, reg, *remote, name, ctx.import_options(), &stats));
+    dist::BlobHints hints(store, remote->host);
+    WIMG_ASSIGN(Digest d, dist::pull_image(store, reg, *remote, name, ctx.import_options(), &stats, &hints));
     ctx.err << "pulled " << remote->str() << ": " << stats.blobs_fetched << " blobs fetched (" << stats.bytes_fetched
             << " bytes)\n";
     return d;

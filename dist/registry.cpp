@@ -230,9 +230,13 @@ Result<bool> Registry::has_blob(const std::string& repo, const Digest& d) {
   return http_error(req.method, req.url, r);
 }
 
-Status Registry::upload_blob(const std::string& repo, const Blob& b) {
-  Request start{"POST", url("/v2/" + repo + "/blobs/uploads/"), {}, {}, {}};
+Result<bool> Registry::upload_blob(const std::string& repo, const Blob& b, const std::string& mount_from) {
+  std::string path = "/v2/" + repo + "/blobs/uploads/";
+  CURL* h = static_cast<CURL*>(curl_);
+  if (!mount_from.empty()) path += "?mount=" + escape(h, b.desc.digest.str()) + "&from=" + escape(h, mount_from);
+  Request start{"POST", url(path), {}, {}, {}};
   WIMG_ASSIGN(Response r, send(start));
+  if (r.status == 201 && !mount_from.empty()) return true;  // mounted: nothing to send
   if (r.status != 202) return http_error(start.method, start.url, r);
   std::string loc = r.header("location");
   if (loc.empty()) return make_error(ErrorKind::Io, "POST " + start.url + ": no Location for the upload");
@@ -242,18 +246,25 @@ Status Registry::upload_blob(const std::string& repo, const Blob& b) {
   Request put{"PUT", loc, b.bytes, "application/octet-stream", {}};
   WIMG_ASSIGN(r, send(put));
   if (r.status != 201) return http_error(put.method, put.url, r);
-  return {};
+  return false;
 }
 
-Status Registry::ensure_blob(const std::string& repo, const Blob& b, TransferStats& stats) {
+Status Registry::ensure_blob(const std::string& repo, const Blob& b, TransferStats& stats, BlobHints* hints) {
   WIMG_ASSIGN(bool present, has_blob(repo, b.desc.digest));
   if (present) {
     stats.blobs_present++;
-    return {};
+  } else {
+    std::string from;
+    if (hints != nullptr) from = hints->repo_for(b.desc.digest, repo).value_or("");
+    WIMG_ASSIGN(bool mounted, upload_blob(repo, b, from));
+    if (mounted) {
+      stats.blobs_mounted++;
+    } else {
+      stats.blobs_uploaded++;
+      stats.bytes_uploaded += b.bytes.size();
+    }
   }
-  WIMG_TRY(upload_blob(repo, b));
-  stats.blobs_uploaded++;
-  stats.bytes_uploaded += b.bytes.size();
+  if (hints != nullptr) hints->record(b.desc.digest, repo);
   return {};
 }
 
@@ -292,7 +303,9 @@ Error http_error(const std::string& method, const std::string& url, const Regist
 
 Result<std::string> RegistrySource::fetch(const Descriptor& d) {
   if (d.digest == manifest_.digest) return manifest_bytes_;
-  return reg_.get_blob(repo_, d.digest);
+  WIMG_ASSIGN(std::string bytes, reg_.get_blob(repo_, d.digest));
+  if (hints_ != nullptr) hints_->record(d.digest, repo_);  // a hint: verified by the caller
+  return bytes;
 }
 
 std::string RegistrySource::where(const Descriptor& d) const {
@@ -303,43 +316,43 @@ namespace {
 
 // A wasm artifact: its module and config blobs, then its manifest.
 Status push_artifact(Registry& reg, const std::string& repo, const std::string& reference,
-                     const std::array<const Blob*, 3>& art, TransferStats& stats) {
-  WIMG_TRY(reg.ensure_blob(repo, *art[2], stats));
-  WIMG_TRY(reg.ensure_blob(repo, *art[1], stats));
+                     const std::array<const Blob*, 3>& art, TransferStats& stats, BlobHints* hints) {
+  WIMG_TRY(reg.ensure_blob(repo, *art[2], stats, hints));
+  WIMG_TRY(reg.ensure_blob(repo, *art[1], stats, hints));
   return reg.put_manifest(repo, reference, *art[0]);
 }
 
 }  // namespace
 
 Result<Descriptor> push_wasm(Registry& reg, const RemoteRef& to, std::string wasm, std::int64_t created,
-                             TransferStats& stats) {
+                             TransferStats& stats, BlobHints* hints) {
   if (to.reference.starts_with("sha256:")) {
     return make_error(ErrorKind::Usage, to.str() + ": push to a tag, not a digest");
   }
   auto art = wasm_artifact(std::move(wasm), created, std::nullopt);
-  WIMG_TRY(push_artifact(reg, to.repo, to.reference, {&art[0], &art[1], &art[2]}, stats));
+  WIMG_TRY(push_artifact(reg, to.repo, to.reference, {&art[0], &art[1], &art[2]}, stats, hints));
   return art[0].desc;
 }
 
 Result<Descriptor> push_image(const store::Store& store, const Digest& image, Registry& reg, const RemoteRef& to,
-                              TransferStats& stats) {
+                              TransferStats& stats, BlobHints* hints) {
   if (to.reference.starts_with("sha256:")) {
     return make_error(ErrorKind::Usage, to.str() + ": push to a tag, not a digest");
   }
   WIMG_ASSIGN(OciImage o, export_image(store, image));
   if (!o.base.empty()) {
     // By digest: keeps the base module referenced in the repository.
-    WIMG_TRY(push_artifact(reg, to.repo, o.base[0].desc.digest.str(), {&o.base[0], &o.base[1], &o.base[2]}, stats));
+    WIMG_TRY(push_artifact(reg, to.repo, o.base[0].desc.digest.str(), {&o.base[0], &o.base[1], &o.base[2]}, stats, hints));
   }
-  for (const auto& l : o.layers) WIMG_TRY(reg.ensure_blob(to.repo, l, stats));
-  WIMG_TRY(reg.ensure_blob(to.repo, o.config, stats));
+  for (const auto& l : o.layers) WIMG_TRY(reg.ensure_blob(to.repo, l, stats, hints));
+  WIMG_TRY(reg.ensure_blob(to.repo, o.config, stats, hints));
   WIMG_TRY(reg.put_manifest(to.repo, to.reference, o.manifest));
   return o.manifest.desc;
 }
 
 Result<Digest> pull_image(store::Store& store, Registry& reg, const RemoteRef& from,
                           const std::optional<image::Reference>& name, const layers::ImportOptions& opts,
-                          ImportStats* stats) {
+                          ImportStats* stats, BlobHints* hints) {
   WIMG_ASSIGN(Registry::Manifest m, reg.get_manifest(from.repo, from.reference));
   const std::string where = reg.url("/v2/" + from.repo + "/manifests/" + from.reference);
   Digest d = sha256_of(m.bytes);
@@ -353,7 +366,7 @@ Result<Digest> pull_image(store::Store& store, Registry& reg, const RemoteRef& f
     return make_error(ErrorKind::Input, where + ": an image index; wimg pulls image manifests only");
   }
   Descriptor desc{m.media_type.empty() ? std::string(kOciManifest) : m.media_type, d, m.bytes.size(), {}};
-  RegistrySource source(reg, from.repo, desc, std::move(m.bytes));
+  RegistrySource source(reg, from.repo, desc, std::move(m.bytes), hints);
   return import_image(store, source, desc, name, opts, stats);
 }
 

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "dist/hints.h"
 #include "dist/oci.h"
 
 namespace wimg::dist {
@@ -40,6 +41,7 @@ struct TransferStats {
   std::uint64_t blobs_uploaded = 0;
   std::uint64_t bytes_uploaded = 0;
   std::uint64_t blobs_present = 0;  // HEAD said the registry has them
+  std::uint64_t blobs_mounted = 0;  // mounted from another repository of the registry
 };
 
 class Registry {
@@ -52,9 +54,13 @@ class Registry {
   // GET /v2/: checks the API is there and the credentials work.
   Status ping();
   Result<bool> has_blob(const std::string& repo, const Digest& d);
-  Status upload_blob(const std::string& repo, const Blob& b);
-  // Uploads unless HEAD finds it; counts in stats.
-  Status ensure_blob(const std::string& repo, const Blob& b, TransferStats& stats);
+  // Monolithic upload (POST, then PUT ?digest=); with `mount_from`, asks
+  // the registry to mount the blob from that repository first. True when
+  // mounted (no bytes sent).
+  Result<bool> upload_blob(const std::string& repo, const Blob& b, const std::string& mount_from = {});
+  // Uploads (or mounts, when hints know another repository with it) unless
+  // HEAD finds it; counts in stats, records where it now is in hints.
+  Status ensure_blob(const std::string& repo, const Blob& b, TransferStats& stats, BlobHints* hints);
   Status put_manifest(const std::string& repo, const std::string& reference, const Blob& m);
   struct Manifest {
     std::string bytes;
@@ -83,8 +89,12 @@ class Registry {
 // from memory.
 class RegistrySource : public BlobSource {
  public:
-  RegistrySource(Registry& reg, std::string repo, Descriptor manifest, std::string manifest_bytes)
-      : reg_(reg), repo_(std::move(repo)), manifest_(std::move(manifest)), manifest_bytes_(std::move(manifest_bytes)) {}
+  RegistrySource(Registry& reg, std::string repo, Descriptor manifest, std::string manifest_bytes, BlobHints* hints)
+      : reg_(reg),
+        repo_(std::move(repo)),
+        manifest_(std::move(manifest)),
+        manifest_bytes_(std::move(manifest_bytes)),
+        hints_(hints) {}
   Result<std::string> fetch(const Descriptor& d) override;
   std::string where(const Descriptor& d) const override;
 
@@ -93,19 +103,20 @@ class RegistrySource : public BlobSource {
   std::string repo_;
   Descriptor manifest_;
   std::string manifest_bytes_;
+  BlobHints* hints_;
 };
 
 // Pushes a store image: every blob the registry lacks, the base's wasm
 // artifact by digest, then the image manifest under `tag`.
 Result<Descriptor> push_image(const store::Store& store, const Digest& image, Registry& reg, const RemoteRef& to,
-                              TransferStats& stats);
+                              TransferStats& stats, BlobHints* hints);
 // Pushes a rendered module as the CNCF wasm artifact (config
 // application/vnd.wasm.config.v0+json, one application/wasm layer) under `tag`.
 Result<Descriptor> push_wasm(Registry& reg, const RemoteRef& to, std::string wasm, std::int64_t created,
-                             TransferStats& stats);
+                             TransferStats& stats, BlobHints* hints);
 // Pulls an image into the store (dist/oci.h import_image) and names it.
 Result<Digest> pull_image(store::Store& store, Registry& reg, const RemoteRef& from,
                           const std::optional<image::Reference>& name, const layers::ImportOptions& opts,
-                          ImportStats* stats);
+                          ImportStats* stats, BlobHints* hints);
 
 }  // namespace wimg::dist

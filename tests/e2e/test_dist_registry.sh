@@ -33,12 +33,27 @@ assert_eq 5 "$(blob_puts)" "blob uploads the registry saw"
 manifest=$(tail -n 1 "$E2E_TMP/push1")
 assert_match 'sha256:[0-9a-f]{64}' "$manifest" "push prints the manifest digest"
 W push app:1 "$REG/team/app:1" >"$E2E_TMP/push2"
-assert_contains "0 blobs uploaded (0 bytes), 5 already present" "$(cat "$E2E_TMP/push2")" "second push"
+assert_contains "0 blobs uploaded (0 bytes), 0 mounted, 5 already present" "$(cat "$E2E_TMP/push2")" "second push"
 assert_eq 5 "$(blob_puts)" "no upload on the second push"
 # two:1 shares the base and the lower layer: its own layer and config only.
 W push two:1 "$REG/team/app:two" >"$E2E_TMP/push3"
 assert_contains "2 blobs uploaded" "$(cat "$E2E_TMP/push3")" "push of an app on a pushed base"
 assert_eq 7 "$(blob_puts)" "blob uploads after the second app"
+# Into another repository: what the registry has elsewhere is mounted, only
+# the app's own blobs (its layer, its config: 2 of 5) are sent.
+W push two:1 "$REG/team/two:1" >"$E2E_TMP/push5"
+assert_contains "0 blobs uploaded (0 bytes), 5 mounted" "$(cat "$E2E_TMP/push5")" "push to a new repository mounts"
+assert_eq 7 "$(blob_puts)" "no upload when every blob can be mounted"
+# Without mount hints (a store that never saw team/app), the second app on a
+# base already in its repository sends exactly its own bytes.
+W push app:1 "$REG/team/app3:1" >/dev/null
+rm -rf "$S/cache/dist"
+W push two:1 "$REG/team/app3:two" >"$E2E_TMP/push6"
+assert_contains "2 blobs uploaded" "$(cat "$E2E_TMP/push6")" "second app on a base pushed to the same repository"
+sent=$(python3 -c 'import re,sys;print(re.search(r"\((\d+) bytes\)",open(sys.argv[1]).read()).group(1))' "$E2E_TMP/push6")
+own=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$REG/v2/team/app3/manifests/two" |
+  python3 -c 'import json,sys;m=json.load(sys.stdin);print(m["config"]["size"]+m["layers"][-1]["size"])')
+assert_eq "$own" "$sent" "the second app uploads exactly its own bytes (its layer and config)"
 
 # --- pull into an empty store ------------------------------------------------------
 P=$E2E_TMP/pulled
