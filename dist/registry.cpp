@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <map>
 
 #include "dist/auth.h"
@@ -202,13 +204,29 @@ Status Registry::authenticate(const std::string& challenge) {
   return {};
 }
 
-Result<Registry::Response> Registry::send(const Request& req) {
+Result<Registry::Response> Registry::send_once(const Request& req) {
   WIMG_ASSIGN(Response r, perform(req, auth_header_));
   if (r.status == 401 && !r.header("www-authenticate").empty()) {
     WIMG_TRY(authenticate(r.header("www-authenticate")));
     WIMG_ASSIGN(r, perform(req, auth_header_));
   }
   return r;
+}
+
+static bool transient(const Result<Registry::Response>& r) {
+  if (!r.ok()) return r.error().kind == ErrorKind::Io;  // connection refused, reset, timeout
+  return r->status >= 500 || r->status == 429;
+}
+
+// Transient failures (5xx, 429, connection errors) are retried with
+// exponential backoff: 4 attempts, 0.1 s, 0.2 s, 0.4 s apart. Every request
+// sent this way is idempotent; an upload retries from its POST.
+Result<Registry::Response> Registry::send(const Request& req) {
+  for (int attempt = 0;; ++attempt) {
+    auto r = send_once(req);
+    if (!transient(r) || attempt == kAttempts - 1) return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
+  }
 }
 
 namespace {
@@ -244,7 +262,7 @@ Result<bool> Registry::upload_blob(const std::string& repo, const Blob& b, const
   loc += (loc.find('?') == std::string::npos ? "?" : "&");
   loc += "digest=" + escape(static_cast<CURL*>(curl_), b.desc.digest.str());
   Request put{"PUT", loc, b.bytes, "application/octet-stream", {}};
-  WIMG_ASSIGN(r, send(put));
+  WIMG_ASSIGN(r, send_once(put));  // an upload session is used once: upload() retries from the POST
   if (r.status != 201) return http_error(put.method, put.url, r);
   return false;
 }
@@ -256,7 +274,12 @@ Status Registry::ensure_blob(const std::string& repo, const Blob& b, TransferSta
   } else {
     std::string from;
     if (hints != nullptr) from = hints->repo_for(b.desc.digest, repo).value_or("");
-    WIMG_ASSIGN(bool mounted, upload_blob(repo, b, from));
+    Result<bool> up = upload_blob(repo, b, from);
+    for (int attempt = 1; !up.ok() && up.error().kind == ErrorKind::Io && attempt < kAttempts; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
+      up = upload_blob(repo, b, from);
+    }
+    WIMG_ASSIGN(bool mounted, std::move(up));
     if (mounted) {
       stats.blobs_mounted++;
     } else {

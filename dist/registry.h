@@ -75,7 +75,9 @@ class Registry {
   struct Request;
 
  private:
+  static constexpr int kAttempts = 4;
   Result<Response> send(const Request& req);
+  Result<Response> send_once(const Request& req);
   Result<Response> perform(const Request& req, const std::string& auth_header);
   Status authenticate(const std::string& challenge);
   std::string host_;

@@ -3,7 +3,7 @@
 # only the blobs the registry lacks (counted in the registry's own access
 # log), pull into an empty store gives the same image digest and a
 # byte-identical rendered .wasm, by tag and by digest; a store that has the
-# base fetches only the rest; skopeo reads what wimg pushed and a layout
+# base fetches only the rest; 5xx answers and reset connections are retried; skopeo reads what wimg pushed and a layout
 # skopeo copied from the registry loads back; a registry serving wrong or
 # missing bytes gets a clear error and leaves the store without the image.
 set -euo pipefail
@@ -111,6 +111,19 @@ assert [l["mediaType"] for l in m["layers"]]==["application/wasm"], m
 print(m["layers"][0]["digest"])' "$raw") || fail "artifact manifest: $raw"
 curl -sf -o "$E2E_TMP/artifact.wasm" "http://$REG/v2/team/app/blobs/$wasm_digest"
 cmp "$E2E_TMP/app1.wasm" "$E2E_TMP/artifact.wasm" || fail "the artifact is not the rendered .wasm"
+
+# --- transient failures: a proxy that fails each request once ---------------------------
+for mode in 5xx-once reset-once; do
+  python3 "$(dirname "$0")/flaky_proxy.py" "$E2E_TMP/$mode.port" "$REG" "$mode" >"$E2E_TMP/$mode.log" 2>&1 &
+  E2E_PIDS+=("$!")
+  for _ in $(seq 100); do [[ -s "$E2E_TMP/$mode.port" ]] && break; sleep 0.1; done
+  PX=127.0.0.1:$(cat "$E2E_TMP/$mode.port")
+  W push app:1 "$PX/flaky/$mode:1" >/dev/null || fail "$mode: push through the proxy failed"
+  "$WIMG" --store "$E2E_TMP/flaky-$mode" pull "$PX/flaky/$mode:1" >"$E2E_TMP/out" || fail "$mode: pull failed"
+  assert_eq "$(digest_of "$S" app:1)" "$(tail -n 1 "$E2E_TMP/out")" "$mode: image digest after retried pull"
+  faults=$(grep -c '^fault' "$E2E_TMP/$mode.log" || true)
+  (( faults >= 10 )) || fail "$mode: only $faults faults injected: $(cat "$E2E_TMP/$mode.log")"
+done
 
 # --- a registry that lies ----------------------------------------------------------
 layer_hex=$(python3 -c 'import json,sys;print(json.load(sys.stdin)["layers"][-1]["digest"][7:])' \
