@@ -33,8 +33,7 @@ void register_login(CLI::App& app, Context& ctx) {
       if (!args->password.empty() && args->password.back() == '\r') args->password.pop_back();
     }
     if (args->password.empty()) throw Failure(ErrorKind::Usage, "login: give a password (-p or --password-stdin)");
-    dist::RegistryOptions o;
-    o.insecure = args->insecure;
+    dist::RegistryOptions o = registry_options(ctx, args->host, args->insecure);
     o.credentials = dist::Credentials{args->user, args->password};
     dist::Registry reg(args->host, o);
     unwrap(reg.ping());

@@ -1,5 +1,7 @@
 #include "cli/registry_options.h"
 
+#include <unistd.h>
+
 #include "dist/auth.h"
 #include "support/errors.h"
 
@@ -13,6 +15,8 @@ dist::RegistryOptions registry_options(const Context& ctx, const std::string& ho
   dist::RegistryOptions o;
   o.insecure = insecure;
   o.credentials = unwrap(dist::load_credentials(auth_file(ctx), host));
+  std::string ca = dist::config_dir(ctx.getenv("XDG_CONFIG_HOME"), ctx.getenv("HOME")) + "/certs.d/" + host + "/ca.crt";
+  if (::access(ca.c_str(), R_OK) == 0) o.ca_file = ca;
   return o;
 }
 

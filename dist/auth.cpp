@@ -45,9 +45,13 @@ Result<json> read_auths(const std::string& file) {
 
 }  // namespace
 
+std::string config_dir(const char* xdg_config_home, const char* home) {
+  if (xdg_config_home != nullptr && *xdg_config_home != '\0') return std::string(xdg_config_home) + "/wimg";
+  return std::string(home != nullptr ? home : "") + "/.config/wimg";
+}
+
 std::string auth_file(const char* xdg_config_home, const char* home) {
-  if (xdg_config_home != nullptr && *xdg_config_home != '\0') return std::string(xdg_config_home) + "/wimg/auth.json";
-  return std::string(home != nullptr ? home : "") + "/.config/wimg/auth.json";
+  return config_dir(xdg_config_home, home) + "/auth.json";
 }
 
 Result<std::optional<Credentials>> load_credentials(const std::string& file, const std::string& host) {

@@ -13,8 +13,10 @@ namespace wimg::dist {
 
 std::string base64(std::string_view s);
 
-// Where the file lives: $XDG_CONFIG_HOME/wimg/auth.json, else
-// $HOME/.config/wimg/auth.json (values passed in, not read).
+// wimg's configuration directory: $XDG_CONFIG_HOME/wimg, else
+// $HOME/.config/wimg (values passed in, not read). Credentials live in
+// <dir>/auth.json; a registry's own CA in <dir>/certs.d/<host>/ca.crt.
+std::string config_dir(const char* xdg_config_home, const char* home);
 std::string auth_file(const char* xdg_config_home, const char* home);
 // The host's credentials, none when the file or the host is absent.
 Result<std::optional<Credentials>> load_credentials(const std::string& file, const std::string& host);

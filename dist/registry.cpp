@@ -130,7 +130,7 @@ Result<RemoteRef> parse_remote(std::string_view text) {
 
 Registry::Registry(std::string host, RegistryOptions opts)
     : host_(std::move(host)), opts_(std::move(opts)), curl_(curl_easy_init()) {
-  scheme_ = opts_.insecure || is_loopback(host_) ? "http" : "https";
+  scheme_ = opts_.ca_file.empty() && (opts_.insecure || is_loopback(host_)) ? "http" : "https";
 }
 
 Registry::~Registry() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
@@ -154,6 +154,7 @@ Result<Registry::Response> Registry::perform(const Request& req, const std::stri
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp.headers);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+  if (!opts_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opts_.ca_file.c_str());
   if (req.method == "HEAD") {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else if (req.method == "GET") {

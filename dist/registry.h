@@ -4,7 +4,9 @@
 // https with the system CA store otherwise; basic credentials, sent
 // directly or exchanged for a Bearer token when the registry asks
 // (WWW-Authenticate). Nothing here trusts what it receives: callers verify
-// digests (dist/oci.h import_image, pull_image).
+// digests (dist/oci.h import_image, pull_image). A host with its own CA
+// file (Docker's certs.d convention, cli/registry_options.h) is always
+// https, loopback or not.
 #pragma once
 
 #include <cstdint>
@@ -33,8 +35,9 @@ struct Credentials {
 };
 
 struct RegistryOptions {
-  bool insecure = false;  // plain http (loopback hosts always are)
+  bool insecure = false;  // plain http (loopback hosts too, unless ca_file is set)
   std::optional<Credentials> credentials;
+  std::string ca_file;    // https, trusting this CA (PEM) besides the system store
 };
 
 struct TransferStats {

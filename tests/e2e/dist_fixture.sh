@@ -52,7 +52,8 @@ W build -f "$C/Wasmfile.two" -t two:1 -o "$E2E_TMP/two1.wasm" "$C" >/dev/null
 }
 
 # start_registry NAME [EXTRA_YAML]: Debian's docker-registry on a free
-# loopback port, storing under $E2E_TMP/NAME; sets REG (host:port),
+# loopback port, storing under $E2E_TMP/NAME (EXTRA_YAML goes right after
+# the http addr line: "  tls: ..." lines, then top-level sections); sets REG (host:port),
 # REG_DATA and REG_LOG (its access log). Retries if the port was taken.
 start_registry() {
   local name=$1 extra=${2:-} port try pid

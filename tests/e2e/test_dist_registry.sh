@@ -145,14 +145,27 @@ cp "$E2E_TMP/good" "$data"
 expect_rc 4 "pull of an unknown tag" "$WIMG" --store "$E" pull "$REG/team/app:nope"
 expect_rc 2 "push to a name without a registry" W push app:1 team/app:1
 
-# --- basic auth (htpasswd) and wimg login --------------------------------------------
+# --- TLS (a CA made here) + basic auth (htpasswd) and wimg login ---------------------
 export XDG_CONFIG_HOME=$E2E_TMP/config
+K=$E2E_TMP/tls
+mkdir -p "$K"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$K/ca.key" -out "$K/ca.crt" -days 2 -subj "/CN=wimg test CA" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$K/srv.key" -out "$K/srv.csr" -subj "/CN=127.0.0.1" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$K/ext"
+openssl x509 -req -in "$K/srv.csr" -CA "$K/ca.crt" -CAkey "$K/ca.key" -CAcreateserial -out "$K/srv.crt" -days 2 \
+  -extfile "$K/ext" 2>/dev/null
 python3 -W ignore -c 'import crypt;print("alice:"+crypt.crypt("s3cret",crypt.mksalt(crypt.METHOD_BLOWFISH,rounds=16)))' \
   >"$E2E_TMP/htpasswd"
-start_registry authreg "auth:
+start_registry authreg "  tls:
+    certificate: $K/srv.crt
+    key: $K/srv.key
+auth:
   htpasswd:
     realm: wimg-test
     path: $E2E_TMP/htpasswd"
+# Docker's certs.d convention: this host's CA makes wimg use https.
+mkdir -p "$XDG_CONFIG_HOME/wimg/certs.d/$REG"
+cp "$K/ca.crt" "$XDG_CONFIG_HOME/wimg/certs.d/$REG/ca.crt"
 expect_rc 3 "push without credentials" W push app:1 "$REG/team/app:1"
 assert_contains "authentication required (wimg login $REG)" "$(cat "$E2E_TMP/err")" "push without credentials"
 expect_rc 3 "login with a wrong password" "$WIMG" login "$REG" -u alice -p wrong
@@ -163,4 +176,7 @@ assert_eq 600 "$(stat -c %a "$XDG_CONFIG_HOME/wimg/auth.json")" "credentials fil
 W push app:1 "$REG/team/app:1" >/dev/null
 "$WIMG" --store "$E2E_TMP/authpulled" pull "$REG/team/app:1" >"$E2E_TMP/pull4"
 assert_eq "$(digest_of "$S" app:1)" "$(tail -n 1 "$E2E_TMP/pull4")" "image digest after an authenticated pull"
+grep -q 'tls: ' "$REG_LOG" && fail "TLS handshake errors in the registry log: $(grep 'tls: ' "$REG_LOG")"
+rm "$XDG_CONFIG_HOME/wimg/certs.d/$REG/ca.crt"
+expect_rc 6 "pull over plain http from a TLS registry" "$WIMG" --store "$E2E_TMP/authpulled" pull "$REG/team/app:1"
 note "ok"
