@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/registry_options.h"
 #include "cli/preparer.h"
 #include "image/images.h"
 #include "image/packing.h"
@@ -108,6 +109,7 @@ void run_build(const BuildArgs& a, const Context& ctx) {
   bo.no_cache = a.no_cache;
   bo.created = ctx.source_date_epoch();
   bo.import = ctx.import_options();
+  bo.fetch_image = image_fetcher(ctx);
   const Progress progress(ctx, a.progress == "json");
   store::Store store = ctx.open_store();
   // One lock from the first object to the last name: prune waits.

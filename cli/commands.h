@@ -21,5 +21,10 @@ void register_inspect(CLI::App& app, Context& ctx);
 void register_build(CLI::App& app, Context& ctx);
 void register_run(CLI::App& app, Context& ctx);
 void register_import(CLI::App& app, Context& ctx);
+void register_save(CLI::App& app, Context& ctx);  // dist/: OCI image layout
+void register_load(CLI::App& app, Context& ctx);
+void register_push(CLI::App& app, Context& ctx);  // dist/: OCI registries
+void register_pull(CLI::App& app, Context& ctx);
+void register_login(CLI::App& app, Context& ctx);
 
 }  // namespace wimg::cli

@@ -32,6 +32,11 @@ int main(int argc, char** argv) {
   wimg::cli::register_build(app, ctx);
   wimg::cli::register_run(app, ctx);
   wimg::cli::register_import(app, ctx);
+  wimg::cli::register_save(app, ctx);
+  wimg::cli::register_load(app, ctx);
+  wimg::cli::register_push(app, ctx);
+  wimg::cli::register_pull(app, ctx);
+  wimg::cli::register_login(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

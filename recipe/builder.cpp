@@ -161,6 +161,14 @@ Result<LayerOut> copy_context(Run& run, const Instruction& ins, const std::strin
   return LayerOut{d, layers::stats_of(entries), hit};
 }
 
+// An image named by FROM or COPY --from: from the store, else fetched
+// (BuildOptions::fetch_image) when the store has no such name.
+Result<Digest> resolve_or_fetch(Run& run, const std::string& ref) {
+  auto d = image::resolve_image(run.store, ref);
+  if (d.ok() || d.error().kind != ErrorKind::NotFound || !run.opts.fetch_image) return d;
+  return run.opts.fetch_image(ref);
+}
+
 // COPY --from: keyed by the source stage's key (or image digest), so a hit
 // never reads the source.
 Result<LayerOut> copy_view(Run& run, const Instruction& ins, const std::string& text, Digest& key) {
@@ -171,7 +179,7 @@ Result<LayerOut> copy_view(Run& run, const Instruction& ins, const std::string& 
     key = step_key(key, text, "stage:" + s.key.str());
     src = s.m;
   } else {
-    auto d = image::resolve_image(run.store, ins.from.image);
+    auto d = resolve_or_fetch(run, ins.from.image);
     if (!d.ok()) return at(where + ": COPY --from=" + ins.from.image, d.error());
     key = step_key(key, text, "image:" + d->str());
     WIMG_ASSIGN(src, image::load_image(run.store, *d));
@@ -285,7 +293,7 @@ Result<StageResult> run_from(Run& run, const Stage& st, bool& cached) {
   StageResult r;
   switch (st.from.kind) {
     case FromRef::Kind::Image: {
-      auto d = image::resolve_image(run.store, st.from.image);
+      auto d = resolve_or_fetch(run, st.from.image);
       if (!d.ok()) return at(run.where(st.loc) + ": FROM " + st.from.text, d.error());
       WIMG_ASSIGN(r.m, image::load_image(run.store, *d));
       r.key = step_key(std::nullopt, "FROM", "image:" + d->str());

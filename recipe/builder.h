@@ -31,6 +31,10 @@ struct BuildOptions {
   bool no_cache = false;           // --no-cache: never look up (entries are still written)
   std::int64_t created = 0;        // SOURCE_DATE_EPOCH or 0
   layers::ImportOptions import;    // threads, stat cache, warnings
+  // Called when FROM or COPY --from names an image the store lacks: fetches
+  // it (`wimg build` pulls HOST/REPO:TAG from its registry, dist/) and
+  // returns its digest, now named as written. Unset: the image is not found.
+  std::function<Result<Digest>(const std::string& ref)> fetch_image;
 };
 
 struct StepEvent {

@@ -1,0 +1,41 @@
+// wimg pull REGISTRY/REPO[:TAG|@DIGEST] — download an image into the store
+// and name it as given.
+#include "cli/commands.h"
+#include "cli/registry_options.h"
+#include "dist/registry.h"
+#include "support/errors.h"
+
+namespace wimg::cli {
+
+namespace {
+struct PullArgs {
+  std::string source;
+  bool insecure = false;
+};
+}  // namespace
+
+void register_pull(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<PullArgs>();
+  auto* cmd = app.add_subcommand("pull", "Download an image from an OCI registry into the store");
+  cmd->add_option("SOURCE", args->source, "HOST[:PORT]/REPO[:TAG] or HOST[:PORT]/REPO@sha256:<hex>")->required();
+  cmd->add_flag("--insecure", args->insecure, "plain http (loopback registries always are)");
+  cmd->callback([args, &ctx] {
+    dist::RemoteRef from = unwrap(dist::parse_remote(args->source));
+    std::optional<image::Reference> name;
+    // Named as pulled; a pull by digest gets the tag "sha256-<hex>" (a name
+    // must keep it from prune, and a tag cannot hold ':').
+    std::string tag = from.reference;
+    if (tag.starts_with("sha256:")) tag.replace(6, 1, "-");
+    name = image::Reference{from.host + "/" + from.repo, tag};
+    store::Store store = ctx.open_store();
+    dist::Registry reg(from.host, registry_options(ctx, from.host, args->insecure));
+    dist::ImportStats stats;
+    dist::BlobHints hints(store, from.host);
+    Digest d = unwrap(dist::pull_image(store, reg, from, name, ctx.import_options(), &stats, &hints));
+    ctx.out << "pulled " << from.str() << ": " << stats.blobs_fetched << " blobs fetched (" << stats.bytes_fetched
+            << " bytes), " << stats.layers_present << " layers already present\n"
+            << d.str() << "\n";
+  });
+}
+
+}  // namespace wimg::cli

@@ -1,0 +1,31 @@
+// A wimg layer as a reproducible OCI tar layer, and back.
+//
+// Writing: members in the layer index's order (sorted by path), pax
+// (restricted) headers, uid/gid 0, no owner names, every mtime = the
+// image's `created`; a whiteout becomes an empty file "<dir>/.wh.<name>",
+// an opaque directory its directory member followed by
+// "<dir>/.wh..wh..opq". The same entries and time give the same bytes.
+// Reading goes through layers/archive.h (the ordinary archive importer,
+// which turns .wh. names back into whiteouts), and the caller checks that
+// the rebuilt index has the digest the image names.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "layers/entry.h"
+#include "store/store.h"
+#include "support/result.h"
+
+namespace wimg::dist {
+
+// The uncompressed tar of a layer; file contents are read (and verified)
+// from the store.
+Result<std::string> write_layer_tar(const store::Store& store, const std::vector<layers::Entry>& entries,
+                                    std::int64_t mtime);
+
+// gzip (zlib, level 6, header with mtime 0): deterministic for one zlib.
+Result<std::string> gzip(std::string_view bytes);
+
+}  // namespace wimg::dist

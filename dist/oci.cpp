@@ -1,0 +1,256 @@
+#include "dist/oci.h"
+
+#include <ctime>
+
+#include "dist/layer_tar.h"
+#include "image/images.h"
+#include "image/manifest.h"
+#include "layers/archive.h"
+#include "layers/builder.h"
+#include "layers/index.h"
+#include "runtime/wasm/module.h"
+#include "store/batch.h"
+
+namespace wimg::dist {
+
+using nlohmann::json;
+
+namespace {
+
+std::string rfc3339(std::int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Error corrupt(const std::string& where, const std::string& why) {
+  return make_error(ErrorKind::Corrupt, where + ": " + why);
+}
+
+Result<json> parse_json(std::string_view bytes, const std::string& where) {
+  json j = json::parse(bytes, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return corrupt(where, "not a JSON object");
+  return j;
+}
+
+json oci_config(const image::Manifest& m, const json& wimg, const std::vector<std::string>& diff_ids) {
+  json c = json::object();
+  c["Env"] = m.config.env;
+  if (m.config.entrypoint) c["Entrypoint"] = *m.config.entrypoint;
+  if (m.config.cmd) c["Cmd"] = *m.config.cmd;
+  if (!m.config.workdir.empty()) c["WorkingDir"] = m.config.workdir;
+  if (!m.config.labels.empty()) c["Labels"] = m.config.labels;
+  json history = json::array();
+  for (const auto& h : m.history) {
+    json item{{"created", rfc3339(m.created)}, {"created_by", h.created_by}};
+    if (h.empty_layer) item["empty_layer"] = true;
+    history.push_back(item);
+  }
+  return json{{"architecture", "wasm"},
+              {"os", "wasip1"},
+              {"created", rfc3339(m.created)},
+              {"config", c},
+              {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}},
+              {"history", history},
+              {"wimg", wimg}};
+}
+
+json manifest_json(const Descriptor& config, const std::vector<Blob>& layers, std::int64_t created) {
+  json ls = json::array();
+  for (const auto& l : layers) ls.push_back(descriptor_json(l.desc));
+  return json{{"schemaVersion", 2},
+              {"mediaType", kOciManifest},
+              {"config", descriptor_json(config)},
+              {"layers", ls},
+              {"annotations", {{"org.opencontainers.image.created", rfc3339(created)}}}};
+}
+
+Result<std::string> fetch_verified(BlobSource& source, const Descriptor& d, ImportStats* stats) {
+  WIMG_ASSIGN(std::string bytes, source.fetch(d));
+  WIMG_TRY(verify_blob(bytes, d, source.where(d)));
+  if (stats != nullptr) {
+    stats->blobs_fetched++;
+    stats->bytes_fetched += bytes.size();
+  }
+  return bytes;
+}
+
+bool is_layer_type(std::string_view t) {
+  return t == kOciLayerTar || t == kOciLayerGzip || t == "application/vnd.oci.image.layer.v1.tar+zstd" ||
+         t == "application/vnd.docker.image.rootfs.diff.tar.gzip";
+}
+
+// The wimg manifest a config carries, checked to be canonical so that its
+// digest is the one it had where it came from.
+Result<image::Manifest> wimg_manifest(const json& config, const std::string& where) {
+  if (!config.contains("wimg") || !config["wimg"].is_object()) {
+    return make_error(ErrorKind::Input, where + ": not a wimg image (its config has no \"wimg\" object)");
+  }
+  std::string text = config["wimg"].dump();
+  WIMG_ASSIGN(image::Manifest m, image::decode_manifest(text, where));
+  if (image::encode_manifest(m) != text) return corrupt(where, "the \"wimg\" manifest is not in canonical form");
+  return m;
+}
+
+struct Ingest {
+  store::Store& store;
+  BlobSource& source;
+  const layers::ImportOptions& opts;
+  ImportStats* stats;
+};
+
+// Fetches a layer's tar, rebuilds its entries into `batch` and returns the
+// index bytes, which must hash to the digest the image names.
+Result<std::string> ingest_layer(Ingest& in, store::Batch& batch, const Descriptor& d, const image::LayerRef& want,
+                                 std::size_t i) {
+  std::string where = in.source.where(d) + " (layer " + std::to_string(i + 1) + ")";
+  if (!is_layer_type(d.media_type)) return corrupt(where, "unsupported layer media type \"" + d.media_type + "\"");
+  WIMG_ASSIGN(std::string bytes, fetch_verified(in.source, d, in.stats));
+  layers::LayerBuilder builder(where);
+  WIMG_TRY(layers::read_archive_memory(bytes, where, batch, builder, in.opts));
+  WIMG_ASSIGN(auto entries, builder.finish());
+  WIMG_ASSIGN(std::string index, layers::encode_index(entries));
+  Digest got = sha256_of(index);
+  if (got != want.digest) {
+    return corrupt(where, "its files make layer " + got.str() + ", the image names " + want.digest.str());
+  }
+  auto st = layers::stats_of(entries);
+  if (st.files != want.files || st.bytes != want.bytes) return corrupt(where, "file count or size differs from the image");
+  return index;
+}
+
+}  // namespace
+
+json descriptor_json(const Descriptor& d) {
+  json j{{"mediaType", d.media_type}, {"digest", d.digest.str()}, {"size", d.size}};
+  if (!d.annotations.empty()) j["annotations"] = d.annotations;
+  return j;
+}
+
+Result<Descriptor> parse_descriptor(const json& j, const std::string& where) {
+  if (!j.is_object()) return corrupt(where, "a descriptor is not an object");
+  if (!j.contains("mediaType") || !j["mediaType"].is_string()) return corrupt(where, "a descriptor lacks mediaType");
+  if (!j.contains("digest") || !j["digest"].is_string()) return corrupt(where, "a descriptor lacks digest");
+  if (!j.contains("size") || !j["size"].is_number_unsigned()) return corrupt(where, "a descriptor lacks size");
+  Descriptor d;
+  d.media_type = j["mediaType"].get<std::string>();
+  auto dg = Digest::parse(j["digest"].get<std::string>());
+  if (!dg.ok()) return corrupt(where, dg.error().message);
+  d.digest = *dg;
+  d.size = j["size"].get<std::uint64_t>();
+  if (j.contains("annotations") && j["annotations"].is_object()) {
+    for (const auto& [k, v] : j["annotations"].items()) {
+      if (v.is_string()) d.annotations[k] = v.get<std::string>();
+    }
+  }
+  return d;
+}
+
+Blob make_blob(std::string_view media_type, std::string bytes) {
+  Blob b;
+  b.desc.media_type = std::string(media_type);
+  b.desc.digest = sha256_of(bytes);
+  b.desc.size = bytes.size();
+  b.bytes = std::move(bytes);
+  return b;
+}
+
+std::array<Blob, 3> wasm_artifact(std::string wasm, std::int64_t created, const std::optional<Descriptor>& subject) {
+  Blob layer = make_blob(kWasmLayer, std::move(wasm));
+  json cfg{{"architecture", "wasm"},
+           {"os", "wasip1"},
+           {"created", rfc3339(created)},
+           {"layerDigests", json::array({layer.desc.digest.str()})}};
+  Blob config = make_blob(kWasmConfig, cfg.dump());
+  json m = manifest_json(config.desc, {layer}, created);
+  if (subject) m["subject"] = descriptor_json(*subject);
+  Blob manifest = make_blob(kOciManifest, m.dump());
+  return {std::move(manifest), std::move(config), std::move(layer)};
+}
+
+Result<OciImage> export_image(const store::Store& store, const Digest& image) {
+  WIMG_ASSIGN(std::string wimg_text, store.get(image));
+  WIMG_ASSIGN(image::Manifest m, image::decode_manifest(wimg_text, image.str()));
+  OciImage out;
+  std::vector<std::string> diff_ids;
+  for (const auto& l : m.layers) {
+    WIMG_ASSIGN(std::string index, store.get(l.digest));
+    WIMG_ASSIGN(auto entries, layers::decode_index(index, l.digest.str()));
+    WIMG_ASSIGN(std::string tar, write_layer_tar(store, entries, m.created));
+    diff_ids.push_back(sha256_of(tar).str());
+    WIMG_ASSIGN(std::string gz, gzip(tar));
+    out.layers.push_back(make_blob(kOciLayerGzip, std::move(gz)));
+  }
+  out.config = make_blob(kOciConfig, oci_config(m, json::parse(wimg_text), diff_ids).dump());
+  out.manifest = make_blob(kOciManifest, manifest_json(out.config.desc, out.layers, m.created).dump());
+  if (m.base) {
+    WIMG_ASSIGN(std::string wasm, store.get(m.base->digest));
+    auto art = wasm_artifact(std::move(wasm), m.created, std::nullopt);
+    for (auto& b : art) out.base.push_back(std::move(b));
+  }
+  return out;
+}
+
+Status verify_blob(std::string_view bytes, const Descriptor& d, const std::string& where) {
+  if (bytes.size() != d.size) {
+    return corrupt(where, "got " + std::to_string(bytes.size()) + " bytes, the descriptor says " + std::to_string(d.size));
+  }
+  Digest got = sha256_of(bytes);
+  if (got != d.digest) return corrupt(where, "content has digest " + got.str() + ", expected " + d.digest.str());
+  return {};
+}
+
+Result<Digest> import_image(store::Store& store, BlobSource& source, const Descriptor& manifest,
+                            const std::optional<image::Reference>& name, const layers::ImportOptions& opts,
+                            ImportStats* stats) {
+  const std::string mwhere = source.where(manifest);
+  WIMG_ASSIGN(std::string mbytes, fetch_verified(source, manifest, stats));
+  WIMG_ASSIGN(json mj, parse_json(mbytes, mwhere));
+  if (!mj.contains("config") || !mj.contains("layers") || !mj["layers"].is_array()) {
+    return corrupt(mwhere, "not an image manifest (no config or layers)");
+  }
+  WIMG_ASSIGN(Descriptor cdesc, parse_descriptor(mj["config"], mwhere));
+  std::vector<Descriptor> ldescs;
+  for (const auto& l : mj["layers"]) {
+    WIMG_ASSIGN(Descriptor d, parse_descriptor(l, mwhere));
+    ldescs.push_back(d);
+  }
+  const std::string cwhere = source.where(cdesc);
+  WIMG_ASSIGN(std::string cbytes, fetch_verified(source, cdesc, stats));
+  WIMG_ASSIGN(json cj, parse_json(cbytes, cwhere));
+  WIMG_ASSIGN(image::Manifest m, wimg_manifest(cj, cwhere));
+  if (m.layers.size() != ldescs.size()) {
+    return corrupt(mwhere, std::to_string(ldescs.size()) + " layers, the wimg image has " + std::to_string(m.layers.size()));
+  }
+
+  Ingest in{store, source, opts, stats};
+  WIMG_ASSIGN(auto lock, store.writer_lock());
+  std::optional<std::string> base;
+  if (m.base && !store.has(m.base->digest)) {
+    Descriptor bd{std::string(kWasmLayer), m.base->digest, m.base->size, {}};
+    WIMG_ASSIGN(base, fetch_verified(source, bd, stats));
+    WIMG_TRY(wasm::parse_module(*base, source.where(bd)));
+  }
+  store::Batch batch(store);
+  std::vector<std::string> indexes;
+  for (std::size_t i = 0; i < ldescs.size(); ++i) {
+    if (store.has(m.layers[i].digest)) {
+      if (stats != nullptr) stats->layers_present++;
+      continue;
+    }
+    WIMG_ASSIGN(std::string index, ingest_layer(in, batch, ldescs[i], m.layers[i], i));
+    indexes.push_back(std::move(index));
+  }
+  // Everything fetched is verified: commit files, then indexes, base, image.
+  WIMG_TRY(batch.commit());
+  for (const auto& index : indexes) WIMG_TRY(store.put(index));
+  if (base) WIMG_TRY(store.put(*base));
+  WIMG_ASSIGN(Digest d, image::put_image(store, m));
+  if (name) WIMG_TRY(image::tag_image(store, d, *name));
+  return d;
+}
+
+}  // namespace wimg::dist

@@ -1,0 +1,397 @@
+#include "dist/registry.h"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <map>
+
+#include "dist/auth.h"
+#include "image/reference.h"
+
+namespace wimg::dist {
+
+using nlohmann::json;
+
+struct Registry::Request {
+  std::string method;  // GET HEAD POST PUT
+  std::string url;
+  std::string_view body;
+  std::string content_type;
+  std::string accept;
+};
+
+struct Registry::Response {
+  long status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+namespace {
+
+size_t body_cb(char* p, size_t size, size_t n, void* client) {
+  static_cast<std::string*>(client)->append(p, size * n);
+  return size * n;
+}
+
+size_t header_cb(char* p, size_t size, size_t n, void* client) {
+  std::string line(p, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string value = line.substr(colon + 1);
+    auto b = value.find_first_not_of(" \t");
+    auto e = value.find_last_not_of(" \t\r\n");
+    value = b == std::string::npos ? "" : value.substr(b, e - b + 1);
+    (*static_cast<std::map<std::string, std::string>*>(client))[name] = value;
+  }
+  return size * n;
+}
+
+bool is_loopback(const std::string& host) {
+  std::string h = host.substr(0, host.rfind(':') == std::string::npos || host.starts_with("[") ? host.size() : host.rfind(':'));
+  return h == "localhost" || h.starts_with("127.") || h == "[::1]";
+}
+
+// key="value" pairs of a WWW-Authenticate challenge after its scheme.
+std::map<std::string, std::string> challenge_params(std::string_view c) {
+  std::map<std::string, std::string> out;
+  std::size_t i = c.find(' ');
+  while (i != std::string_view::npos && i < c.size()) {
+    while (i < c.size() && (c[i] == ' ' || c[i] == ',')) ++i;
+    auto eq = c.find('=', i);
+    if (eq == std::string_view::npos) break;
+    std::string key(c.substr(i, eq - i));
+    std::string value;
+    i = eq + 1;
+    if (i < c.size() && c[i] == '"') {
+      auto end = c.find('"', i + 1);
+      if (end == std::string_view::npos) break;
+      value = std::string(c.substr(i + 1, end - i - 1));
+      i = end + 1;
+    } else {
+      auto end = c.find(',', i);
+      value = std::string(c.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i));
+      i = end;
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+std::string escape(CURL* h, const std::string& s) {
+  char* e = curl_easy_escape(h, s.c_str(), static_cast<int>(s.size()));
+  std::string out = e != nullptr ? e : "";
+  curl_free(e);
+  return out;
+}
+
+ErrorKind kind_of(long status) {
+  if (status == 404) return ErrorKind::NotFound;
+  if (status == 401 || status == 403) return ErrorKind::Input;
+  return ErrorKind::Io;
+}
+
+}  // namespace
+
+std::string RemoteRef::str() const {
+  return host + "/" + repo + (reference.starts_with("sha256:") ? "@" : ":") + reference;
+}
+
+Result<RemoteRef> parse_remote(std::string_view text) {
+  std::string t(text);
+  auto slash = t.find('/');
+  if (slash == std::string::npos) {
+    return make_error(ErrorKind::Usage, "\"" + t + "\": name a registry repository: HOST[:PORT]/REPO[:TAG]");
+  }
+  RemoteRef r;
+  r.host = t.substr(0, slash);
+  if (r.host.find('.') == std::string::npos && r.host.find(':') == std::string::npos && r.host != "localhost") {
+    return make_error(ErrorKind::Usage, "\"" + t + "\": \"" + r.host + "\" is not a registry host (HOST[:PORT]/REPO[:TAG])");
+  }
+  std::string rest = t.substr(slash + 1);
+  if (auto at = rest.find('@'); at != std::string::npos) {
+    WIMG_ASSIGN(Digest d, Digest::parse(rest.substr(at + 1)));
+    r.reference = d.str();
+    rest = rest.substr(0, at);
+  }
+  WIMG_ASSIGN(image::Reference ref, image::parse_reference(rest));
+  r.repo = ref.name;
+  if (r.reference.empty()) r.reference = ref.tag;
+  return r;
+}
+
+Registry::Registry(std::string host, RegistryOptions opts)
+    : host_(std::move(host)), opts_(std::move(opts)), curl_(curl_easy_init()) {
+  scheme_ = opts_.ca_file.empty() && (opts_.insecure || is_loopback(host_)) ? "http" : "https";
+}
+
+Registry::~Registry() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+
+std::string Registry::url(const std::string& path) const { return scheme_ + "://" + host_ + path; }
+
+Result<Registry::Response> Registry::perform(const Request& req, const std::string& auth_header) {
+  CURL* h = static_cast<CURL*>(curl_);
+  if (h == nullptr) return make_error(ErrorKind::Io, "libcurl could not be initialised");
+  curl_easy_reset(h);  // keeps the connection cache
+  Response resp;
+  curl_slist* headers = nullptr;
+  if (!auth_header.empty()) headers = curl_slist_append(headers, auth_header.c_str());
+  if (!req.content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + req.content_type).c_str());
+  if (!req.accept.empty()) headers = curl_slist_append(headers, ("Accept: " + req.accept).c_str());
+  curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp.body);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp.headers);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+  if (!opts_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opts_.ca_file.c_str());
+  if (req.method == "HEAD") {
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (req.method == "GET") {
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);  // blob storage may redirect
+  } else {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+  }
+  CURLcode rc = curl_easy_perform(h);
+  curl_slist_free_all(headers);
+  if (rc != CURLE_OK) return make_error(ErrorKind::Io, req.method + " " + req.url + ": " + curl_easy_strerror(rc));
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
+  return resp;
+}
+
+Status Registry::authenticate(const std::string& challenge) {
+  auto need_creds = [&]() {
+    return make_error(ErrorKind::Input, host_ + ": authentication required (wimg login " + host_ + ")");
+  };
+  if (challenge.starts_with("Basic") || challenge.starts_with("basic")) {
+    if (!opts_.credentials) return need_creds();
+    auth_header_ = "Authorization: Basic " + base64(opts_.credentials->user + ":" + opts_.credentials->password);
+    return {};
+  }
+  if (!challenge.starts_with("Bearer") && !challenge.starts_with("bearer")) {
+    return make_error(ErrorKind::Input, host_ + ": unsupported authentication scheme: " + challenge);
+  }
+  auto p = challenge_params(challenge);
+  if (p["realm"].empty()) return make_error(ErrorKind::Input, host_ + ": Bearer challenge without a realm");
+  CURL* h = static_cast<CURL*>(curl_);
+  std::string token_url = p["realm"] + (p["realm"].find('?') == std::string::npos ? "?" : "&");
+  token_url += "service=" + escape(h, p["service"]);
+  if (!p["scope"].empty()) token_url += "&scope=" + escape(h, p["scope"]);
+  std::string basic;
+  if (opts_.credentials) basic = "Authorization: Basic " + base64(opts_.credentials->user + ":" + opts_.credentials->password);
+  WIMG_ASSIGN(Response r, perform(Request{"GET", token_url, {}, {}, {}}, basic));
+  if (r.status == 401 || r.status == 403) return need_creds();
+  if (r.status != 200) return make_error(ErrorKind::Io, "GET " + token_url + ": HTTP " + std::to_string(r.status));
+  json j = json::parse(r.body, nullptr, false);
+  std::string token;
+  if (j.is_object() && j.contains("token") && j["token"].is_string()) token = j["token"].get<std::string>();
+  if (token.empty() && j.is_object() && j.contains("access_token") && j["access_token"].is_string()) {
+    token = j["access_token"].get<std::string>();
+  }
+  if (token.empty()) return make_error(ErrorKind::Io, "GET " + token_url + ": no token in the answer");
+  auth_header_ = "Authorization: Bearer " + token;
+  return {};
+}
+
+Result<Registry::Response> Registry::send_once(const Request& req) {
+  WIMG_ASSIGN(Response r, perform(req, auth_header_));
+  if (r.status == 401 && !r.header("www-authenticate").empty()) {
+    WIMG_TRY(authenticate(r.header("www-authenticate")));
+    WIMG_ASSIGN(r, perform(req, auth_header_));
+  }
+  return r;
+}
+
+static bool transient(const Result<Registry::Response>& r) {
+  if (!r.ok()) return r.error().kind == ErrorKind::Io;  // connection refused, reset, timeout
+  return r->status >= 500 || r->status == 429;
+}
+
+// Transient failures (5xx, 429, connection errors) are retried with
+// exponential backoff: 4 attempts, 0.1 s, 0.2 s, 0.4 s apart. Every request
+// sent this way is idempotent; an upload retries from its POST.
+Result<Registry::Response> Registry::send(const Request& req) {
+  for (int attempt = 0;; ++attempt) {
+    auto r = send_once(req);
+    if (!transient(r) || attempt == kAttempts - 1) return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
+  }
+}
+
+namespace {
+Error http_error(const std::string& method, const std::string& url, const Registry::Response& r);
+}
+
+Status Registry::ping() {
+  Request req{"GET", url("/v2/"), {}, {}, {}};
+  WIMG_ASSIGN(Response r, send(req));
+  if (r.status != 200) return http_error(req.method, req.url, r);
+  return {};
+}
+
+Result<bool> Registry::has_blob(const std::string& repo, const Digest& d) {
+  Request req{"HEAD", url("/v2/" + repo + "/blobs/" + d.str()), {}, {}, {}};
+  WIMG_ASSIGN(Response r, send(req));
+  if (r.status == 200) return true;
+  if (r.status == 404) return false;
+  return http_error(req.method, req.url, r);
+}
+
+Result<bool> Registry::upload_blob(const std::string& repo, const Blob& b, const std::string& mount_from) {
+  std::string path = "/v2/" + repo + "/blobs/uploads/";
+  CURL* h = static_cast<CURL*>(curl_);
+  if (!mount_from.empty()) path += "?mount=" + escape(h, b.desc.digest.str()) + "&from=" + escape(h, mount_from);
+  Request start{"POST", url(path), {}, {}, {}};
+  WIMG_ASSIGN(Response r, send(start));
+  if (r.status == 201 && !mount_from.empty()) return true;  // mounted: nothing to send
+  if (r.status != 202) return http_error(start.method, start.url, r);
+  std::string loc = r.header("location");
+  if (loc.empty()) return make_error(ErrorKind::Io, "POST " + start.url + ": no Location for the upload");
+  if (loc.starts_with("/")) loc = scheme_ + "://" + host_ + loc;
+  loc += (loc.find('?') == std::string::npos ? "?" : "&");
+  loc += "digest=" + escape(static_cast<CURL*>(curl_), b.desc.digest.str());
+  Request put{"PUT", loc, b.bytes, "application/octet-stream", {}};
+  WIMG_ASSIGN(r, send_once(put));  // an upload session is used once: upload() retries from the POST
+  if (r.status != 201) return http_error(put.method, put.url, r);
+  return false;
+}
+
+Status Registry::ensure_blob(const std::string& repo, const Blob& b, TransferStats& stats, BlobHints* hints) {
+  WIMG_ASSIGN(bool present, has_blob(repo, b.desc.digest));
+  if (present) {
+    stats.blobs_present++;
+  } else {
+    std::string from;
+    if (hints != nullptr) from = hints->repo_for(b.desc.digest, repo).value_or("");
+    Result<bool> up = upload_blob(repo, b, from);
+    for (int attempt = 1; !up.ok() && up.error().kind == ErrorKind::Io && attempt < kAttempts; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
+      up = upload_blob(repo, b, from);
+    }
+    WIMG_ASSIGN(bool mounted, std::move(up));
+    if (mounted) {
+      stats.blobs_mounted++;
+    } else {
+      stats.blobs_uploaded++;
+      stats.bytes_uploaded += b.bytes.size();
+    }
+  }
+  if (hints != nullptr) hints->record(b.desc.digest, repo);
+  return {};
+}
+
+Status Registry::put_manifest(const std::string& repo, const std::string& reference, const Blob& m) {
+  Request req{"PUT", url("/v2/" + repo + "/manifests/" + reference), m.bytes, m.desc.media_type, {}};
+  WIMG_ASSIGN(Response r, send(req));
+  if (r.status != 201) return http_error(req.method, req.url, r);
+  return {};
+}
+
+Result<Registry::Manifest> Registry::get_manifest(const std::string& repo, const std::string& reference) {
+  Request req{"GET", url("/v2/" + repo + "/manifests/" + reference), {}, {},
+              std::string(kOciManifest) + ", application/vnd.docker.distribution.manifest.v2+json"};
+  WIMG_ASSIGN(Response r, send(req));
+  if (r.status != 200) return http_error(req.method, req.url, r);
+  std::string type = r.header("content-type");
+  if (auto semi = type.find(';'); semi != std::string::npos) type.resize(semi);
+  return Manifest{std::move(r.body), type, r.header("docker-content-digest")};
+}
+
+Result<std::string> Registry::get_blob(const std::string& repo, const Digest& d) {
+  Request req{"GET", url("/v2/" + repo + "/blobs/" + d.str()), {}, {}, {}};
+  WIMG_ASSIGN(Response r, send(req));
+  if (r.status != 200) return http_error(req.method, req.url, r);
+  return std::move(r.body);
+}
+
+namespace {
+Error http_error(const std::string& method, const std::string& url, const Registry::Response& r) {
+  std::string body = r.body.substr(0, 300);
+  std::string hint = r.status == 401 ? " (credentials refused or missing: wimg login)" : "";
+  return make_error(kind_of(r.status), method + " " + url + ": HTTP " + std::to_string(r.status) + hint +
+                                           (body.empty() ? "" : ": " + body));
+}
+}  // namespace
+
+Result<std::string> RegistrySource::fetch(const Descriptor& d) {
+  if (d.digest == manifest_.digest) return manifest_bytes_;
+  WIMG_ASSIGN(std::string bytes, reg_.get_blob(repo_, d.digest));
+  if (hints_ != nullptr) hints_->record(d.digest, repo_);  // a hint: verified by the caller
+  return bytes;
+}
+
+std::string RegistrySource::where(const Descriptor& d) const {
+  return reg_.url("/v2/" + repo_ + (d.digest == manifest_.digest ? "/manifests/" : "/blobs/") + d.digest.str());
+}
+
+namespace {
+
+// A wasm artifact: its module and config blobs, then its manifest.
+Status push_artifact(Registry& reg, const std::string& repo, const std::string& reference,
+                     const std::array<const Blob*, 3>& art, TransferStats& stats, BlobHints* hints) {
+  WIMG_TRY(reg.ensure_blob(repo, *art[2], stats, hints));
+  WIMG_TRY(reg.ensure_blob(repo, *art[1], stats, hints));
+  return reg.put_manifest(repo, reference, *art[0]);
+}
+
+}  // namespace
+
+Result<Descriptor> push_wasm(Registry& reg, const RemoteRef& to, std::string wasm, std::int64_t created,
+                             TransferStats& stats, BlobHints* hints) {
+  if (to.reference.starts_with("sha256:")) {
+    return make_error(ErrorKind::Usage, to.str() + ": push to a tag, not a digest");
+  }
+  auto art = wasm_artifact(std::move(wasm), created, std::nullopt);
+  WIMG_TRY(push_artifact(reg, to.repo, to.reference, {&art[0], &art[1], &art[2]}, stats, hints));
+  return art[0].desc;
+}
+
+Result<Descriptor> push_image(const store::Store& store, const Digest& image, Registry& reg, const RemoteRef& to,
+                              TransferStats& stats, BlobHints* hints) {
+  if (to.reference.starts_with("sha256:")) {
+    return make_error(ErrorKind::Usage, to.str() + ": push to a tag, not a digest");
+  }
+  WIMG_ASSIGN(OciImage o, export_image(store, image));
+  if (!o.base.empty()) {
+    // By digest: keeps the base module referenced in the repository.
+    WIMG_TRY(push_artifact(reg, to.repo, o.base[0].desc.digest.str(), {&o.base[0], &o.base[1], &o.base[2]}, stats, hints));
+  }
+  for (const auto& l : o.layers) WIMG_TRY(reg.ensure_blob(to.repo, l, stats, hints));
+  WIMG_TRY(reg.ensure_blob(to.repo, o.config, stats, hints));
+  WIMG_TRY(reg.put_manifest(to.repo, to.reference, o.manifest));
+  return o.manifest.desc;
+}
+
+Result<Digest> pull_image(store::Store& store, Registry& reg, const RemoteRef& from,
+                          const std::optional<image::Reference>& name, const layers::ImportOptions& opts,
+                          ImportStats* stats, BlobHints* hints) {
+  WIMG_ASSIGN(Registry::Manifest m, reg.get_manifest(from.repo, from.reference));
+  const std::string where = reg.url("/v2/" + from.repo + "/manifests/" + from.reference);
+  Digest d = sha256_of(m.bytes);
+  if (from.reference.starts_with("sha256:") && d.str() != from.reference) {
+    return make_error(ErrorKind::Corrupt, where + ": content has digest " + d.str());
+  }
+  if (!m.digest_header.empty() && m.digest_header != d.str()) {
+    return make_error(ErrorKind::Corrupt, where + ": content has digest " + d.str() + ", the registry says " + m.digest_header);
+  }
+  if (m.media_type == kOciIndex || m.media_type == "application/vnd.docker.distribution.manifest.list.v2+json") {
+    return make_error(ErrorKind::Input, where + ": an image index; wimg pulls image manifests only");
+  }
+  Descriptor desc{m.media_type.empty() ? std::string(kOciManifest) : m.media_type, d, m.bytes.size(), {}};
+  RegistrySource source(reg, from.repo, desc, std::move(m.bytes), hints);
+  return import_image(store, source, desc, name, opts, stats);
+}
+
+}  // namespace wimg::dist

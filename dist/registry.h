@@ -1,0 +1,127 @@
+// A client of the OCI distribution API over libcurl: blob existence (HEAD),
+// monolithic uploads (POST then PUT ?digest=), manifest PUT/GET by tag or
+// digest, blob GET. Plain http for loopback hosts or with `insecure`,
+// https with the system CA store otherwise; basic credentials, sent
+// directly or exchanged for a Bearer token when the registry asks
+// (WWW-Authenticate). Nothing here trusts what it receives: callers verify
+// digests (dist/oci.h import_image, pull_image). A host with its own CA
+// file (Docker's certs.d convention, cli/registry_options.h) is always
+// https, loopback or not.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "dist/hints.h"
+#include "dist/oci.h"
+
+namespace wimg::dist {
+
+// "host[:port]/repo/path[:tag|@sha256:<hex>]"; the host part must look like
+// one (a "." or ":" in it, or "localhost"), as in Docker.
+struct RemoteRef {
+  std::string host;
+  std::string repo;
+  std::string reference;  // tag or "sha256:<hex>"
+  std::string str() const;
+};
+Result<RemoteRef> parse_remote(std::string_view text);
+
+struct Credentials {
+  std::string user;
+  std::string password;
+};
+
+struct RegistryOptions {
+  bool insecure = false;  // plain http (loopback hosts too, unless ca_file is set)
+  std::optional<Credentials> credentials;
+  std::string ca_file;    // https, trusting this CA (PEM) besides the system store
+};
+
+struct TransferStats {
+  std::uint64_t blobs_uploaded = 0;
+  std::uint64_t bytes_uploaded = 0;
+  std::uint64_t blobs_present = 0;  // HEAD said the registry has them
+  std::uint64_t blobs_mounted = 0;  // mounted from another repository of the registry
+};
+
+class Registry {
+ public:
+  Registry(std::string host, RegistryOptions opts);
+  ~Registry();
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  // GET /v2/: checks the API is there and the credentials work.
+  Status ping();
+  Result<bool> has_blob(const std::string& repo, const Digest& d);
+  // Monolithic upload (POST, then PUT ?digest=); with `mount_from`, asks
+  // the registry to mount the blob from that repository first. True when
+  // mounted (no bytes sent).
+  Result<bool> upload_blob(const std::string& repo, const Blob& b, const std::string& mount_from = {});
+  // Uploads (or mounts, when hints know another repository with it) unless
+  // HEAD finds it; counts in stats, records where it now is in hints.
+  Status ensure_blob(const std::string& repo, const Blob& b, TransferStats& stats, BlobHints* hints);
+  Status put_manifest(const std::string& repo, const std::string& reference, const Blob& m);
+  struct Manifest {
+    std::string bytes;
+    std::string media_type;
+    std::string digest_header;  // Docker-Content-Digest, when sent
+  };
+  Result<Manifest> get_manifest(const std::string& repo, const std::string& reference);
+  Result<std::string> get_blob(const std::string& repo, const Digest& d);
+  std::string url(const std::string& path) const;
+
+  struct Response;
+  struct Request;
+
+ private:
+  static constexpr int kAttempts = 4;
+  Result<Response> send(const Request& req);
+  Result<Response> send_once(const Request& req);
+  Result<Response> perform(const Request& req, const std::string& auth_header);
+  Status authenticate(const std::string& challenge);
+  std::string host_;
+  RegistryOptions opts_;
+  std::string scheme_;
+  std::string auth_header_;  // "Authorization: ..." once known
+  void* curl_ = nullptr;
+};
+
+// Reads a pulled image's blobs from the registry; the manifest is served
+// from memory.
+class RegistrySource : public BlobSource {
+ public:
+  RegistrySource(Registry& reg, std::string repo, Descriptor manifest, std::string manifest_bytes, BlobHints* hints)
+      : reg_(reg),
+        repo_(std::move(repo)),
+        manifest_(std::move(manifest)),
+        manifest_bytes_(std::move(manifest_bytes)),
+        hints_(hints) {}
+  Result<std::string> fetch(const Descriptor& d) override;
+  std::string where(const Descriptor& d) const override;
+
+ private:
+  Registry& reg_;
+  std::string repo_;
+  Descriptor manifest_;
+  std::string manifest_bytes_;
+  BlobHints* hints_;
+};
+
+// Pushes a store image: every blob the registry lacks, the base's wasm
+// artifact by digest, then the image manifest under `tag`.
+Result<Descriptor> push_image(const store::Store& store, const Digest& image, Registry& reg, const RemoteRef& to,
+                              TransferStats& stats, BlobHints* hints);
+// Pushes a rendered module as the CNCF wasm artifact (config
+// application/vnd.wasm.config.v0+json, one application/wasm layer) under `tag`.
+Result<Descriptor> push_wasm(Registry& reg, const RemoteRef& to, std::string wasm, std::int64_t created,
+                             TransferStats& stats, BlobHints* hints);
+// Pulls an image into the store (dist/oci.h import_image) and names it.
+Result<Digest> pull_image(store::Store& store, Registry& reg, const RemoteRef& from,
+                          const std::optional<image::Reference>& name, const layers::ImportOptions& opts,
+                          ImportStats* stats, BlobHints* hints);
+
+}  // namespace wimg::dist

@@ -1,0 +1,93 @@
+# shellcheck shell=bash
+# The images the distribution tests move (sourced after lib.sh and e2e_init;
+# needs W, C and wat2wasm): app:1 (two layers over a tiny WASI base: a
+# replaced file, a whiteout, an opaque directory, a symlink, a private mode,
+# a non-ASCII name; ENV, WORKDIR, LABEL, ENTRYPOINT, CMD) and two:1 (the
+# same base and lower layer plus one of its own), rendered to
+# $E2E_TMP/app1.wasm and $E2E_TMP/two1.wasm.
+dist_fixture() {
+cat >"$E2E_TMP/base.wat" <<'WAT'
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hello\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 6))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+WAT
+C=$E2E_TMP/ctx
+mkdir -p "$C/l1/etc" "$C/l1/usr/lib" "$C/l2/etc" "$C/l2/usr" "$C/l3"
+wat2wasm "$E2E_TMP/base.wat" -o "$C/base.wasm"
+# Lower layer; the upper replaces a file, whites one out, makes /usr opaque,
+# adds a non-ASCII name; a symlink and a private mode in the lower one.
+echo base >"$C/l1/etc/motd"
+echo conf >"$C/l1/etc/conf"
+chmod 600 "$C/l1/etc/conf"
+echo lib >"$C/l1/usr/lib/x.rb"
+ln -s usr/lib "$C/l1/lib"
+echo new >"$C/l2/etc/motd"
+: >"$C/l2/etc/.wh.conf"
+: >"$C/l2/usr/.wh..wh..opq"
+echo app >"$C/l2/usr/app.rb"
+echo ü >"$C/l2/etc/grüße"
+echo two >"$C/l3/two.txt"
+cat >"$C/Wasmfile" <<'WF'
+FROM base.wasm
+COPY l1 /
+COPY l2 /
+ENV APP_MODE=prod
+WORKDIR /usr
+LABEL org.example.name=app
+ENTRYPOINT ["app"]
+CMD ["--serve"]
+WF
+cat >"$C/Wasmfile.two" <<'WF'
+FROM base.wasm
+COPY l1 /
+COPY l3 /srv
+WF
+W build -t app:1 -o "$E2E_TMP/app1.wasm" "$C" >/dev/null
+W build -f "$C/Wasmfile.two" -t two:1 -o "$E2E_TMP/two1.wasm" "$C" >/dev/null
+}
+
+# start_registry NAME [EXTRA_YAML]: Debian's docker-registry on a free
+# loopback port, storing under $E2E_TMP/NAME (EXTRA_YAML goes right after
+# the http addr line: "  tls: ..." lines, then top-level sections); sets REG (host:port),
+# REG_DATA and REG_LOG (its access log). Retries if the port was taken.
+start_registry() {
+  local name=$1 extra=${2:-} port try pid
+  command -v docker-registry >/dev/null || fail "docker-registry is required (scripts/setup)"
+  REG_DATA=$E2E_TMP/$name
+  REG_LOG=$E2E_TMP/$name.log
+  for try in 1 2 3 4 5; do
+    port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+    cat >"$E2E_TMP/$name.yml" <<YML
+version: 0.1
+log:
+  level: info
+storage:
+  filesystem:
+    rootdirectory: $REG_DATA
+http:
+  addr: 127.0.0.1:$port
+$extra
+YML
+    docker-registry serve "$E2E_TMP/$name.yml" >"$REG_LOG" 2>&1 &
+    pid=$!
+    E2E_PIDS+=("$pid")
+    for _ in $(seq 100); do
+      if curl -s -o /dev/null "http://127.0.0.1:$port/v2/"; then
+        REG=127.0.0.1:$port
+        return 0
+      fi
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$pid" 2>/dev/null || true
+  done
+  fail "docker-registry did not start: $(cat "$REG_LOG")"
+}
+
+# blob_puts: blob uploads the registry has completed so far (its access log).
+blob_puts() { grep -c '"PUT /v2/[^ ]*/blobs/uploads/' "$REG_LOG" || true; }
