@@ -1,24 +1,14 @@
 # shellcheck shell=bash
 # The images the distribution tests move (sourced after lib.sh and e2e_init;
-# needs W, C and wat2wasm): app:1 (two layers over a tiny WASI base: a
+# needs W; the base is lib.sh's hello_base): app:1 (two layers over a tiny WASI base: a
 # replaced file, a whiteout, an opaque directory, a symlink, a private mode,
 # a non-ASCII name; ENV, WORKDIR, LABEL, ENTRYPOINT, CMD) and two:1 (the
 # same base and lower layer plus one of its own), rendered to
 # $E2E_TMP/app1.wasm and $E2E_TMP/two1.wasm.
 dist_fixture() {
-cat >"$E2E_TMP/base.wat" <<'WAT'
-(module
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 1)
-  (data (i32.const 16) "hello\n")
-  (func (export "_start")
-    (i32.store (i32.const 0) (i32.const 16))
-    (i32.store (i32.const 4) (i32.const 6))
-    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
-WAT
 C=$E2E_TMP/ctx
 mkdir -p "$C/l1/etc" "$C/l1/usr/lib" "$C/l2/etc" "$C/l2/usr" "$C/l3"
-wat2wasm "$E2E_TMP/base.wat" -o "$C/base.wasm"
+hello_base "$C/base.wasm"
 # Lower layer; the upper replaces a file, whites one out, makes /usr opaque,
 # adds a non-ASCII name; a symlink and a private mode in the lower one.
 echo base >"$C/l1/etc/motd"
