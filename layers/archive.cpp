@@ -56,7 +56,10 @@ Result<Digest> store_data(archive* a, archive_entry* e, const std::string& path,
     WIMG_TRY(writer.write_zeros(static_cast<std::uint64_t>(offset) - writer.size()));
     WIMG_TRY(writer.write(buf, len));
   }
-  if (archive_entry_size_is_set(e) != 0) {
+  // Only a sparse member's recorded size is its logical size: padding any
+  // other member would hide a short member and let a few bytes of a hostile
+  // archive declare gigabytes of zeros.
+  if (archive_entry_sparse_count(e) > 0 && archive_entry_size_is_set(e) != 0) {
     auto recorded = static_cast<std::uint64_t>(std::max<la_int64_t>(archive_entry_size(e), 0));
     if (recorded > writer.size()) WIMG_TRY(writer.write_zeros(recorded - writer.size()));
   }
