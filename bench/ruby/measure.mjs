@@ -22,6 +22,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { rubyModules } from '../../scripts/lib/paths.mjs';
+import { loadWasi } from '../../scripts/lib/node_wasi.mjs';
 
 function die(msg) {
   process.stderr.write(`measure.mjs: ${msg}\n`);
@@ -52,14 +53,7 @@ for (let i = 0; i < argv.length; i++) {
 if (positional.length !== 2 || !resultPath) die('usage: measure.mjs --result FILE [--dir HOST::GUEST]... WASM SCRIPT.rb');
 const [wasmPath, scriptPath] = positional;
 
-// Silence node's "WASI is experimental" warning only: stderr is checked.
-const emitWarning = process.emitWarning;
-process.emitWarning = function (warning, ...rest) {
-  const text = typeof warning === 'string' ? warning : warning?.message;
-  if (/\bWASI\b/.test(String(text))) return;
-  return emitWarning.call(this, warning, ...rest);
-};
-const { WASI } = await import('node:wasi');
+const WASI = await loadWasi();  // node:wasi without its experimental warning
 const { RubyVM } = await import(resolve(rubyModules, '@ruby/wasm-wasi/dist/esm/index.js'));
 const code = readFileSync(scriptPath, 'utf8');
 

@@ -18,6 +18,7 @@
 
 import { readFileSync, fstatSync } from 'node:fs';
 import { rubyModules as rubyPkgRoot, rubyDist } from '../../scripts/lib/paths.mjs';
+import { loadWasi } from '../../scripts/lib/node_wasi.mjs';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
@@ -31,14 +32,7 @@ if (fstatSync(1).isCharacterDevice()) {
   process.exit(2);
 }
 
-// Silence only node's "WASI is experimental" warning.
-const emitWarning = process.emitWarning;
-process.emitWarning = function (warning, ...rest) {
-  const text = typeof warning === 'string' ? warning : warning?.message;
-  if (/\bWASI\b/.test(String(text))) return;
-  return emitWarning.call(this, warning, ...rest);
-};
-const { WASI } = await import('node:wasi');
+const WASI = await loadWasi();  // node:wasi without its experimental warning
 const { RubyVM } = await import(`${rubyPkg}/wasm-wasi/dist/esm/index.js`);
 
 const RUBY = String.raw`

@@ -10,6 +10,7 @@
 // traps; 2 for usage and load errors (a module without `_start`, e.g. a
 // reactor, cannot be started: node:wasi refuses it and we exit 2).
 import { readFileSync } from 'node:fs';
+import { loadWasi } from '../../scripts/lib/node_wasi.mjs';
 
 function die(msg, code = 2) {
   process.stderr.write(`plain_wasi: ${msg}\n`);
@@ -20,15 +21,7 @@ if (major < 24) die(`needs node >= 24 (this is ${process.version})`);
 if (process.argv.length < 3) die('usage: node plain_wasi.mjs MODULE.wasm [ARGS...]');
 const [wasmPath, ...rest] = process.argv.slice(2);
 
-// node prints "WASI is an experimental feature" on stderr; the guest's
-// stderr must stay the guest's alone.
-const emitWarning = process.emitWarning;
-process.emitWarning = function (warning, ...more) {
-  const text = typeof warning === 'string' ? warning : warning?.message;
-  if (/\bWASI\b/.test(String(text))) return;
-  return emitWarning.call(this, warning, ...more);
-};
-const { WASI } = await import('node:wasi');
+const WASI = await loadWasi();  // node:wasi without its experimental warning
 
 let module;
 try {

@@ -23,6 +23,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { rubyModules } from '../../scripts/lib/paths.mjs';
+import { loadWasi } from '../../scripts/lib/node_wasi.mjs';
 
 function die(msg, code = 2) {
   process.stderr.write(`run.mjs: ${msg}\n`);
@@ -78,14 +79,7 @@ if (code === null) {
 
 const rubyPkg = resolve(rubyModules, '@ruby/wasm-wasi/dist/esm/index.js');
 
-// Silence only node's "WASI is experimental" warning: stderr is the guest's.
-const emitWarning = process.emitWarning;
-process.emitWarning = function (warning, ...rest) {
-  const text = typeof warning === 'string' ? warning : warning?.message;
-  if (/\bWASI\b/.test(String(text))) return;
-  return emitWarning.call(this, warning, ...rest);
-};
-const { WASI } = await import('node:wasi');
+const WASI = await loadWasi();  // node:wasi without its experimental warning
 let RubyVM;
 try {
   ({ RubyVM } = await import(rubyPkg));
