@@ -92,11 +92,12 @@ static int host_var(const u8 *k, u32 klen) {
   return -1;
 }
 
-/* WIMG_READONLY (hostpath.c) is the runtime's, not the guest's: the
- * guest never sees the host's, and cannot turn a mount writable through an
- * ENV of its own (only the host's is read). */
+/* WIMG_READONLY (hostpath.c) and WIMG_UPPER (upper.c) are the runtime's,
+ * not the guest's: the guest never sees the host's, and cannot turn a
+ * mount writable through an ENV of its own (only the host's is read). */
 static int reserved(const u8 *s, u32 klen) {
-  u8 k[4];
+  u8 k[10];
+  if (klen == wrt_upper_key(k) && memcmp(s, k, klen) == 0) return 1;
   wrt_st32(k, 0x474D4957u); /* "WIMG" */
   if (klen != 13 || memcmp(s, k, 4) != 0) return 0;
   wrt_st32(k, 0x4145525Fu); /* "_REA" */

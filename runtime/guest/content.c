@@ -34,9 +34,11 @@ static u32 load_chunk(const struct wrt_file *f, u64 i, u32 *len) {
   return 0;
 }
 
-u32 wrt_file_read_guest(const struct wrt_file *f, u32 gdst, u64 off, u32 n) {
+/* To the guest (gdst) or, when rt is set, into runtime memory. */
+static u32 read_to(const struct wrt_file *f, u32 gdst, u8 *rt, u64 off, u32 n) {
   if (!f->lz4) {
-    if (n) wimg_image_read_guest(f->slot, gdst, f->off + (u32)off, n);
+    if (n && rt) wimg_image_read(f->slot, rt, f->off + (u32)off, n);
+    else if (n) wimg_image_read_guest(f->slot, gdst, f->off + (u32)off, n);
     return 0;
   }
   while (n > 0) {
@@ -45,10 +47,19 @@ u32 wrt_file_read_guest(const struct wrt_file *f, u32 gdst, u64 off, u32 n) {
     u32 in = (u32)(off % WIMG_LZ4_CHUNK);
     if (in >= len) return WRT_EIO; /* off >= size: the caller's bug */
     u32 k = len - in < n ? len - in : n;
-    wimg_copy_out(gdst, C.lz_out + in, k);
-    gdst += k;
+    if (rt) {
+      memcpy(rt, C.lz_out + in, k);
+      rt += k;
+    } else {
+      wimg_copy_out(gdst, C.lz_out + in, k);
+      gdst += k;
+    }
     off += k;
     n -= k;
   }
   return 0;
 }
+
+u32 wrt_file_read_guest(const struct wrt_file *f, u32 gdst, u64 off, u32 n) { return read_to(f, gdst, 0, off, n); }
+
+u32 wrt_file_read_rt(const struct wrt_file *f, u8 *dst, u64 off, u32 n) { return read_to(f, 0, dst, off, n); }

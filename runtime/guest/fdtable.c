@@ -54,7 +54,7 @@ static u32 add_image_preopen(u32 i) {
   C.path_len = len - skip;
   struct wrt_lookup lk;
   if (C.path_len == 0) {
-    if ((err = wrt_view_node(0, &lk.node))) return err;
+    if ((err = wrt_fs_node(0, &lk.node))) return err;
   } else if ((err = wrt_resolve(0, 1, &lk))) {
     return WRT_EIO;
   }
@@ -90,7 +90,8 @@ static u32 init(void) {
     C.fds[fd].mount = mount;
   }
   wrt_mounts_place();
-  return 0;
+  /* after the mounts: they are placed on view nodes */
+  return wrt_upper_init();
 }
 
 /* Lazy: the first WASI call initialises (docs/ARCHITECTURE.md, "Injection": a start function may

@@ -116,8 +116,10 @@ void wrt_mounts_place(void) {
   }
 }
 
-/* 1 + the mount whose mount point is `name` in image dir `dir_node`, or 0. */
+/* 1 + the mount whose mount point is `name` in image dir `dir_node` (a
+ * view node, or what an upper dir copies: wrt_node.image), or 0. */
 u32 wrt_mount_at(u32 dir_node, const u8 *name, u32 len) {
+  if (dir_node == WIMG_NONE) return 0;
   for (u32 i = 0; i < C.mount_count; ++i) {
     const struct wrt_mount *m = &C.mounts[i];
     if (m->parent_node == dir_node && m->base_len == len && memcmp(m->name + m->base_off, name, len) == 0)

@@ -52,18 +52,18 @@ int wrt_next_comp(const u8 *buf, u32 len, u32 *pos, struct wrt_comp *c) {
 
 /* Replaces the path being resolved by link's target + rest. */
 static u32 expand(const struct wrt_node *link, u8 **buf, u32 *len, u32 rest, struct wrt_node *cur) {
-  u32 toff, err;
-  if ((err = wrt_view_target(link, &toff))) return err;
+  u32 err;
   u32 tlen = (u32)link->size;
   if (tlen == 0) return WRT_ENOENT; /* Linux: an empty target names nothing */
   u32 rest_len = *len - rest;
   if ((u64)tlen + rest_len >= WRT_PATH_MAX) return WRT_ENAMETOOLONG;
   u8 *other = *buf == C.path ? C.path_tmp : C.path;
-  wimg_image_read(0, other, toff, tlen);
-  memcpy(other + tlen, *buf + rest, rest_len);
+  /* rest first: the target may be as long as the whole buffer's prefix */
+  memmove(other + tlen, *buf + rest, rest_len);
+  if ((err = wrt_fs_target(link, other))) return err;
   *buf = other;
   *len = tlen + rest_len;
-  if (other[0] == '/') return wrt_view_node(0, cur);
+  if (other[0] == '/') return wrt_fs_node(0, cur);
   return 0;
 }
 
@@ -75,8 +75,9 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out) {
   out->parent_ok = 0;
   out->last = 0;
   out->last_len = 0;
-  if ((err = wrt_view_node(dir_node, &cur))) return err;
-  u32 base = dir_node;
+  out->slash = 0;
+  if ((err = wrt_fs_node(dir_node, &cur))) return err;
+  u32 base = cur.index; /* canonical: a view dir copied up is its copy */
   struct wrt_comp c;
   for (;;) {
     if (!wrt_next_comp(buf, len, &pos, &c)) {
@@ -97,13 +98,13 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out) {
        * started from (the image is a tree: leaving its subtree means
        * passing it), nor above the image root after an absolute target. */
       if (cur.index == base) return WRT_ENOTCAPABLE;
-      if ((err = wrt_view_node(cur.parent, &cur))) return err;
+      if ((err = wrt_fs_node(cur.parent, &cur))) return err;
       continue;
     }
     /* The lookup compares against a copy: buf may be swapped by expand. */
     memcpy(C.name, buf + s, n);
     if (follow & WRT_LOOKUP_CROSS) {
-      u32 m = wrt_mount_at(cur.index, C.name, n);
+      u32 m = wrt_mount_at(cur.image, C.name, n);
       if (m) { /* a host mount shadows this name: the rest is the mount's */
         out->cross = m;
         out->rest = buf + pos;
@@ -111,11 +112,12 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out) {
         return WRT_ECROSS;
       }
     }
-    err = wrt_view_lookup(&cur, C.name, n, &child);
+    err = wrt_fs_lookup(&cur, C.name, n, &child);
     if (err == WRT_ENOENT && is_last) {
       out->parent = cur;
       out->last = C.name;
       out->last_len = n;
+      out->slash = slash_after;
       out->parent_ok = 1;
       return WRT_ENOENT;
     }
@@ -123,7 +125,7 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out) {
     if (wrt_is_link(&child) && (!is_last || (follow & WRT_LOOKUP_FOLLOW) || slash_after)) {
       if (++hops > WIMG_MAX_SYMLINK_HOPS) return WRT_ELOOP;
       if ((err = expand(&child, &buf, &len, e, &cur))) return err;
-      if (buf[0] == '/') base = 0; /* an absolute target: from the image root */
+      if (buf[0] == '/') base = cur.index; /* an absolute target: from the image root */
       pos = 0;
       continue;
     }
@@ -132,6 +134,9 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out) {
         /* "file/": the parent was found (a read-only mount answers EROFS
          * to unlink/rmdir/rename before it looks at the slash, as Linux) */
         out->parent = cur;
+        out->last = C.name;
+        out->last_len = n;
+        out->slash = 1;
         out->parent_ok = 1;
         return WRT_ENOTDIR;
       }

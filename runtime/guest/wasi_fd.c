@@ -13,27 +13,29 @@ u32 wrt_put_filestat(u32 gbuf, const struct wrt_node *n) {
   if (wrt_gcheck(gbuf, 64)) return WRT_EFAULT;
   memset(b, 0, sizeof b);
   wrt_st64(b + 0, WRT_DEVICE_ID);
-  wrt_st64(b + 8, (u64)n->index + 1); /* inode = node index + 1 (wimg_abi.h) */
+  wrt_st64(b + 8, wrt_fs_ino(n)); /* a view node's index + 1 (wimg_abi.h), kept by its copy */
   b[16] = (u8)wrt_node_filetype(n);
-  wrt_st64(b + 24, 1); /* nlink: 1 for everything, dirs included (no link counts in a view) */
+  wrt_st64(b + 24, n->nlink); /* 1 for view nodes and dirs; hard links count on upper files */
   wrt_st64(b + 32, wrt_is_dir(n) ? 0 : n->size);
-  wrt_st64(b + 40, n->mtime_ns);
+  wrt_st64(b + 40, n->atim);
   wrt_st64(b + 48, n->mtime_ns);
-  wrt_st64(b + 56, n->mtime_ns);
+  wrt_st64(b + 56, n->ctim);
   wimg_copy_out(gbuf, b, 64);
   return 0;
 }
 
-/* Reads an image file at `off` into the guest's iovecs; *total = bytes.
- * Corrupt compressed data is EIO for the whole call (bytes already copied
- * into earlier iovecs are not reported, as for a failing read(2)). */
+/* Reads an image file (view or upper) at `off` into the guest's iovecs;
+ * *total = bytes. Corrupt compressed data is EIO for the whole call (bytes
+ * already copied into earlier iovecs are not reported, as for a failing
+ * read(2)). */
 static u32 image_read(struct wrt_fd *e, u32 iovs, u32 n, u64 off, u32 *total) {
   struct wrt_node node;
   struct wrt_file f;
   u8 chunk[16 * 8];
   WRT_TRY(wrt_iovs_check(iovs, n));
-  WRT_TRY(wrt_view_node(e->node, &node));
-  WRT_TRY(wrt_view_file(&node, &f));
+  WRT_TRY(wrt_fs_node(e->node, &node));
+  int up = wrt_is_up(node.index);
+  if (!up) WRT_TRY(wrt_view_file(&node, &f));
   *total = 0;
   for (u32 i = 0; i < n; i += 16) {
     u32 k = n - i < 16 ? n - i : 16;
@@ -45,7 +47,7 @@ static u32 image_read(struct wrt_fd *e, u32 iovs, u32 n, u64 off, u32 *total) {
       /* Overlapping iovecs could add up past what nread can say: stop
        * there, a short read the caller retries. */
       if ((u64)*total + m > 0xFFFFFFFFu) return 0;
-      if (m) WRT_TRY(wrt_file_read_guest(&f, buf, off, m));
+      if (m) WRT_TRY(up ? wrt_up_read(node.index, buf, off, m) : wrt_file_read_guest(&f, buf, off, m));
       off += m;
       *total += m;
       if (m < len) return 0;
@@ -83,25 +85,59 @@ WRT_EXPORT(fd_pread) u32 wimg_wasi_fd_pread(u32 fd, u32 iovs, u32 n, u64 off, u3
   return wrt_put_u32(nread, total);
 }
 
-/* Image fds are never writable: EBADF, as write(2) on an O_RDONLY fd. */
+/* Writes the guest's iovecs into an upper file at `off`; *total = bytes.
+ * Out of space after some bytes: a short write (write(2)'s rule). */
+static u32 upper_write(struct wrt_fd *e, u32 iovs, u32 n, u64 off, u32 *total) {
+  u8 chunk[16 * 8];
+  WRT_TRY(wrt_iovs_check(iovs, n));
+  *total = 0;
+  for (u32 i = 0; i < n; i += 16) {
+    u32 k = n - i < 16 ? n - i : 16;
+    wimg_copy_in(chunk, iovs + i * 8, k * 8);
+    for (u32 j = 0; j < k; ++j) {
+      u32 buf = wrt_ld32(chunk + j * 8), len = wrt_ld32(chunk + j * 8 + 4);
+      if ((u64)*total + len > 0x7FFFFFFFu) return 0;
+      u32 err = wrt_up_write(e->node, buf, off, len);
+      if (err) return *total ? 0 : err;
+      off += len;
+      *total += len;
+    }
+  }
+  return 0;
+}
+
+/* A writable image fd: an upper file opened with FD_WRITE. Others are
+ * EBADF, as write(2) on an O_RDONLY fd. */
+static int writable(const struct wrt_fd *e) {
+  return wrt_is_up(e->node) && !e->is_dir && (e->rights_base & WRT_R_FD_WRITE);
+}
+
 WRT_EXPORT(fd_write) u32 wimg_wasi_fd_write(u32 fd, u32 iovs, u32 n, u32 nwritten) {
   struct wrt_fd *e;
+  u32 total;
   WRT_TRY(wrt_init());
   WRT_TRY(wrt_fd_get(fd, 0, &e));
-  if (e->kind != WRT_FD_HOST) return WRT_EBADF;
+  if (e->kind != WRT_FD_HOST && !writable(e)) return WRT_EBADF;
   WRT_TRY(wrt_gcheck(nwritten, 4));
   WRT_TRY(wrt_iovs_check(iovs, n));
-  return wrt_host_fd_write(e->host_fd, iovs, n, nwritten);
+  if (e->kind == WRT_FD_HOST) return wrt_host_fd_write(e->host_fd, iovs, n, nwritten);
+  if (e->fdflags & WRT_FDFLAG_APPEND) e->pos = wrt_inode(e->node)->size;
+  WRT_TRY(upper_write(e, iovs, n, e->pos, &total));
+  e->pos += total;
+  return wrt_put_u32(nwritten, total);
 }
 
 WRT_EXPORT(fd_pwrite) u32 wimg_wasi_fd_pwrite(u32 fd, u32 iovs, u32 n, u64 off, u32 nwritten) {
   struct wrt_fd *e;
+  u32 total;
   WRT_TRY(wrt_init());
   WRT_TRY(wrt_fd_get(fd, 0, &e));
-  if (e->kind != WRT_FD_HOST) return WRT_EBADF;
+  if (e->kind != WRT_FD_HOST && !writable(e)) return WRT_EBADF;
   WRT_TRY(wrt_gcheck(nwritten, 4));
   WRT_TRY(wrt_iovs_check(iovs, n));
-  return wrt_host_fd_pwrite(e->host_fd, iovs, n, off, nwritten);
+  if (e->kind == WRT_FD_HOST) return wrt_host_fd_pwrite(e->host_fd, iovs, n, off, nwritten);
+  WRT_TRY(upper_write(e, iovs, n, off, &total));
+  return wrt_put_u32(nwritten, total);
 }
 
 WRT_EXPORT(fd_seek) u32 wimg_wasi_fd_seek(u32 fd, i64 off, u32 whence, u32 newoff) {
@@ -113,7 +149,7 @@ WRT_EXPORT(fd_seek) u32 wimg_wasi_fd_seek(u32 fd, i64 off, u32 whence, u32 newof
   WRT_TRY(wrt_gcheck(newoff, 8));
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_seek(e->host_fd, off, whence, newoff);
   struct wrt_node node;
-  WRT_TRY(wrt_view_node(e->node, &node));
+  WRT_TRY(wrt_fs_node(e->node, &node));
   i64 base;
   switch (whence) {
     case WRT_WHENCE_SET: base = 0; break;
@@ -143,6 +179,7 @@ WRT_EXPORT(fd_close) u32 wimg_wasi_fd_close(u32 fd) {
   WRT_TRY(wrt_init());
   WRT_TRY(wrt_fd_get(fd, 0, &e));
   u32 err = e->kind == WRT_FD_HOST ? wrt_host_fd_close(e->host_fd) : 0;
+  if (e->kind == WRT_FD_IMAGE) wrt_up_release(e->node);
   wrt_fd_free(fd);
   return err;
 }
@@ -154,6 +191,7 @@ WRT_EXPORT(fd_renumber) u32 wimg_wasi_fd_renumber(u32 from, u32 to) {
   WRT_TRY(wrt_fd_get(to, 0, &b));
   if (from == to) return 0;
   if (b->kind == WRT_FD_HOST) (void)wrt_host_fd_close(b->host_fd); /* like dup2: a failed close is ignored */
+  if (b->kind == WRT_FD_IMAGE) wrt_up_release(b->node);
   *b = *a;
   wrt_fd_free(from);
   return 0;
@@ -167,7 +205,7 @@ WRT_EXPORT(fd_fdstat_get) u32 wimg_wasi_fd_fdstat_get(u32 fd, u32 buf) {
   WRT_TRY(wrt_gcheck(buf, 24));
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_fdstat_get(e->host_fd, buf);
   struct wrt_node node;
-  WRT_TRY(wrt_view_node(e->node, &node));
+  WRT_TRY(wrt_fs_node(e->node, &node));
   memset(b, 0, sizeof b);
   b[0] = (u8)wrt_node_filetype(&node);
   b[2] = (u8)e->fdflags;
@@ -184,7 +222,7 @@ WRT_EXPORT(fd_fdstat_set_flags) u32 wimg_wasi_fd_fdstat_set_flags(u32 fd, u32 fl
   WRT_TRY(wrt_fd_get(fd, WRT_R_FD_FDSTAT_SET_FLAGS, &e));
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_fdstat_set_flags(e->host_fd, flags);
   if (flags & ~0x1Fu) return WRT_EINVAL;
-  /* Kept for fdstat; none of them changes reading a read-only file. */
+  /* Kept for fdstat; APPEND acts on writes, the others change nothing in memory. */
   e->fdflags = (u16)flags;
   return 0;
 }
@@ -210,19 +248,20 @@ WRT_EXPORT(fd_filestat_get) u32 wimg_wasi_fd_filestat_get(u32 fd, u32 buf) {
     WRT_TRY(wrt_gcheck(buf, 64));
     return wrt_host_fd_filestat_get(e->host_fd, buf);
   }
-  WRT_TRY(wrt_view_node(e->node, &node));
+  WRT_TRY(wrt_fs_node(e->node, &node));
   return wrt_put_filestat(buf, &node);
 }
 
-/* No image fd holds FD_FILESTAT_SET_SIZE or FD_ALLOCATE (opening for
- * writing is EROFS), so the rights check answers ENOTCAPABLE, as node does
- * for ftruncate on an O_RDONLY fd. */
+/* Only an upper file opened for writing holds FD_FILESTAT_SET_SIZE or
+ * FD_ALLOCATE; without them the rights check answers ENOTCAPABLE, as node
+ * does for ftruncate on an O_RDONLY fd. */
 WRT_EXPORT(fd_filestat_set_size) u32 wimg_wasi_fd_filestat_set_size(u32 fd, u64 size) {
   struct wrt_fd *e;
   WRT_TRY(wrt_init());
   WRT_TRY(wrt_fd_get(fd, WRT_R_FD_FILESTAT_SET_SIZE, &e));
   if (e->kind == WRT_FD_HOST) return wrt_fd_ro(e) ? WRT_EROFS : wrt_host_fd_filestat_set_size(e->host_fd, size);
-  return WRT_EROFS;
+  if (!writable(e)) return WRT_EROFS;
+  return wrt_up_resize(e->node, size);
 }
 
 WRT_EXPORT(fd_allocate) u32 wimg_wasi_fd_allocate(u32 fd, u64 off, u64 len) {
@@ -230,16 +269,28 @@ WRT_EXPORT(fd_allocate) u32 wimg_wasi_fd_allocate(u32 fd, u64 off, u64 len) {
   WRT_TRY(wrt_init());
   WRT_TRY(wrt_fd_get(fd, WRT_R_FD_ALLOCATE, &e));
   if (e->kind == WRT_FD_HOST) return wrt_fd_ro(e) ? WRT_EROFS : wrt_host_fd_allocate(e->host_fd, off, len);
-  return WRT_EROFS;
+  if (!writable(e)) return WRT_EROFS;
+  if (len == 0) return WRT_EINVAL; /* posix_fallocate's rule */
+  u64 end;
+  if (__builtin_add_overflow(off, len, &end)) return 22; /* EFBIG */
+  /* Growing costs nothing until written: the bytes read as zero. */
+  return end > wrt_inode(e->node)->size ? wrt_up_resize(e->node, end) : 0;
 }
 
+/* Upper nodes and (copied up) dirs take times; a view file opened
+ * read-only cannot be copied up without its name: EROFS. */
 WRT_EXPORT(fd_filestat_set_times) u32 wimg_wasi_fd_filestat_set_times(u32 fd, u64 atim, u64 mtim, u32 fst) {
   struct wrt_fd *e;
+  u32 id;
   WRT_TRY(wrt_init());
   WRT_TRY(wrt_fd_get(fd, WRT_R_FD_FILESTAT_SET_TIMES, &e));
   if (e->kind == WRT_FD_HOST) return wrt_fd_ro(e) ? WRT_EROFS : wrt_host_fd_filestat_set_times(e->host_fd, atim, mtim, fst);
   if (fst & ~0xFu || (fst & 3u) == 3u || (fst & 12u) == 12u) return WRT_EINVAL; /* X and X_NOW */
-  return WRT_EROFS;
+  if (!WRT_C.up.enabled) return WRT_EROFS;
+  if (e->is_dir) WRT_TRY(wrt_up_dir(e->node, &id));
+  else if (wrt_is_up(e->node)) id = e->node;
+  else return WRT_EROFS;
+  return wrt_up_times(id, atim, mtim, fst);
 }
 
 WRT_EXPORT(fd_advise) u32 wimg_wasi_fd_advise(u32 fd, u64 off, u64 len, u32 advice) {
@@ -317,7 +368,9 @@ static u32 put_dirent(u32 buf, u32 room, u64 next, u64 ino, u32 type, const u8 *
 }
 
 /* Entries: cookie 0 ".", 1 "..", 2+i the i-th child in the view's sorted
- * order. d_next of entry k is k+1, so a cookie is a stable position. */
+ * order, or the i-th slot of an upper dir (creation order; freed slots
+ * are skipped). d_next of entry k is k+1, so a cookie is a stable
+ * position. */
 WRT_EXPORT(fd_readdir) u32 wimg_wasi_fd_readdir(u32 fd, u32 buf, u32 buf_len, u64 cookie, u32 used) {
   struct wrt_fd *e;
   struct wrt_node dir, ent;
@@ -326,20 +379,25 @@ WRT_EXPORT(fd_readdir) u32 wimg_wasi_fd_readdir(u32 fd, u32 buf, u32 buf_len, u6
   WRT_TRY(wrt_gcheck(buf, buf_len));
   WRT_TRY(wrt_gcheck(used, 4));
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_readdir(e->host_fd, buf, buf_len, cookie, used);
-  WRT_TRY(wrt_view_node(e->node, &dir));
-  u64 count = 2 + (u64)dir.child_count;
+  WRT_TRY(wrt_fs_node(e->node, &dir));
+  u64 count = 2 + (u64)wrt_fs_count(&dir);
   u32 pos = 0;
   for (u64 k = cookie; k < count && pos < buf_len; ++k) {
     u32 room = buf_len - pos;
     if (k < 2) {
       u8 dots[2] = {'.', '.'}; /* on the stack: no data segment */
-      u64 ino = (k == 0 ? dir.index : dir.parent) + 1ull;
+      if (k == 1) WRT_TRY(wrt_fs_node(dir.parent, &ent));
+      u64 ino = wrt_fs_ino(k == 0 ? &dir : &ent);
       pos += put_dirent(buf + pos, room, k + 1, ino, WRT_FT_DIR, dots, 0, (u32)k + 1);
       continue;
     }
-    WRT_TRY(wrt_view_child(&dir, (u32)(k - 2), &ent));
-    pos += put_dirent(buf + pos, room, k + 1, ent.index + 1ull, wrt_node_filetype(&ent), 0,
-                      WRT_C.view.strings_off + ent.name_off, ent.name_len);
+    const u8 *name;
+    u32 name_off;
+    u32 err = wrt_fs_entry(&dir, (u32)(k - 2), &ent, &name, &name_off);
+    if (err == WRT_ENOENT) continue; /* a freed slot */
+    if (err) return err;
+    pos += put_dirent(buf + pos, room, k + 1, wrt_fs_ino(&ent), wrt_node_filetype(&ent), name, name_off,
+                      ent.name_len);
   }
   return wrt_put_u32(used, pos);
 }

@@ -3,14 +3,18 @@
  * A path whose directory fd is a host fd is resolved by hostpath.c, and
  * the host gets one call on a path of real directories the runtime checked
  * (never one with a symlink or `..` for the host to resolve). A path on an image directory stays in the image
- * (path.c) and the image is read-only: every modification is EROFS, with
- * the error precedence of a read-only Linux mount (tests/guest README,
- * item 8): errors of the parent's lookup first, then EEXIST for creating
- * an existing name, then EROFS; unlink/rmdir/rename do not look at the last
- * component at all before answering EROFS. */
+ * (path.c). With the writable upper layer (upper.c, the default) changes
+ * go there with Linux's answers; with --read-only every modification is
+ * EROFS, with the error precedence of a read-only Linux mount (tests/guest
+ * README, item 8): errors of the parent's lookup first, then EEXIST for
+ * creating an existing name, then EROFS; unlink/rmdir/rename do not look
+ * at the last component at all before answering EROFS. */
 #include "wrt.h"
 
 #define C WRT_C
+#define UP (C.up.enabled)
+#define MODE_FILE (WRT_S_IFREG | 0644u)
+#define MODE_DIR (WRT_S_IFDIR | 0755u)
 
 /* The image directory fd `fd` with `right`, or *host set for a host fd. */
 static u32 dir_fd(u32 fd, u64 right, struct wrt_fd **e) {
@@ -136,12 +140,31 @@ static u32 host_open(struct wrt_fd *e, u32 dirflags, u32 path, u32 len, u32 ofla
   return wrt_put_u32(fdp, nfd);
 }
 
+/* A new fd on image node n (view or upper). Fewer rights than asked is
+ * allowed for rights that do not apply to the node's type (WASI); a view
+ * file has no write rights (opening it for writing copied it up). */
+static u32 open_node(const struct wrt_node *n, u64 base, u64 inh, u32 fdflags, u32 fdp) {
+  u32 nfd;
+  int dir = wrt_is_dir(n);
+  WRT_TRY(wrt_fd_alloc(&nfd));
+  struct wrt_fd *ne = &C.fds[nfd];
+  ne->kind = WRT_FD_IMAGE;
+  ne->is_dir = (u8)dir;
+  ne->node = n->index;
+  ne->fdflags = (u16)fdflags;
+  u64 file = wrt_is_up(n->index) ? WRT_RIGHTS_FILE | WRT_RIGHTS_WRITE : WRT_RIGHTS_FILE;
+  ne->rights_base = base & (dir ? WRT_RIGHTS_DIR : file);
+  ne->rights_inheriting = inh;
+  if (wrt_is_up(n->index)) ++wrt_inode(n->index)->opens;
+  return wrt_put_u32(fdp, nfd);
+}
+
 WRT_EXPORT(path_open)
 u32 wimg_wasi_path_open(u32 fd, u32 dirflags, u32 path, u32 len, u32 oflags, u64 base, u64 inh, u32 fdflags,
                         u32 fdp) {
   struct wrt_fd *e;
   struct wrt_lookup lk;
-  u32 err, nfd;
+  u32 err, id;
   WRT_TRY(wrt_init());
   WRT_TRY(route(fd, WRT_R_PATH_OPEN, path, len, dirflags & WRT_LOOKUP_FOLLOW, 0, &e));
   WRT_TRY(wrt_gcheck(fdp, 4));
@@ -149,27 +172,30 @@ u32 wimg_wasi_path_open(u32 fd, u32 dirflags, u32 path, u32 len, u32 oflags, u64
   if (oflags & ~0xFu) return WRT_EINVAL;
   if ((base & ~e->rights_inheriting) || (inh & ~e->rights_inheriting)) return WRT_ENOTCAPABLE;
   err = lookup(e, path, len, dirflags & WRT_LOOKUP_FOLLOW, &lk);
-  if (err == WRT_ENOENT && lk.parent_ok && (oflags & WRT_O_CREAT)) return WRT_EROFS;
+  if (err == WRT_ENOENT && lk.parent_ok && (oflags & WRT_O_CREAT)) {
+    if (!UP) return WRT_EROFS;
+    if (lk.slash) return WRT_EISDIR;
+    if (oflags & WRT_O_DIRECTORY) return WRT_EINVAL; /* Linux >= 6.4 */
+    WRT_TRY(wrt_up_create(lk.parent.index, lk.last, lk.last_len, MODE_FILE, &id));
+    WRT_TRY(wrt_fs_node(id, &lk.node));
+    return open_node(&lk.node, base, inh, fdflags, fdp);
+  }
   if (err) return err;
-  const struct wrt_node *n = &lk.node;
+  struct wrt_node *n = &lk.node;
   int dir = wrt_is_dir(n);
   int write = (base & WRT_RIGHTS_WRITE) || (oflags & WRT_O_TRUNC);
   if ((oflags & WRT_O_CREAT) && (oflags & WRT_O_EXCL)) return WRT_EEXIST;
   if (wrt_is_link(n)) return WRT_ELOOP; /* O_NOFOLLOW on a symlink, as Linux */
   if ((oflags & WRT_O_DIRECTORY) && !dir) return WRT_ENOTDIR;
   if (dir && (write || (oflags & WRT_O_CREAT))) return WRT_EISDIR;
-  if (write) return WRT_EROFS;
-  WRT_TRY(wrt_fd_alloc(&nfd));
-  struct wrt_fd *ne = &C.fds[nfd];
-  ne->kind = WRT_FD_IMAGE;
-  ne->is_dir = (u8)dir;
-  ne->node = n->index;
-  ne->fdflags = (u16)fdflags;
-  /* Fewer rights than asked is allowed for rights that do not apply to
-   * the file's type (WASI); a read-only file has no others. */
-  ne->rights_base = base & (dir ? WRT_RIGHTS_DIR : WRT_RIGHTS_FILE);
-  ne->rights_inheriting = inh;
-  return wrt_put_u32(fdp, nfd);
+  if (write) {
+    if (!UP) return WRT_EROFS;
+    /* copy-up, without the bytes when they are truncated anyway */
+    WRT_TRY(wrt_up_copy(lk.parent.index, lk.last, lk.last_len, n, !(oflags & WRT_O_TRUNC), &id));
+    WRT_TRY(wrt_fs_node(id, n));
+    if ((oflags & WRT_O_TRUNC) && n->size) WRT_TRY(wrt_up_resize(id, 0));
+  }
+  return open_node(n, base, inh, fdflags, fdp);
 }
 
 WRT_EXPORT(path_filestat_get)
@@ -204,7 +230,10 @@ u32 wimg_wasi_path_filestat_set_times(u32 fd, u32 flags, u32 path, u32 len, u64 
   }
   if (fst & ~0xFu || (fst & 3u) == 3u || (fst & 12u) == 12u) return WRT_EINVAL;
   WRT_TRY(lookup(e, path, len, flags & WRT_LOOKUP_FOLLOW, &lk));
-  return WRT_EROFS;
+  if (!UP) return WRT_EROFS;
+  u32 id;
+  WRT_TRY(wrt_up_copy(lk.parent.index, lk.last, lk.last_len, &lk.node, 1, &id));
+  return wrt_up_times(id, atim, mtim, fst);
 }
 
 /* A buffer too small for the target truncates, as POSIX readlink and
@@ -230,8 +259,12 @@ u32 wimg_wasi_path_readlink(u32 fd, u32 path, u32 len, u32 buf, u32 buf_len, u32
   }
   WRT_TRY(lookup(e, path, len, 0, &lk));
   if (!wrt_is_link(&lk.node)) return WRT_EINVAL;
-  WRT_TRY(wrt_view_target(&lk.node, &toff));
   u32 n = lk.node.size < buf_len ? (u32)lk.node.size : buf_len;
+  if (wrt_is_up(lk.node.index)) {
+    if (n) wimg_copy_out(buf, wrt_ptr(wrt_inode(lk.node.index)->data), n);
+    return wrt_put_u32(used, n);
+  }
+  WRT_TRY(wrt_view_target(&lk.node, &toff));
   if (n) wimg_image_read_guest(0, buf, toff, n);
   return wrt_put_u32(used, n);
 }
@@ -247,7 +280,12 @@ WRT_EXPORT(path_create_directory) u32 wimg_wasi_path_create_directory(u32 fd, u3
     if (wrt_fd_ro(e)) return WRT_EROFS;
     return wrt_host_path_create_directory(r->dir, HNAME(r));
   }
-  return create_answer(e, path, len);
+  if (!UP) return create_answer(e, path, len);
+  struct wrt_lookup lk;
+  u32 id, err = lookup(e, path, len, 0, &lk);
+  if (!err) return WRT_EEXIST;
+  if (err == WRT_ENOENT && lk.parent_ok) return wrt_up_create(lk.parent.index, lk.last, lk.last_len, MODE_DIR, &id);
+  return err;
 }
 
 WRT_EXPORT(path_remove_directory) u32 wimg_wasi_path_remove_directory(u32 fd, u32 path, u32 len) {
@@ -260,7 +298,15 @@ WRT_EXPORT(path_remove_directory) u32 wimg_wasi_path_remove_directory(u32 fd, u3
     if (!r->exists) return WRT_ENOENT;
     return wrt_host_path_remove_directory(r->dir, HNAME(r));
   }
-  return remove_answer(e, path, len);
+  if (!UP) return remove_answer(e, path, len);
+  struct wrt_lookup lk;
+  int empty;
+  WRT_TRY(lookup(e, path, len, 0, &lk));
+  if (!lk.last) return WRT_EINVAL; /* "." or "a/..": Linux's rmdir(".") */
+  if (!wrt_is_dir(&lk.node)) return WRT_ENOTDIR;
+  WRT_TRY(wrt_fs_empty(&lk.node, &empty));
+  if (!empty) return WRT_ENOTEMPTY;
+  return wrt_up_remove(lk.parent.index, lk.last, lk.last_len);
 }
 
 WRT_EXPORT(path_unlink_file) u32 wimg_wasi_path_unlink_file(u32 fd, u32 path, u32 len) {
@@ -273,7 +319,11 @@ WRT_EXPORT(path_unlink_file) u32 wimg_wasi_path_unlink_file(u32 fd, u32 path, u3
     if (!r->exists) return WRT_ENOENT;
     return wrt_host_path_unlink_file(r->dir, HNAME(r));
   }
-  return remove_answer(e, path, len);
+  if (!UP) return remove_answer(e, path, len);
+  struct wrt_lookup lk;
+  WRT_TRY(lookup(e, path, len, 0, &lk));
+  if (!lk.last || wrt_is_dir(&lk.node)) return WRT_EISDIR; /* unlink(2) on a directory */
+  return wrt_up_remove(lk.parent.index, lk.last, lk.last_len);
 }
 
 WRT_EXPORT(path_symlink) u32 wimg_wasi_path_symlink(u32 old, u32 old_len, u32 fd, u32 path, u32 len) {
@@ -289,7 +339,16 @@ WRT_EXPORT(path_symlink) u32 wimg_wasi_path_symlink(u32 old, u32 old_len, u32 fd
     /* Any target is fine as text: it is resolved here when followed. */
     return wrt_host_path_symlink(old, old_len, r->dir, HNAME(r));
   }
-  return create_answer(e, path, len);
+  if (!UP) return create_answer(e, path, len);
+  struct wrt_lookup lk;
+  u32 err = lookup(e, path, len, 0, &lk);
+  if (!err) return WRT_EEXIST;
+  if (err != WRT_ENOENT || !lk.parent_ok) return err;
+  if (lk.slash) return WRT_ENOENT;
+  if (old_len >= WRT_PATH_MAX) return WRT_ENAMETOOLONG;
+  /* Any target is fine as text: path.c resolves it inside the image. */
+  wimg_copy_in(C.link, old, old_len);
+  return wrt_up_symlink(lk.parent.index, lk.last, lk.last_len, C.link, old_len);
 }
 
 /* Both names resolved, then one host call. */
@@ -312,8 +371,52 @@ static u32 host_rename(struct wrt_fd *a, u32 opath, u32 olen, struct wrt_fd *b, 
   return wrt_host_path_rename(s->dir, HNAME(s), t->dir, HNAME(t));
 }
 
+/* Is dir `d` (canonical) src or below it? (rename's subtree rule) */
+static u32 inside(u32 d, u32 src, int *in) {
+  struct wrt_node n;
+  *in = 0;
+  for (u32 hops = 0; hops < 65536; ++hops) {
+    if (d == src) return *in = 1, 0;
+    WRT_TRY(wrt_fs_node(d, &n));
+    u32 up = wrt_fs_canon(n.parent);
+    if (up == d) return 0; /* the root */
+    d = up;
+  }
+  return WRT_ELOOP;
+}
+
+/* rename(2) in the upper layer: Linux's checks, then one move. */
+static u32 upper_rename(struct wrt_fd *a, u32 opath, u32 olen, struct wrt_fd *b, u32 npath, u32 nlen) {
+  struct wrt_lookup lk;
+  int empty, in;
+  WRT_TRY(lookup(a, opath, olen, 0, &lk));
+  if (!lk.last) return WRT_EBUSY; /* "." or "..": Linux's EBUSY/EINVAL */
+  struct wrt_node src = lk.node;
+  u32 sdir = lk.parent.index, slen = lk.last_len;
+  int isdir = wrt_is_dir(&src);
+  memcpy(C.up.name, lk.last, slen);
+  u32 err = lookup(b, npath, nlen, 0, &lk);
+  if (err && (err != WRT_ENOENT || !lk.parent_ok)) return err;
+  if (err && lk.slash && !isdir) return WRT_ENOTDIR;
+  if (!err) {
+    if (!lk.last) return WRT_EBUSY;
+    if (wrt_fs_canon(lk.node.index) == wrt_fs_canon(src.index)) return 0; /* the same file: nothing */
+    if (isdir && !wrt_is_dir(&lk.node)) return WRT_ENOTDIR;
+    if (!isdir && wrt_is_dir(&lk.node)) return WRT_EISDIR;
+    if (isdir) {
+      WRT_TRY(wrt_fs_empty(&lk.node, &empty));
+      if (!empty) return WRT_ENOTEMPTY;
+    }
+  }
+  if (isdir) {
+    WRT_TRY(inside(wrt_fs_canon(lk.parent.index), wrt_fs_canon(src.index), &in));
+    if (in) return WRT_EINVAL; /* into its own subtree */
+  }
+  return wrt_up_rename(sdir, C.up.name, slen, lk.parent.index, lk.last, lk.last_len);
+}
+
 /* Two directories: both host → the host; one of each → EXDEV (two
- * filesystems); both image → the read-only answers. */
+ * filesystems); both image → the upper layer, or the read-only answers. */
 WRT_EXPORT(path_link)
 u32 wimg_wasi_path_link(u32 ofd, u32 oflags, u32 opath, u32 olen, u32 nfd, u32 npath, u32 nlen) {
   struct wrt_fd *a, *b;
@@ -324,7 +427,18 @@ u32 wimg_wasi_path_link(u32 ofd, u32 oflags, u32 opath, u32 olen, u32 nfd, u32 n
   if (a->kind == WRT_FD_HOST && b->kind == WRT_FD_HOST) return host_link(a, oflags, opath, olen, b, npath, nlen);
   if (a->kind != b->kind) return WRT_EXDEV;
   WRT_TRY(lookup(a, opath, olen, oflags & WRT_LOOKUP_FOLLOW, &lk));
-  return create_answer(b, npath, nlen);
+  if (!UP) return create_answer(b, npath, nlen);
+  if (!lk.last || wrt_is_dir(&lk.node)) return WRT_EPERM; /* link(2) on a directory */
+  /* the source's name: the target's lookup reuses C.name */
+  struct wrt_node src = lk.node;
+  u32 sdir = lk.parent.index, slen = lk.last_len, id;
+  memcpy(C.up.name, lk.last, slen);
+  u32 err = lookup(b, npath, nlen, 0, &lk);
+  if (!err) return WRT_EEXIST;
+  if (err != WRT_ENOENT || !lk.parent_ok) return err;
+  if (lk.slash) return WRT_ENOENT;
+  WRT_TRY(wrt_up_copy(sdir, C.up.name, slen, &src, 1, &id));
+  return wrt_up_link(lk.parent.index, lk.last, lk.last_len, id);
 }
 
 WRT_EXPORT(path_rename) u32 wimg_wasi_path_rename(u32 ofd, u32 opath, u32 olen, u32 nfd, u32 npath, u32 nlen) {
@@ -334,7 +448,10 @@ WRT_EXPORT(path_rename) u32 wimg_wasi_path_rename(u32 ofd, u32 opath, u32 olen, 
   WRT_TRY(route(nfd, WRT_R_PATH_RENAME_TARGET, npath, nlen, 0, 1, &b));
   if (a->kind == WRT_FD_HOST && b->kind == WRT_FD_HOST) return host_rename(a, opath, olen, b, npath, nlen);
   if (a->kind != b->kind) return WRT_EXDEV;
-  u32 err = remove_answer(a, opath, olen);
-  if (err != WRT_EROFS) return err;
-  return remove_answer(b, npath, nlen);
+  if (!UP) {
+    u32 err = remove_answer(a, opath, olen);
+    if (err != WRT_EROFS) return err;
+    return remove_answer(b, npath, nlen);
+  }
+  return upper_rename(a, opath, olen, b, npath, nlen);
 }

@@ -57,7 +57,7 @@ WRT_EXPORT(poll_oneoff) u32 wimg_wasi_poll_oneoff(u32 in, u32 out, u32 nsubs, u3
     u64 nbytes = 0;
     if (!err && type == WRT_EVENT_FD_READ && !e->is_dir) {
       struct wrt_node node;
-      WRT_TRY(wrt_view_node(e->node, &node));
+      WRT_TRY(wrt_fs_node(e->node, &node));
       nbytes = e->pos < node.size ? node.size - e->pos : 0;
     }
     if (!err && type == WRT_EVENT_FD_WRITE) err = WRT_EBADF;

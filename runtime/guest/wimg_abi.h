@@ -12,6 +12,10 @@
  *
  *      u32  wimg_guest_bytes(void)                  V*65536, the guest's memory size
  *      u32  wimg_region_base(void)                  absolute address of runtime address 0
+ *      u32  wimg_region_grow(u32 k)                 k more pages at the region's top
+ *                                                   (the top of the memory: nothing
+ *                                                   moves); old size R in pages, or
+ *                                                   0xFFFFFFFF. The upper layer's heap.
  *      void wimg_copy_in(void *dst, u32 gsrc, u32 n)      guest -> runtime
  *      void wimg_copy_out(u32 gdst, const void *src, u32 n) runtime -> guest
  *      void wimg_image_read(u32 slot, void *dst, u32 off, u32 n)   memory.init
@@ -39,7 +43,7 @@
  *
  *    header (64 bytes):
  *      u8  magic[8] = "WIMGVIEW"
- *      u32 version = 2
+ *      u32 version = 3
  *      u32 slot_count     slots in use, view included (1 + layers)
  *      u32 node_count     >= 1; node 0 is the root directory
  *      u32 bucket_count   power of two, >= 1
@@ -80,7 +84,10 @@
  *    config block: a sequence of string lists; each list is u32 count, then
  *    per string u32 len + bytes (no terminator, no padding). Lists in order:
  *      entrypoint, cmd, env ("K=V"), preopens (guest paths, absolute,
- *      canonical, e.g. "/", "/usr/local/lib/ruby"), workdir (0 or 1 string).
+ *      canonical, e.g. "/", "/usr/local/lib/ruby"), workdir (0 or 1 string),
+ *      fs (0 or 1 string: the writable upper layer, "ro" for none or its
+ *      cap in decimal bytes; none: 256 MiB; version 3). The host variable
+ *      WIMG_UPPER (same syntax) overrides it and is hidden from the guest.
  *    Guest argv = [host argv[0]] + entrypoint + (host argv[1..] if any, else
  *    cmd) (Docker's rule). Guest environ = the baked env, each overridden by
  *    a host variable of the same name, then the host's other variables;
@@ -113,7 +120,7 @@
 #define WIMG_ABI_H
 
 #define WIMG_VIEW_MAGIC "WIMGVIEW"
-#define WIMG_VIEW_VERSION 2u
+#define WIMG_VIEW_VERSION 3u
 #define WIMG_VIEW_HEADER_SIZE 64u
 #define WIMG_VIEW_NODE_SIZE 56u
 #define WIMG_NONE 0xFFFFFFFFu

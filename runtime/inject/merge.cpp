@@ -123,6 +123,7 @@ void add_intrinsics(const B& b, std::uint32_t first_slot, std::uint32_t slots) {
   BinaryenType i32 = b.i32, none = BinaryenTypeNone();
   b.fn(p + "guest_bytes", {}, i32, BinaryenBinary(b.m, BinaryenShlInt32(), BinaryenGlobalGet(b.m, kVmemPages, i32), b.c(16)));
   b.fn(p + "region_base", {}, i32, b.rbase());
+  b.fn(p + "region_grow", {i32}, i32, b.call(kVmemRegionGrow, {b.get(0)}, i32));
   b.fn(p + "copy_in", {i32, i32, i32}, none, BinaryenMemoryCopy(b.m, b.rebase(b.get(0)), b.get(1), b.get(2)));
   b.fn(p + "copy_out", {i32, i32, i32}, none, BinaryenMemoryCopy(b.m, b.get(0), b.rebase(b.get(1)), b.get(2)));
   b.fn(p + "image_read", {i32, i32, i32, i32}, none, slot_switch(b, first_slot, slots, true));
@@ -255,10 +256,11 @@ std::uint32_t add_segments(const B& b, BinaryenModuleRef rt, const RuntimeInfo& 
   std::unique_ptr<bool[]> passive(new bool[data.size()]);
   std::fill_n(passive.get(), data.size(), true);
   std::vector<BinaryenExpressionRef> offsets(data.size(), nullptr);
-  // A declared maximum M grows by R: the guest can still reach M pages of
-  // its own (the real memory.grow fails exactly when V would pass M).
+  // A declared maximum M becomes 65536: the region grows (the upper layer)
+  // and keeps slack below it; the virtual grow still fails exactly when V
+  // would pass M (vmem.h).
   std::uint32_t max = 0xFFFFFFFFu;
-  if (opts.max_pages) max = static_cast<std::uint32_t>(std::min<std::uint64_t>(*opts.max_pages + info.region_pages, 65536));
+  if (opts.max_pages) max = 65536;
   // binaryen 108 appends these to the existing segments and keeps an
   // imported memory imported; limits must be restated (no getters).
   BinaryenSetMemory(b.m, opts.initial_pages, max, nullptr, data.data(), passive.get(), offsets.data(), sizes.data(),
@@ -292,6 +294,7 @@ Result<Injected> inject_runtime(BinaryenModuleRef guest, BinaryenModuleRef runti
   VmemOptions vo;
   vo.region_pages = info.region_pages;
   vo.initial_pages = opts.initial_pages;
+  vo.max_pages = opts.max_pages;
   vo.canary = opts.canary;
   vo.on_init = kDataInit;
   WIMG_TRY(virtualize_memory(guest, vo));

@@ -6,6 +6,7 @@
 #include "layers/overlay.h"
 #include "layers/path.h"
 #include "runtime/guest/wimg_abi.h"
+#include "runtime/pack/upper.h"
 #include "runtime/pack/view.h"
 #include "runtime/wasm/module.h"
 #include "runtime/wasm/writer.h"
@@ -81,8 +82,9 @@ PackManifest manifest_of(const PackSpec& spec, const RuntimeSection& rt, std::st
 
 }  // namespace
 
-ViewConfig view_config(const PackedConfig& c) {
+Result<ViewConfig> view_config(const PackedConfig& c) {
   ViewConfig v;
+  WIMG_ASSIGN(v.fs, upper_setting(c.labels));
   v.entrypoint = c.entrypoint.value_or(std::vector<std::string>{});
   v.cmd = c.cmd.value_or(std::vector<std::string>{});
   v.env = c.env;
@@ -123,7 +125,7 @@ Result<std::string> assemble(std::string_view prepared, const PackSpec& spec, co
   ViewInput vin;
   vin.overlay = &overlay;
   vin.placements = &segs.placements;
-  vin.config = view_config(spec.config);
+  WIMG_ASSIGN(vin.config, view_config(spec.config));
   for (const auto& s : segs.segments) vin.layer_slot_sizes.push_back(static_cast<std::uint32_t>(s.size()));
   vin.mtime_ns = static_cast<std::uint64_t>(spec.created) * 1'000'000'000u;
   WIMG_ASSIGN(std::string view, encode_view(vin));

@@ -193,7 +193,7 @@ Result<PackVerifyReport> verify_packed(const PackedImage& p, std::string_view sh
   ViewInput vin;
   vin.overlay = &p.overlay;
   vin.placements = &placements;
-  vin.config = view_config(p.manifest.config);
+  WIMG_ASSIGN(vin.config, view_config(p.manifest.config));
   for (std::size_t i = 1; i < p.slots.size(); ++i)
     vin.layer_slot_sizes.push_back(static_cast<std::uint32_t>(p.slots[i].size()));
   if (p.manifest.created < 0) return corrupt(shown, "negative created time");

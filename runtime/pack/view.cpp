@@ -66,7 +66,7 @@ void put_list(std::string& out, const std::vector<std::string>& list) {
 
 std::string encode_config(const ViewConfig& c) {
   std::string out;
-  for (const auto* list : {&c.entrypoint, &c.cmd, &c.env, &c.preopens, &c.workdir}) put_list(out, *list);
+  for (const auto* list : {&c.entrypoint, &c.cmd, &c.env, &c.preopens, &c.workdir, &c.fs}) put_list(out, *list);
   return out;
 }
 
@@ -390,7 +390,7 @@ class Decoder {
   Status read_config() {
     le::Reader r(b_.substr(h_.config_off, h_.config_len));
     for (auto* list :
-         {&v_.config.entrypoint, &v_.config.cmd, &v_.config.env, &v_.config.preopens, &v_.config.workdir}) {
+         {&v_.config.entrypoint, &v_.config.cmd, &v_.config.env, &v_.config.preopens, &v_.config.workdir, &v_.config.fs}) {
       std::uint32_t count = 0;
       if (!r.get(&count) || count > r.left() / 4) return fail("config block is truncated");
       for (std::uint32_t i = 0; i < count; ++i) {
@@ -401,6 +401,7 @@ class Decoder {
     }
     if (r.left() != 0) return fail("config block has " + std::to_string(r.left()) + " trailing bytes");
     if (v_.config.workdir.size() > 1) return fail("config block has more than one workdir");
+    if (v_.config.fs.size() > 1) return fail("config block has more than one fs setting");
     return {};
   }
 
