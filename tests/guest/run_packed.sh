@@ -62,9 +62,19 @@ run stat_walk stat_walk -- /data
 run symlinks symlinks -- /data
 run errno_cases errno_cases -- /data
 run errno_cases_writes errno_cases --dir "$WORK/scratch::/scratch" -- /data writes /scratch
-run errno_cases_rofs errno_cases -- /data rofs
+# The read-only cases with --read-only's setting (the upper layer off):
+# as a read-only host mount.
+run errno_cases_rofs errno_cases --env WIMG_UPPER=ro -- /data rofs
 run stdio stdio --
-run extra extra --
+run extra extra --env WIMG_UPPER=ro --
+# The writes again, into the image's writable upper layer: /scratch is an
+# empty dir of the image (a second layer) and there is no host dir at all;
+# compared with the host run on a host scratch dir.
+mkdir -p "$WORK/uplayer/scratch"
+pack errno_cases errno_cases_up --layer "$WORK/uplayer"
+mkdir -p "$BUILD/packed/up"
+mv "$BUILD/packed/errno_cases_up.wasm" "$BUILD/packed/up/errno_cases.wasm"
+run errno_cases_upper up/errno_cases -- /data writes /scratch
 
 pack args_env args_env
 run args_env args_env --env GREETING=hello --env EMPTY= --env "UTF8=ünï" --env "EQ=a=b" \

@@ -51,6 +51,8 @@ for run in read_files stat_walk symlinks errno_cases errno_cases_writes errno_ca
   done
 done
 for e in txt stderr exit; do
+  compare "errno_cases_upper.$e" "$HERE/golden/errno_cases_writes.$e" "$T/out/errno_cases_upper.$e" \
+    "$HERE/deviations/errno_cases_upper.$e.diff"
   compare "args_env_baked.$e" "$HERE/golden/args_env.$e" "$T/out/args_env_baked.$e" ""
   compare "extra.$e" "$HERE/packed_only/expected/extra.$e" "$T/out/extra.$e" ""
 done

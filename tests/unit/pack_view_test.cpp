@@ -99,7 +99,7 @@ TEST(PackView, HeaderAndLayoutFollowTheContract) {
   std::uint32_t h[14];
   for (auto& x : h) ASSERT_TRUE(r.get(&x));
   EXPECT_EQ(bytes.substr(0, 8), "WIMGVIEW");
-  EXPECT_EQ(h[0], 2u);  // version
+  EXPECT_EQ(h[0], 3u);  // version
   EXPECT_EQ(h[1], 2u);  // slot_count: view + 1 layer
   const std::uint32_t nodes = h[2];
   EXPECT_EQ(nodes, f.overlay.entries().size() + 1);
