@@ -17,6 +17,7 @@
 #include "image/images.h"
 #include "image/packing.h"
 #include "runtime/pack/packed.h"
+#include "runtime/pack/upper.h"
 #include "runtime/runner/hosts.h"
 #include "support/errors.h"
 #include "support/fs.h"
@@ -30,6 +31,8 @@ struct RunArgs {
   std::vector<std::string> dirs;
   std::vector<std::string> volumes;
   std::vector<std::string> env;
+  bool read_only = false;
+  std::string tmpfs_size;
   std::string image;
   std::vector<std::string> args;
 };
@@ -93,6 +96,9 @@ void run_run(const RunArgs& a, const Context& ctx) {
   req.dirs = dirs_of(a.dirs, a.volumes);
   req.env = env_of(a.env, ctx);
   req.args = a.args;
+  if (a.read_only && !a.tmpfs_size.empty()) throw Failure(ErrorKind::Usage, "run: --read-only and --tmpfs-size exclude each other");
+  if (a.read_only) req.upper = pack::upper_var(true, 0);
+  if (!a.tmpfs_size.empty()) req.upper = pack::upper_var(false, unwrap(pack::parse_size(a.tmpfs_size, "--tmpfs-size")));
   HostChoice host = choose_host(a.host, ctx);
   std::string runner;
   {
@@ -127,6 +133,11 @@ void register_run(CLI::App& app, Context& ctx) {
                   "Mount host directory HOST at GUEST (HOST::GUEST or HOST, then :ro for read-only; repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("-v,--volume", a->volumes, "Mount host directory HOST at GUEST (docker's HOST:GUEST[:ro]; repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_flag("--read-only", a->read_only,
+                "No writable layer: every change to the image is EROFS (default: writable in memory, /tmp included)");
+  cmd->add_option("--tmpfs-size", a->tmpfs_size,
+                  "Cap of the in-memory writable layer, e.g. 64m or 1g (default: the image's, else 256m); over it ENOSPC")
       ->allow_extra_args(false);
   cmd->add_option("-e,--env", a->env, "Set K=V in the guest (K alone: from wimg's environment; repeatable)")
       ->allow_extra_args(false);

@@ -49,6 +49,17 @@
       define_method(name) { |*_args, **_kw, &_blk| unsupported.call("Thread.#{name}", "threads") }
     end
   end
+  # flock(2) does not exist in WASI: CRuby's fallback answers EINVAL, so
+  # Logger.new("log/app.log") failed. A WASI preview1 module is one
+  # process with one thread: every lock it asks for is granted at once and
+  # nothing inside it can contend. Files under host directories are not
+  # locked against other host processes (docs/WASMFILE.md, "Ruby").
+  File.class_eval do
+    define_method(:flock) do |_op|
+      raise IOError, "closed stream" if closed?
+      0
+    end
+  end
   gems = true
   usage = lambda do |what|
     $stderr.puts "ruby: #{what} (a wimg Ruby command module reads -e CODE, -r LIB, -I DIR, -E EXT[:INT], -w, -W[012], -d, -v, --version, --disable-gems and --, then the script and its arguments)"

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "runtime/pack/upper.h"
+
 namespace wimg::runner {
 
 std::string_view host_name(Host h) {
@@ -83,6 +85,7 @@ std::vector<std::string> host_argv(Host h, const std::string& program, const std
     if (d.ro) readonly += (readonly.empty() ? "" : ":") + d.guest;
   }
   if (!readonly.empty()) env.push_back(std::string(kReadonlyVar) + "=" + readonly);
+  if (r.upper) env.push_back(std::string(pack::kUpperVar) + "=" + *r.upper);
   auto add = [&v](std::string_view opt, std::string val) {
     v.emplace_back(opt);
     v.push_back(std::move(val));

@@ -46,11 +46,15 @@ struct RunRequest {
   std::vector<DirMap> dirs;        // host directories to preopen
   std::vector<std::string> env;    // "K=V", in order
   std::vector<std::string> args;   // the guest's argv[1..]
+  // The writable layer's setting for the runtime (runtime/pack/upper.h:
+  // "ro" or a cap in bytes), given to the guest as WIMG_UPPER; none: the image's.
+  std::optional<std::string> upper;
 };
 
 // The host's argv (argv[0] = `program`, the host's executable). Read-only
-// dirs add WIMG_READONLY=<their guest paths> to the guest's variables (every
-// host alike: the runtime inside the module enforces it). For node,
+// dirs add WIMG_READONLY=<their guest paths> and `upper` WIMG_UPPER to the
+// guest's variables (every host alike: the runtime inside the module
+// enforces them and hides them from the guest). For node,
 // `runner` is the path of wasi-run.mjs. Guest arguments are never parsed as
 // host options, and a module path starting with '-' gets a "./" prefix.
 std::vector<std::string> host_argv(Host h, const std::string& program, const std::string& runner,
