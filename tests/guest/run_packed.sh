@@ -27,7 +27,7 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 export WIMG_STORE=$BUILD/store
 
-build_guests "$BUILD/base" "$HERE"/*.c "$HERE/packed_only/extra.c"
+build_guests "$BUILD/base" "$HERE"/*.c "$HERE/packed_only/extra.c" "$HERE/packed_only/upper.c"
 
 WORK=$BUILD/work
 rm -rf "$WORK"
@@ -56,7 +56,7 @@ run() {
   echo "$rc" >"$OUT/$name.exit"
 }
 
-for prog in read_files stat_walk symlinks errno_cases stdio extra; do pack "$prog" "$prog"; done
+for prog in read_files stat_walk symlinks errno_cases stdio extra upper; do pack "$prog" "$prog"; done
 run read_files read_files -- /data
 run stat_walk stat_walk -- /data
 run symlinks symlinks -- /data
@@ -75,6 +75,8 @@ pack errno_cases errno_cases_up --layer "$WORK/uplayer"
 mkdir -p "$BUILD/packed/up"
 mv "$BUILD/packed/errno_cases_up.wasm" "$BUILD/packed/up/errno_cases.wasm"
 run errno_cases_upper up/errno_cases -- /data writes /scratch
+# The upper layer's own cases (cap, region moves, EFAULT...) with a 4 MiB cap.
+run upper upper --env WIMG_UPPER=4194304 --
 
 pack args_env args_env
 run args_env args_env --env GREETING=hello --env EMPTY= --env "UTF8=ünï" --env "EQ=a=b" \

@@ -55,6 +55,7 @@ for e in txt stderr exit; do
     "$HERE/deviations/errno_cases_upper.$e.diff"
   compare "args_env_baked.$e" "$HERE/golden/args_env.$e" "$T/out/args_env_baked.$e" ""
   compare "extra.$e" "$HERE/packed_only/expected/extra.$e" "$T/out/extra.$e" ""
+  compare "upper.$e" "$HERE/packed_only/expected/upper.$e" "$T/out/upper.$e" ""
 done
 echo "$pass passed, $fail failed"
 ((fail == 0))
