@@ -303,7 +303,7 @@ struct wrt_entry {
 };
 #define WRT_BLOCK 65536u
 #define WRT_INODE_CHUNK 64u /* 6 KiB: an empty upper layer stays small */
-#define WRT_INODE_CHUNKS 8192u /* up to 524,288 inodes */
+#define WRT_INODE_CHUNKS 4096u /* up to 262,144 inodes */
 #define WRT_HEAP_CLASSES 25u /* 2^4 .. 2^28 bytes */
 #define WRT_UPPER_DEFAULT (256ull << 20)
 struct wrt_upper {
