@@ -100,13 +100,18 @@ check() {
   fi
 }
 
-# run_mode DIR MODE CMD...: runs CMD with stdin closed, 60 s at most.
+# run_mode DIR MODE CMD...: runs CMD, 60 s at most, its stdin, stdout and
+# stderr pipes as the suite's own harness gives them (poll_oneoff_stdio polls
+# them; node cannot poll a regular file or /dev/null: EPERM). stdin is empty.
 run_mode() {
-  local dir=$1 mode=$2 rc=0
+  local dir=$1 mode=$2
   shift 2
   printf '%q ' "$@" >"$dir/$mode.argv"
-  timeout 60 "$@" </dev/null >"$dir/$mode.stdout" 2>"$dir/$mode.stderr" || rc=$?
-  echo "$rc" >"$dir/$mode.rc"
+  (
+    set +e
+    : | timeout 60 "$@" 2>&3 | cat >"$dir/$mode.stdout"
+    echo "${PIPESTATUS[1]}" >"$dir/$mode.rc"
+  ) 3>&1 | cat >"$dir/$mode.stderr"
 }
 
 # pack DIR MODE MODULE LAYER: DIR/MODE.wasm; a failure is the result "pack".
