@@ -76,6 +76,7 @@ done
 # spec JSON OUTDIR: writes args and env (NUL-separated) and stdout.expected
 # (when the spec names one); prints "ROOT|EXIT_CODE|HAS_STDOUT".
 spec() {
+  # shellcheck disable=SC2016 # JavaScript template literals, not bash
   "$NODE" -e '
     const fs = require("fs");
     const [file, out] = process.argv.slice(1);
