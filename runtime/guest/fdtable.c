@@ -29,12 +29,13 @@ u32 wrt_fd_add_host(u32 host_fd, u32 *guest_fd) {
   return 0;
 }
 
-/* EBADF for an unknown fd; ENOTCAPABLE when an image fd lacks `rights`
- * (host fds: the host checks its own rights). */
+/* EBADF for an unknown fd; ENOTCAPABLE when an image fd (or a host dir fd
+ * whose rights the runtime keeps: vrights) lacks `rights` (other host fds:
+ * the host checks its own rights). */
 u32 wrt_fd_get(u32 fd, u64 rights, struct wrt_fd **out) {
   if (fd >= WRT_MAX_FDS || C.fds[fd].kind == WRT_FD_FREE) return WRT_EBADF;
   struct wrt_fd *e = &C.fds[fd];
-  if (e->kind == WRT_FD_IMAGE && (rights & ~e->rights_base) != 0) return WRT_ENOTCAPABLE;
+  if ((e->kind == WRT_FD_IMAGE || e->vrights) && (rights & ~e->rights_base) != 0) return WRT_ENOTCAPABLE;
   *out = e;
   return 0;
 }
@@ -79,15 +80,26 @@ static u32 init(void) {
     C.fds[fd].kind = WRT_FD_HOST;
     C.fds[fd].host_fd = fd;
   }
-  for (u32 i = 0; i < C.view.lists[WRT_CFG_PREOPENS].count; ++i)
-    if ((err = add_image_preopen(i))) return err;
-  /* The host's preopens, in its order, after the image's. */
+  /* The host's preopens become mounts first: one at "/" replaces the
+   * image's root preopen (--dir H::/ shadows the whole image, as a mount
+   * shadows its subtree; the image's other preopens stay). */
+  int root_mounted = 0;
   for (u32 host_fd = 3; host_fd < WRT_MAX_FDS; ++host_fd) {
     if (wrt_host_fd_prestat_get(host_fd, wrt_abs(C.scratch)) != 0) break;
-    u32 fd, mount;
+    u32 mount;
     if ((err = wrt_mount_add(host_fd, &mount))) return err;
-    if ((err = wrt_fd_add_host(host_fd, &fd))) return err;
-    C.fds[fd].mount = mount;
+    root_mounted |= wrt_mount_is_root(&C.mounts[mount - 1]);
+  }
+  for (u32 i = 0; i < C.view.lists[WRT_CFG_PREOPENS].count; ++i) {
+    u32 off, len;
+    if (root_mounted && !wrt_view_string(WRT_CFG_PREOPENS, i, &off, &len) && len == 1) continue; /* "/" */
+    if ((err = add_image_preopen(i))) return err;
+  }
+  /* The host's preopens, in its order, after the image's. */
+  for (u32 m = 0; m < C.mount_count; ++m) {
+    u32 fd;
+    if ((err = wrt_fd_add_host(C.mounts[m].host_fd, &fd))) return err;
+    C.fds[fd].mount = m + 1;
   }
   wrt_mounts_place();
   /* after the mounts: they are placed on view nodes */

@@ -82,6 +82,14 @@ u32 wrt_mount_add(u32 host_fd, u32 *mount) {
 
 u32 wrt_fd_ro(const struct wrt_fd *e) { return e->mount && C.mounts[e->mount - 1].ro; }
 
+/* A mount at "/" (its guest path is only slashes). */
+int wrt_mount_is_root(const struct wrt_mount *m) {
+  if (m->name_len == WIMG_NONE || m->name_len == 0) return 0;
+  for (u32 i = 0; i < m->name_len; ++i)
+    if (m->name[i] != '/') return 0;
+  return 1;
+}
+
 /* Where each mount shadows the image (docker run -v): the image directory
  * that holds its mount point, looked up in the image (symlinks followed, as
  * docker resolves a mount point in the rootfs). A mount at "/", a mount

@@ -243,7 +243,10 @@ u64 wrt_fs_ino(const struct wrt_node *n) {
 }
 
 u32 wrt_fs_lookup(const struct wrt_node *dir, const u8 *name, u32 len, struct wrt_node *out) {
-  if (!wrt_is_up(dir->index)) return wrt_view_lookup(dir, name, len, out);
+  if (!wrt_is_up(dir->index)) {
+    WRT_TRY(wrt_view_lookup(dir, name, len, out));
+    return wrt_fs_node(out->index, out); /* the merged fields (and a copy, if any) */
+  }
   const struct wrt_inode *d = wrt_inode(dir->index);
   u32 slot = find(d, name, len, 0);
   if (slot == WIMG_NONE) return WRT_ENOENT;
@@ -620,10 +623,12 @@ u32 wrt_up_times(u32 id, u64 atim, u64 mtim, u32 fst) {
 
 /* ---- setup ---- */
 
-/* "ro" (read-only) or a decimal byte count; EINVAL otherwise. */
+/* "" (the default), "ro" (read-only) or a decimal byte count; EINVAL
+ * otherwise. */
 static u32 parse_cap(const u8 *s, u32 len, u32 *enabled, u64 *cap) {
+  if (len == 0) return 0;
   if (len == 2 && s[0] == 'r' && s[1] == 'o') return *enabled = 0, 0;
-  if (len == 0 || len > 19) return WRT_EINVAL;
+  if (len > 19) return WRT_EINVAL;
   u64 v = 0;
   for (u32 i = 0; i < len; ++i) {
     if (s[i] < '0' || s[i] > '9') return WRT_EINVAL;
@@ -632,6 +637,29 @@ static u32 parse_cap(const u8 *s, u32 len, u32 *enabled, u64 *cap) {
   *enabled = 1;
   *cap = v;
   return 0;
+}
+
+/* VOLUME i (the fs list's string i, an absolute path): its missing
+ * directories are created (0755), as docker creates a volume's mount
+ * point. A component that is not a directory stops it (the packer refuses
+ * that for the image's own files). */
+static void make_volume(u32 i) {
+  struct wrt_node cur, child;
+  u32 off, len, pos = 0, id;
+  struct wrt_comp c;
+  if (wrt_view_string(WRT_CFG_FS, i, &off, &len) || len > WRT_PATH_MAX) return;
+  wimg_image_read(0, C.path_tmp, off, len);
+  if (wrt_fs_node(0, &cur)) return;
+  while (wrt_next_comp(C.path_tmp, len, &pos, &c)) {
+    if (c.dots || c.n > WRT_NAME_MAX) return;
+    u32 err = wrt_fs_lookup(&cur, C.path_tmp + c.s, c.n, &child);
+    if (err == WRT_ENOENT) {
+      if (wrt_up_create(cur.index, C.path_tmp + c.s, c.n, WRT_S_IFDIR | 0755u, &id) || wrt_fs_node(id, &child)) return;
+    } else if (err || !wrt_is_dir(&child)) {
+      return;
+    }
+    cur = child;
+  }
 }
 
 /* WIMG_UPPER, built without a data segment (the ABI has none). */
@@ -662,6 +690,7 @@ u32 wrt_upper_init(void) {
   u32 err = wrt_host_env_value(key, wrt_upper_key(key), &val, &vlen);
   if (!err && parse_cap(val, vlen, &U.enabled, &U.cap)) return WRT_EIO;
   if (!U.enabled) return 0;
+  for (u32 i = 1; i < C.view.lists[WRT_CFG_FS].count; ++i) make_volume(i);
   struct wrt_node root, t;
   WRT_TRY(wrt_fs_node(0, &root));
   tmp[0] = 't';

@@ -203,7 +203,14 @@ WRT_EXPORT(fd_fdstat_get) u32 wimg_wasi_fd_fdstat_get(u32 fd, u32 buf) {
   WRT_TRY(wrt_init());
   WRT_TRY(wrt_fd_get(fd, 0, &e));
   WRT_TRY(wrt_gcheck(buf, 24));
-  if (e->kind == WRT_FD_HOST) return wrt_host_fd_fdstat_get(e->host_fd, buf);
+  if (e->kind == WRT_FD_HOST) {
+    WRT_TRY(wrt_host_fd_fdstat_get(e->host_fd, buf));
+    if (!e->vrights) return 0;
+    wrt_st64(b, e->rights_base); /* the guest's rights, not the walk's */
+    wrt_st64(b + 8, e->rights_inheriting);
+    wimg_copy_out(buf + 8, b, 16);
+    return 0;
+  }
   struct wrt_node node;
   WRT_TRY(wrt_fs_node(e->node, &node));
   memset(b, 0, sizeof b);
@@ -232,7 +239,7 @@ WRT_EXPORT(fd_fdstat_set_rights) u32 wimg_wasi_fd_fdstat_set_rights(u32 fd, u64 
   struct wrt_fd *e;
   WRT_TRY(wrt_init());
   WRT_TRY(wrt_fd_get(fd, 0, &e));
-  if (e->kind == WRT_FD_HOST) return wrt_host_fd_fdstat_set_rights(e->host_fd, base, inh);
+  if (e->kind == WRT_FD_HOST && !e->vrights) return wrt_host_fd_fdstat_set_rights(e->host_fd, base, inh);
   if ((base & ~e->rights_base) || (inh & ~e->rights_inheriting)) return WRT_ENOTCAPABLE;
   e->rights_base = base;
   e->rights_inheriting = inh;
@@ -338,10 +345,14 @@ WRT_EXPORT(fd_prestat_dir_name) u32 wimg_wasi_fd_prestat_dir_name(u32 fd, u32 pa
   WRT_TRY(wrt_init());
   WRT_TRY(wrt_fd_get(fd, 0, &e));
   WRT_TRY(wrt_gcheck(path, path_len));
+  /* A buffer too small: ENAMETOOLONG, as wasmtime (node says ENOBUFS) */
+  if (e->kind == WRT_FD_HOST && e->mount && C.mounts[e->mount - 1].host_fd == e->host_fd &&
+      C.mounts[e->mount - 1].name_len != WIMG_NONE && path_len < C.mounts[e->mount - 1].name_len)
+    return WRT_ENAMETOOLONG;
   if (e->kind == WRT_FD_HOST) return wrt_host_fd_prestat_dir_name(e->host_fd, path, path_len);
   if (e->preopen == 0) return WRT_EBADF;
   WRT_TRY(wrt_view_string(WRT_CFG_PREOPENS, e->preopen - 1, &off, &len));
-  if (path_len < len) return WRT_ENOBUFS;
+  if (path_len < len) return WRT_ENAMETOOLONG;
   wimg_image_read_guest(0, path, off, len);
   return 0;
 }

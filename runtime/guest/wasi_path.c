@@ -128,15 +128,36 @@ static u32 host_open(struct wrt_fd *e, u32 dirflags, u32 path, u32 len, u32 ofla
      * for what its mount grants of them, not for more (ENOTCAPABLE). */
     base &= r->rights;
     inh &= r->rights;
+  } else if (e->vrights && ((base & ~e->rights_inheriting) || (inh & ~e->rights_inheriting))) {
+    return WRT_ENOTCAPABLE;
   }
-  WRT_TRY(host_open_last(e, r, oflags, base, inh, fdflags));
+  /* A directory also gets the rights of the runtime's own lookups under it
+   * (lstat, readlink), which the guest may not have asked for: the guest's
+   * rights are kept and checked here (vrights). */
+  int dir = (oflags & WRT_O_DIRECTORY) || (r->exists && wrt_hres_type(r) == WRT_FT_DIR);
+  u64 walk = dir ? WRT_RIGHTS_WALK : 0;
+  WRT_TRY(host_open_last(e, r, oflags, base | walk, inh | walk, fdflags));
   /* The host wrote its fd number into the runtime; the guest gets ours. */
   u32 host_fd = C.scratch[0], err = wrt_fd_add_host(host_fd, &nfd);
   if (err) {
     (void)wrt_host_fd_close(host_fd);
     return err;
   }
-  C.fds[nfd].mount = mount;
+  struct wrt_fd *ne = &C.fds[nfd];
+  ne->mount = mount;
+  if (dir) {
+    /* what the host granted (it drops what a directory cannot use, such
+     * as FD_SEEK) of what the guest asked */
+    u8 st[24];
+    ne->vrights = 1;
+    ne->is_dir = 1;
+    ne->rights_base = base;
+    ne->rights_inheriting = inh;
+    if (wrt_host_fd_fdstat_get(host_fd, wrt_abs(st)) == 0) {
+      ne->rights_base &= wrt_ld64(st + 8);
+      ne->rights_inheriting &= wrt_ld64(st + 16);
+    }
+  }
   return wrt_put_u32(fdp, nfd);
 }
 
@@ -171,6 +192,10 @@ u32 wimg_wasi_path_open(u32 fd, u32 dirflags, u32 path, u32 len, u32 oflags, u64
   if (e->kind == WRT_FD_HOST) return host_open(e, dirflags, path, len, oflags, base, inh, fdflags, fdp);
   if (oflags & ~0xFu) return WRT_EINVAL;
   if ((base & ~e->rights_inheriting) || (inh & ~e->rights_inheriting)) return WRT_ENOTCAPABLE;
+  /* what the dir fd must hold for O_CREAT and O_TRUNC (WASI) */
+  if (((oflags & WRT_O_CREAT) && !(e->rights_base & WRT_R_PATH_CREATE_FILE)) ||
+      ((oflags & WRT_O_TRUNC) && !(e->rights_base & WRT_R_PATH_FILESTAT_SET_SIZE)))
+    return WRT_ENOTCAPABLE;
   err = lookup(e, path, len, dirflags & WRT_LOOKUP_FOLLOW, &lk);
   if (err == WRT_ENOENT && lk.parent_ok && (oflags & WRT_O_CREAT)) {
     if (!UP) return WRT_EROFS;
@@ -335,6 +360,7 @@ WRT_EXPORT(path_symlink) u32 wimg_wasi_path_symlink(u32 old, u32 old_len, u32 fd
     struct wrt_hres *r;
     WRT_TRY(hlookup(e, path, len, 0, 0, &r));
     if (r->exists) return WRT_EEXIST;
+    if (r->slash) return WRT_ENOENT; /* a symlink's name ending in "/" */
     if (wrt_fd_ro(e)) return WRT_EROFS;
     /* Any target is fine as text: it is resolved here when followed. */
     return wrt_host_path_symlink(old, old_len, r->dir, HNAME(r));
@@ -346,8 +372,11 @@ WRT_EXPORT(path_symlink) u32 wimg_wasi_path_symlink(u32 old, u32 old_len, u32 fd
   if (err != WRT_ENOENT || !lk.parent_ok) return err;
   if (lk.slash) return WRT_ENOENT;
   if (old_len >= WRT_PATH_MAX) return WRT_ENAMETOOLONG;
-  /* Any target is fine as text: path.c resolves it inside the image. */
   wimg_copy_in(C.link, old, old_len);
+  /* WASI hosts (wasmtime, node) refuse absolute targets: so does the
+   * image, though path.c would resolve one inside it (links that come
+   * with the image's layers keep theirs). */
+  if (old_len && C.link[0] == '/') return WRT_EPERM;
   return wrt_up_symlink(lk.parent.index, lk.last, lk.last_len, C.link, old_len);
 }
 
@@ -358,6 +387,7 @@ static u32 host_link(struct wrt_fd *a, u32 oflags, u32 opath, u32 olen, struct w
   if (!s->exists) return WRT_ENOENT;
   WRT_TRY(hlookup(b, npath, nlen, 0, 1, &t));
   if (t->exists) return WRT_EEXIST;
+  if (t->slash) return WRT_ENOENT;
   if (wrt_fd_ro(a) || wrt_fd_ro(b)) return WRT_EROFS;
   return wrt_host_path_link(s->dir, 0, HNAME(s), t->dir, HNAME(t));
 }

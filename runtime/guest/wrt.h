@@ -85,6 +85,8 @@ enum {
    WRT_R_PATH_FILESTAT_SET_TIMES | WRT_R_FD_FILESTAT_GET | WRT_R_FD_FILESTAT_SET_TIMES |         \
    WRT_R_PATH_SYMLINK | WRT_R_PATH_REMOVE_DIRECTORY | WRT_R_PATH_UNLINK_FILE |                   \
    WRT_R_POLL_FD_READWRITE)
+/* What the runtime's resolution under a host dir fd asks of it (hostpath.c). */
+#define WRT_RIGHTS_WALK (WRT_R_PATH_FILESTAT_GET | WRT_R_PATH_READLINK)
 /* Rights that mean "I want to modify the file": asking for them on an
  * image file is EROFS (wasi-libc derives them from O_WRONLY/O_RDWR). */
 #define WRT_RIGHTS_WRITE (WRT_R_FD_WRITE | WRT_R_FD_ALLOCATE | WRT_R_FD_FILESTAT_SET_SIZE)
@@ -246,6 +248,10 @@ struct wrt_fd {
   u8 kind;
   u8 is_dir;
   u16 fdflags;
+  /* A host directory fd opened through the runtime: the host granted it the
+   * rights the runtime's own lookups need (WRT_RIGHTS_WALK) too; the
+   * guest's are rights_base/inheriting, checked here as for image fds. */
+  u32 vrights;
   u32 host_fd; /* WRT_FD_HOST */
   u32 node;    /* WRT_FD_IMAGE */
   u32 preopen; /* image preopens: 1 + index in the preopens list; else 0 */
@@ -435,6 +441,7 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out);
 
 /* ---- host directories (hostpath.c) ---- */
 u32 wrt_mount_add(u32 host_fd, u32 *mount);
+int wrt_mount_is_root(const struct wrt_mount *m);
 u32 wrt_fd_ro(const struct wrt_fd *e);
 void wrt_mounts_place(void);
 u32 wrt_mount_at(u32 dir_node, const u8 *name, u32 len);
