@@ -73,7 +73,7 @@ void run_pack(const PackArgs& a, const Context& ctx) {
   const pack::PackedConfig c = config_of(a);
   image::Manifest m;
   m.created = ctx.source_date_epoch();
-  m.config = image::Config{c.env, c.entrypoint, c.cmd, c.workdir, c.labels, c.mounts};
+  m.config = image::Config{c.env, c.entrypoint, c.cmd, c.workdir, c.labels, c.mounts, {}};
   store::Store store = ctx.open_store();
   // Held from the first new object until the output is written: a
   // concurrent prune waits instead of collecting layers or the prepared base.

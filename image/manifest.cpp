@@ -30,6 +30,7 @@ Status check_text(const Manifest& m) {
   std::vector<std::pair<std::string, const std::string*>> all{{"WORKDIR", &m.config.workdir}};
   for (const auto& e : m.config.env) all.emplace_back("ENV", &e);
   for (const auto& d : m.config.mounts) all.emplace_back("MOUNT", &d);
+  for (const auto& d : m.config.volumes) all.emplace_back("VOLUME", &d);
   if (m.config.entrypoint) {
     for (const auto& a : *m.config.entrypoint) all.emplace_back("ENTRYPOINT", &a);
   }
@@ -68,6 +69,7 @@ std::string encode_manifest(const Manifest& m) {
   c["workdir"] = m.config.workdir;
   c["labels"] = m.config.labels;
   if (!m.config.mounts.empty()) c["mounts"] = m.config.mounts;
+  if (!m.config.volumes.empty()) c["volumes"] = m.config.volumes;
   j["config"] = c;
   j["history"] = json::array();
   for (const auto& h : m.history) j["history"].push_back({{"created_by", h.created_by}, {"empty_layer", h.empty_layer}});
@@ -125,6 +127,12 @@ Status decode_config(const json& c, Manifest& m, const Decoder& d) {
   for (const auto& [k, v] : labels.items()) {
     if (!v.is_string()) return d.fail("config.labels values must be strings");
     m.config.labels[k] = v.get<std::string>();
+  }
+  const json volumes = c.value("volumes", json::array());
+  if (!volumes.is_array()) return d.fail("config.volumes must be a list of strings");
+  for (const auto& e : volumes) {
+    if (!e.is_string()) return d.fail("config.volumes must be a list of strings");
+    m.config.volumes.push_back(e.get<std::string>());
   }
   const json mounts = c.value("mounts", json::array());
   if (!mounts.is_array()) return d.fail("config.mounts must be a list of strings");

@@ -7,7 +7,7 @@
 //     "base": null | {"digest": "sha256:<hex>", "size": <bytes>},
 //     "layers": [ {"digest": "sha256:<hex>", "files": N, "bytes": N, "created_by": "..."} ... ],
 //     "config": {"env": ["K=V"...], "entrypoint": [..]|null, "cmd": [..]|null,
-//                "workdir": "", "labels": {"k": "v"...}[, "mounts": ["/dir"...]]},
+//                "workdir": "", "labels": {"k": "v"...}[, "mounts": ["/dir"...]][, "volumes": ["/dir"...]]},
 //     "history": [ {"created_by": "...", "empty_layer": bool} ... ]
 //   }
 //
@@ -51,6 +51,10 @@ struct Config {
   // Extra preopens (Wasmfile MOUNT). Encoded only when not empty, so the
   // digests of images without mounts did not change when it was added.
   std::vector<std::string> mounts;
+  // Wasmfile VOLUME: absolute canonical guest dirs the runtime creates in
+  // the writable layer when missing (`run -v` fills them). Encoded only
+  // when not empty, like mounts.
+  std::vector<std::string> volumes;
   bool operator==(const Config&) const = default;
 };
 

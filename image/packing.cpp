@@ -67,6 +67,7 @@ Result<pack::PackSpec> spec_of(const store::Store& store, const Manifest& m) {
   spec.config.workdir = m.config.workdir;
   spec.config.labels = m.config.labels;
   spec.config.mounts = m.config.mounts;
+  spec.config.volumes = m.config.volumes;
   for (const auto& h : m.history) spec.history.push_back({h.created_by, h.empty_layer});
   return spec;
 }

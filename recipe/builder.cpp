@@ -232,6 +232,10 @@ void apply_config(const Instruction& ins, image::Config& c, bool& cmd_set) {
     case InstructionKind::Mount:
       if (std::find(c.mounts.begin(), c.mounts.end(), ins.path) == c.mounts.end()) c.mounts.push_back(ins.path);
       break;
+    case InstructionKind::Volume:
+      for (const auto& v : ins.args)
+        if (std::find(c.volumes.begin(), c.volumes.end(), v) == c.volumes.end()) c.volumes.push_back(v);
+      break;
     default:
       break;
   }
@@ -474,6 +478,7 @@ std::string step_text(const Plan& plan, const Instruction& ins) {
       break;
     case InstructionKind::Entrypoint:
     case InstructionKind::Cmd:
+    case InstructionKind::Volume:
       t += " " + nlohmann::json(ins.args).dump();
       break;
   }

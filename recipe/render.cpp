@@ -97,6 +97,9 @@ std::string render_plan(const Plan& plan) {
         case InstructionKind::Mount:
           out += " " + quote(in.path);
           break;
+        case InstructionKind::Volume:
+          out += " " + list(in.args);
+          break;
       }
       out += "\n";
       for (const auto& n : in.notes) out += "      note: " + n + "\n";
@@ -108,6 +111,7 @@ std::string render_plan(const Plan& plan) {
     if (c.entrypoint) out += "    entrypoint " + list(*c.entrypoint) + "\n";
     if (c.cmd) out += "    cmd " + list(*c.cmd) + "\n";
     for (const auto& m : c.mounts) out += "    mount " + quote(m) + "\n";
+    for (const auto& v : c.volumes) out += "    volume " + quote(v) + "\n";
   }
   for (const auto& w : plan.warnings) out += w + "\n";
   return out;

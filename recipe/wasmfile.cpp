@@ -36,7 +36,6 @@ const std::vector<std::pair<const char*, const char*>>& unsupported() {
       {"STOPSIGNAL", "STOPSIGNAL is not supported: WASI has no signals"},
       {"USER", "USER is not supported: WASI has no users; files in an image have no owner"},
       {"EXPOSE", "EXPOSE is not supported: there is no daemon and no container network"},
-      {"VOLUME", "VOLUME is not supported: there is no daemon to manage volumes; use MOUNT for a preopened directory"},
       {"MAINTAINER", "MAINTAINER is not supported (deprecated in Docker too): use LABEL maintainer=..."},
   };
   return u;
@@ -44,7 +43,7 @@ const std::vector<std::pair<const char*, const char*>>& unsupported() {
 
 const std::vector<const char*>& supported() {
   static const std::vector<const char*> s = {"FROM", "ARG",        "COPY", "ADD",  "ENV",
-                                             "LABEL", "WORKDIR", "ENTRYPOINT", "CMD", "MOUNT"};
+                                             "LABEL", "WORKDIR", "ENTRYPOINT", "CMD", "MOUNT", "VOLUME"};
   return s;
 }
 
@@ -127,6 +126,7 @@ class Parser {
   Status do_env_label(Instruction& in, std::size_t rest);
   Status do_copy(Instruction& in, std::size_t kw, std::size_t rest);
   Status do_command(Instruction& in, std::size_t kw, std::size_t rest);
+  Status do_volume(Instruction& in, std::size_t rest);
   Status do_path(Instruction& in, std::size_t kw, std::size_t rest);
   Status resolve_references();
   Status prune();
@@ -260,6 +260,9 @@ Status Parser::instruction() {
   } else if (name == "ENTRYPOINT" || name == "CMD") {
     in.kind = name == "CMD" ? InstructionKind::Cmd : InstructionKind::Entrypoint;
     WIMG_TRY(do_command(in, kw, rest));
+  } else if (name == "VOLUME") {
+    in.kind = InstructionKind::Volume;
+    WIMG_TRY(do_volume(in, rest));
   } else {
     in.kind = name == "WORKDIR" ? InstructionKind::Workdir : InstructionKind::Mount;
     WIMG_TRY(do_path(in, kw, rest));
@@ -558,6 +561,32 @@ Status Parser::do_command(Instruction& in, std::size_t kw, std::size_t rest) {
   return {};
 }
 
+// VOLUME ["/a", "/b"] or VOLUME /a /b (Docker's forms): guest dirs,
+// relative ones against WORKDIR. `args` holds them resolved.
+Status Parser::do_volume(Instruction& in, std::size_t rest) {
+  const std::string& t = line_->text;
+  std::vector<std::string> given;
+  if (rest < t.size() && t[rest] == '[') {
+    in.form = Form::Exec;
+    auto r = lex::parse_json_array(std::string_view(t).substr(rest));
+    if (auto* e = std::get_if<lex::WordError>(&r)) return err(line_->at(rest + e->offset), e->message);
+    given = std::get<std::vector<std::string>>(std::move(r));
+  } else {
+    WIMG_ASSIGN(auto ws, words(rest, std::string::npos, true, true, true));
+    for (auto& w : ws) given.push_back(std::move(w.text));
+  }
+  if (given.empty()) return err(line_->at(t.size()), "VOLUME requires a guest directory");
+  auto& cfg = stage().config;
+  for (const auto& g : given) {
+    if (g.empty()) return err(line_->at(rest), "VOLUME: an empty path");
+    std::string path = lex::resolve_path(cfg.workdir, g, false);
+    if (path == "/") return err(line_->at(rest), "VOLUME /: the root cannot be a volume");
+    in.args.push_back(path);
+    if (std::find(cfg.volumes.begin(), cfg.volumes.end(), path) == cfg.volumes.end()) cfg.volumes.push_back(path);
+  }
+  return {};
+}
+
 Status Parser::do_path(Instruction& in, std::size_t kw, std::size_t rest) {
   const std::string& t = line_->text;
   const bool workdir = in.kind == InstructionKind::Workdir;
@@ -684,6 +713,7 @@ const char* kind_name(InstructionKind k) {
     case InstructionKind::Entrypoint: return "ENTRYPOINT";
     case InstructionKind::Cmd: return "CMD";
     case InstructionKind::Mount: return "MOUNT";
+    case InstructionKind::Volume: return "VOLUME";
   }
   return "?";
 }

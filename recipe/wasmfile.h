@@ -31,7 +31,7 @@ struct Location {
   std::size_t column = 1;  // 1-based, bytes
 };
 
-enum class InstructionKind { Arg, Copy, Add, Env, Label, Workdir, Entrypoint, Cmd, Mount };
+enum class InstructionKind { Arg, Copy, Add, Env, Label, Workdir, Entrypoint, Cmd, Mount, Volume };
 const char* kind_name(InstructionKind k);  // "ARG", "COPY", ...
 
 // ENTRYPOINT/CMD (and COPY/ADD): JSON array or plain words.
@@ -87,6 +87,7 @@ struct StageConfig {
   std::optional<std::vector<std::string>> cmd;
   std::map<std::string, std::string> labels;
   std::vector<std::string> mounts;
+  std::vector<std::string> volumes;  // VOLUME, resolved
 };
 
 struct Stage {

@@ -85,6 +85,10 @@ PackManifest manifest_of(const PackSpec& spec, const RuntimeSection& rt, std::st
 Result<ViewConfig> view_config(const PackedConfig& c) {
   ViewConfig v;
   WIMG_ASSIGN(v.fs, upper_setting(c.labels));
+  if (!c.volumes.empty()) {
+    if (v.fs.empty()) v.fs.emplace_back();  // "": the runtime's default setting
+    v.fs.insert(v.fs.end(), c.volumes.begin(), c.volumes.end());
+  }
   v.entrypoint = c.entrypoint.value_or(std::vector<std::string>{});
   v.cmd = c.cmd.value_or(std::vector<std::string>{});
   v.env = c.env;
@@ -111,6 +115,26 @@ Status check_mounts(const std::vector<std::string>& mounts, const layers::Overla
   return {};
 }
 
+Status check_volumes(const std::vector<std::string>& volumes, const layers::Overlay& overlay) {
+  std::set<std::string> seen;
+  for (const std::string& v : volumes) {
+    auto bad = [&](const std::string& why) { return make_error(ErrorKind::Input, "VOLUME " + v + ": " + why); };
+    if (v.empty() || v.front() != '/') return bad("must be an absolute guest path");
+    const std::string rel = v.substr(1);
+    if (rel.empty()) return bad("the root cannot be a volume");
+    if (!layers::check_path(rel, v).ok()) return bad("is not canonical (no \".\", \"..\", \"//\" or trailing \"/\")");
+    if (!seen.insert(v).second) return bad("given twice");
+    // Missing is fine (the runtime creates it); in the image it must be a dir.
+    for (std::string p = rel;; p = p.substr(0, p.rfind('/'))) {
+      const layers::MergedEntry* e = overlay.find(p);
+      if (e != nullptr && e->entry.kind != layers::Kind::Dir)
+        return bad("/" + p + " is a " + std::string(layers::kind_name(e->entry.kind)) + " in the image, not a directory");
+      if (p.find('/') == std::string::npos) break;
+    }
+  }
+  return {};
+}
+
 Result<std::string> assemble(std::string_view prepared, const PackSpec& spec, const ContentReader& read,
                              std::string_view shown) {
   WIMG_ASSIGN(wasm::Module module, wasm::parse_module(prepared, shown));
@@ -120,6 +144,7 @@ Result<std::string> assemble(std::string_view prepared, const PackSpec& spec, co
   for (const PackLayer& l : spec.layers) stack.push_back(l.entries);
   const layers::Overlay overlay = layers::Overlay::merge(stack);
   WIMG_TRY(check_mounts(spec.config.mounts, overlay));
+  WIMG_TRY(check_volumes(spec.config.volumes, overlay));
   WIMG_ASSIGN(BuiltSegments segs, build_segments(stack, read, 1, shown));
 
   ViewInput vin;

@@ -52,6 +52,11 @@ Result<std::string> assemble(std::string_view prepared, const PackSpec& spec, co
 // existing directory of the merged image (symlinks are not followed).
 Status check_mounts(const std::vector<std::string>& mounts, const layers::Overlay& overlay);
 
+// The checks of VOLUME: absolute, canonical, not "/", no repeats; missing
+// is fine (the runtime creates it), but it and its parents must not be
+// anything but directories in the image.
+Status check_volumes(const std::vector<std::string>& volumes, const layers::Overlay& overlay);
+
 // The view config of a packed image: preopens are "/" then the mounts; the
 // upper layer's setting from the labels (upper.h; Input error if bad).
 Result<ViewConfig> view_config(const PackedConfig& c);

@@ -59,7 +59,7 @@ json list_or_null(const std::optional<std::vector<std::string>>& v) {
 
 Status check_utf8(const PackManifest& m) {
   std::vector<const std::string*> all{&m.config.workdir};
-  for (const auto* list : {&m.config.env, &m.config.mounts}) {
+  for (const auto* list : {&m.config.env, &m.config.mounts, &m.config.volumes}) {
     for (const auto& s : *list) all.push_back(&s);
   }
   for (const auto* list : {&m.config.entrypoint, &m.config.cmd}) {
@@ -87,6 +87,9 @@ Status decode_config(const json& c, PackedConfig& out, const Fields& f) {
   WIMG_ASSIGN(out.env, f.strings(*env, "env"));
   WIMG_ASSIGN(const json* mounts, f.get(c, "mounts"));
   WIMG_ASSIGN(out.mounts, f.strings(*mounts, "mounts"));
+  if (c.contains("volumes")) {
+    WIMG_ASSIGN(out.volumes, f.strings(c["volumes"], "volumes"));
+  }
   WIMG_ASSIGN(out.workdir, f.string(c, "workdir"));
   WIMG_ASSIGN(const json* labels, f.get(c, "labels"));
   if (!labels->is_object()) return f.fail("\"labels\" must be an object");
@@ -184,6 +187,7 @@ Result<std::string> encode_pack_manifest(const PackManifest& m) {
                      {"workdir", m.config.workdir},
                      {"mounts", m.config.mounts},
                      {"labels", m.config.labels}};
+  if (!m.config.volumes.empty()) j["config"]["volumes"] = m.config.volumes;
   j["history"] = json::array();
   for (const auto& h : m.history)
     j["history"].push_back({{"created_by", h.created_by}, {"empty_layer", h.empty_layer}});

@@ -68,6 +68,7 @@ struct PackedConfig {
   std::vector<std::string> env;
   std::string workdir;
   std::vector<std::string> mounts;  // extra preopens after "/"
+  std::vector<std::string> volumes; // dirs the runtime creates when missing (encoded when not empty)
   std::map<std::string, std::string> labels;
   bool operator==(const PackedConfig&) const = default;
 };

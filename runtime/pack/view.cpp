@@ -401,7 +401,9 @@ class Decoder {
     }
     if (r.left() != 0) return fail("config block has " + std::to_string(r.left()) + " trailing bytes");
     if (v_.config.workdir.size() > 1) return fail("config block has more than one workdir");
-    if (v_.config.fs.size() > 1) return fail("config block has more than one fs setting");
+    for (std::size_t i = 1; i < v_.config.fs.size(); ++i) {
+      if (v_.config.fs[i].empty() || v_.config.fs[i].front() != '/') return fail("config block has a volume that is not an absolute path");
+    }
     return {};
   }
 

@@ -39,7 +39,7 @@ struct ViewConfig {
   std::vector<std::string> env;       // "K=V"
   std::vector<std::string> preopens;  // absolute, canonical; "/" first
   std::vector<std::string> workdir;   // 0 or 1 string
-  std::vector<std::string> fs;        // the upper layer: none, "ro" or the cap in bytes (upper.h)
+  std::vector<std::string> fs;        // the upper layer: none, or its setting ("", "ro" or the cap in bytes: upper.h) then the volumes
   bool operator==(const ViewConfig&) const = default;
 };
 
