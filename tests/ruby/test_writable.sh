@@ -13,6 +13,8 @@
 #  3. A second run starts from the image again (nothing persisted).
 #  4. `--tmpfs-size 2m`: the 8 MiB file fails with ENOSPC, the rest works.
 #  5. `--read-only`: no /tmp, writes next to the app are EROFS.
+#  6. VOLUME /data (a dir the image lacks) exists and takes writes; with
+#     `-v HOST:/data` the write lands on the host.
 #
 # Env: WIMG (required), E2E_KEEP=1.
 set -euo pipefail
@@ -55,5 +57,11 @@ W run --read-only app.wasm >ro.txt 2>&1 || fail "run with --read-only failed: $(
 grep -qx 'tmp writable: false' ro.txt || fail "--read-only: /tmp is writable"
 grep -qx 'mkdir_p next to app: Errno::EROFS' ro.txt || fail "--read-only: $(grep mkdir_p ro.txt)"
 note "--read-only: EROFS next to the app, no /tmp"
+mkdir -p vol
+W run -v "$WORK/vol:/data" app.wasm >vol.txt 2>&1 || fail "run with -v vol:/data failed: $(cat vol.txt)"
+[[ $(cat vol/v.txt 2>/dev/null) == "in the volume" ]] || fail "-v HOST:/data: the volume's write did not reach the host"
+grep -qx 'VOLUME /data: \["v.txt"\]' image.txt || fail "VOLUME /data: $(grep VOLUME image.txt)"
+note "VOLUME /data: created in the image, filled by -v"
+
 verify_clean "$STORE"
 note "OK"

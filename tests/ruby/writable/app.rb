@@ -61,6 +61,7 @@ show("Logger") do # File#flock: granted at once in a one-process WASI module
 end
 
 show("rm_rf") { FileUtils.rm_rf("data"); Dir.exist?("data") }
+show("VOLUME /data") { File.write("/data/v.txt", "in the volume"); Dir.children("/data") }
 show("listing") { Dir.children("/app").sort }
 show("big file") do
   data = "0123456789abcdef" * 65_536 # 1 MiB
