@@ -43,6 +43,12 @@ json oci_config(const image::Manifest& m, const json& wimg, const std::vector<st
   if (m.config.cmd) c["Cmd"] = *m.config.cmd;
   if (!m.config.workdir.empty()) c["WorkingDir"] = m.config.workdir;
   if (!m.config.labels.empty()) c["Labels"] = m.config.labels;
+  // OCI's form of VOLUME: a set, each path mapped to an empty object.
+  if (!m.config.volumes.empty()) {
+    json v = json::object();
+    for (const auto& p : m.config.volumes) v[p] = json::object();
+    c["Volumes"] = v;
+  }
   json history = json::array();
   for (const auto& h : m.history) {
     json item{{"created", rfc3339(m.created)}, {"created_by", h.created_by}};
