@@ -211,13 +211,18 @@ u32 wrt_fs_canon(u32 id) {
   return r ? WRT_UP | (r - 1) : id;
 }
 
+/* The merged fields of a view node that was not copied up. */
+static void view_fill(struct wrt_node *n) {
+  n->image = n->index;
+  n->nlink = 1;
+  n->atim = n->ctim = n->mtime_ns;
+}
+
 u32 wrt_fs_node(u32 id, struct wrt_node *n) {
   id = wrt_fs_canon(id);
   if (!wrt_is_up(id)) {
     WRT_TRY(wrt_view_node(id, n));
-    n->image = id;
-    n->nlink = 1;
-    n->atim = n->ctim = n->mtime_ns;
+    view_fill(n);
     return 0;
   }
   if ((id & ~WRT_UP) >= U.inode_count) return WRT_EIO;
@@ -245,7 +250,9 @@ u64 wrt_fs_ino(const struct wrt_node *n) {
 u32 wrt_fs_lookup(const struct wrt_node *dir, const u8 *name, u32 len, struct wrt_node *out) {
   if (!wrt_is_up(dir->index)) {
     WRT_TRY(wrt_view_lookup(dir, name, len, out));
-    return wrt_fs_node(out->index, out); /* the merged fields (and a copy, if any) */
+    if (wrt_fs_canon(out->index) != out->index) return wrt_fs_node(out->index, out); /* copied up */
+    view_fill(out);
+    return 0;
   }
   const struct wrt_inode *d = wrt_inode(dir->index);
   u32 slot = find(d, name, len, 0);
