@@ -13,10 +13,11 @@ export const node = process.env.WIMG_NODE || toolsNode;
 export const rubyModules = resolve(tools, 'ruby/node_modules');
 export const rubyDist = resolve(rubyModules, '@ruby/3.4-wasm-wasi/dist');
 export const browserModules = resolve(tools, 'browser/node_modules');
+export const rackLib = resolve(tools, 'rack/lib');
 
 // `node scripts/lib/paths.mjs` prints them as NAME=value lines, in paths.sh's names.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const rows = { WIMG_REPO: repo, WIMG_TOOLS: tools, TOOLS_NODE: toolsNode, NODE: node, RUBY_MODULES: rubyModules,
-    RUBY_DIST: rubyDist, BROWSER_MODULES: browserModules };
+    RUBY_DIST: rubyDist, BROWSER_MODULES: browserModules, RACK_LIB: rackLib };
   for (const [k, v] of Object.entries(rows)) process.stdout.write(`${k}=${v}\n`);
 }

@@ -12,6 +12,7 @@
 #   NODE           node 24: $WIMG_NODE if set (wimg run honours it too), else $TOOLS_NODE
 #   RUBY_MODULES   tools/ruby/node_modules (@ruby/3.4-wasm-wasi, @ruby/wasm-wasi, the shim)
 #   RUBY_DIST      $RUBY_MODULES/@ruby/3.4-wasm-wasi/dist (ruby.wasm, ruby+stdlib.wasm)
+#   RACK_LIB       tools/rack/lib: Debian's ruby-rack (pure Ruby), for a Rack test
 #   BROWSER_MODULES tools/browser/node_modules (playwright-core)
 # Nothing here runs anything or checks that the files exist: callers say what
 # is missing in their own words (usually "run scripts/setup").
@@ -22,4 +23,5 @@ NODE=${WIMG_NODE:-$TOOLS_NODE}
 RUBY_MODULES=$WIMG_TOOLS/ruby/node_modules
 RUBY_DIST=$RUBY_MODULES/@ruby/3.4-wasm-wasi/dist
 BROWSER_MODULES=$WIMG_TOOLS/browser/node_modules
-export WIMG_REPO WIMG_TOOLS TOOLS_NODE NODE RUBY_MODULES RUBY_DIST BROWSER_MODULES
+RACK_LIB=$WIMG_TOOLS/rack/lib
+export WIMG_REPO WIMG_TOOLS TOOLS_NODE NODE RUBY_MODULES RUBY_DIST BROWSER_MODULES RACK_LIB

@@ -2,7 +2,8 @@
 # test_writable.sh (ctest runtime.ruby_writable): a Ruby app writes at run
 # time with no host directory at all (issue 11): Tempfile, Dir.mktmpdir,
 # FileUtils.mkdir_p + File.write next to the app, rename/append/rm_rf,
-# Logger to a new file, an 8 MiB file, truncate, links, utime.
+# Logger to a new file, a Rack multipart POST (Debian's ruby-rack), an 8
+# MiB file, truncate, links, utime.
 #
 #  1. ruby:3.4 from the installed npm package (examples/ruby/base/build.sh),
 #     the app of writable/ built on it (ENTRYPOINT: a WASI command).
@@ -31,7 +32,13 @@ W() { "$WIMG" --store "$STORE" "$@"; }
 
 bash "$WIMG_REPO/examples/ruby/base/build.sh" --store "$STORE" --wimg "$WIMG" >"$WORK/base.log" 2>&1 ||
   { cat "$WORK/base.log" >&2; fail "base/build.sh failed"; }
-W build -f "$HERE/writable/Wasmfile" -t writable:1 -o "$WORK/app.wasm" "$HERE/writable" >/dev/null ||
+# The build context: the app and Debian's Rack library (a multipart upload
+# is parsed into a Tempfile).
+[[ -f "$RACK_LIB/rack.rb" ]] || fail "no Rack library at $RACK_LIB (run scripts/setup)"
+mkdir -p "$WORK/ctx/vendor"
+cp "$HERE/writable/app.rb" "$HERE/writable/Wasmfile" "$WORK/ctx/"
+cp -r "$RACK_LIB" "$WORK/ctx/vendor/rack"
+W build -f "$WORK/ctx/Wasmfile" -t writable:1 -o "$WORK/app.wasm" "$WORK/ctx" >/dev/null ||
   fail "build of the writable app failed"
 
 cd "$WORK"
@@ -39,7 +46,7 @@ W run app.wasm >image.txt 2>image.err || fail "run in the image failed: $(cat im
 [[ ! -s image.err ]] || fail "stderr in the image: $(cat image.err)"
 diff -u "$HERE/writable/expected.txt" image.txt || fail "the image's transcript is not writable/expected.txt"
 mkdir -p host/app host/tmp
-cp "$HERE/writable/app.rb" host/app/
+cp -r "$WORK/ctx/app.rb" "$WORK/ctx/vendor" host/app/
 W run --dir "$WORK/host/app::/app" --dir "$WORK/host/tmp::/tmp" app.wasm >host.txt 2>host.err ||
   fail "run on host dirs failed: $(cat host.err)"
 diff -u --label host-dirs --label image host.txt image.txt || fail "the image answers differently from host directories"

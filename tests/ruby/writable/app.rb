@@ -60,6 +60,18 @@ show("Logger") do # File#flock: granted at once in a one-process WASI module
   File.read("log/app.log").lines.reject { |l| l.start_with?("#") }
 end
 
+show("Rack multipart POST") do
+  $LOAD_PATH.unshift("/app/vendor/rack")
+  require "rack"
+  body = "--AaB03x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"hello.txt\"\r\n" \
+         "Content-Type: text/plain\r\n\r\nhello rack\r\n--AaB03x\r\n" \
+         "Content-Disposition: form-data; name=\"note\"\r\n\r\nplain field\r\n--AaB03x--\r\n"
+  env = Rack::MockRequest.env_for("/upload", :method => "POST", :input => body,
+                                  "CONTENT_TYPE" => "multipart/form-data; boundary=AaB03x")
+  params = Rack::Request.new(env).POST
+  up = params["file"]
+  [up[:filename], up[:tempfile].class, File.dirname(up[:tempfile].path), up[:tempfile].read, params["note"]]
+end
 show("rm_rf") { FileUtils.rm_rf("data"); Dir.exist?("data") }
 show("VOLUME /data") { File.write("/data/v.txt", "in the volume"); Dir.children("/data") }
 show("listing") { Dir.children("/app").sort }
