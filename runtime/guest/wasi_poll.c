@@ -89,12 +89,22 @@ WRT_EXPORT(poll_oneoff) u32 wimg_wasi_poll_oneoff(u32 in, u32 out, u32 nsubs, u3
   return wrt_put_u32(neventsp, ready);
 }
 
+/* A socket fd of the host, or ENOTSOCK: the runtime asks the host's
+ * fdstat, since node answers ENOTSUP for sock_* on any fd (stdio too),
+ * where Linux and wasmtime say ENOTSOCK. */
+static u32 host_socket(u32 fd, struct wrt_fd **e) {
+  u8 st[24];
+  WRT_TRY(wrt_fd_get(fd, 0, e));
+  if ((*e)->kind != WRT_FD_HOST) return WRT_ENOTSOCK;
+  WRT_TRY(wrt_host_fd_fdstat_get((*e)->host_fd, wrt_abs(st)));
+  return st[0] == 5 || st[0] == WRT_FT_SOCK_STREAM ? 0 : WRT_ENOTSOCK; /* DGRAM, STREAM */
+}
+
 WRT_EXPORT(sock_accept) u32 wimg_wasi_sock_accept(u32 fd, u32 flags, u32 fdp) {
   struct wrt_fd *e;
   u32 nfd, err;
   WRT_TRY(wrt_init());
-  WRT_TRY(wrt_fd_get(fd, 0, &e));
-  if (e->kind != WRT_FD_HOST) return WRT_ENOTSOCK;
+  WRT_TRY(host_socket(fd, &e));
   WRT_TRY(wrt_gcheck(fdp, 4));
   WRT_TRY(wrt_host_sock_accept(e->host_fd, flags, wrt_abs(&C.scratch[0])));
   u32 host_fd = C.scratch[0];
@@ -108,8 +118,7 @@ WRT_EXPORT(sock_accept) u32 wimg_wasi_sock_accept(u32 fd, u32 flags, u32 fdp) {
 WRT_EXPORT(sock_recv) u32 wimg_wasi_sock_recv(u32 fd, u32 iovs, u32 n, u32 flags, u32 lenp, u32 oflagsp) {
   struct wrt_fd *e;
   WRT_TRY(wrt_init());
-  WRT_TRY(wrt_fd_get(fd, 0, &e));
-  if (e->kind != WRT_FD_HOST) return WRT_ENOTSOCK;
+  WRT_TRY(host_socket(fd, &e));
   WRT_TRY(wrt_iovs_check(iovs, n));
   WRT_TRY(wrt_gcheck(lenp, 4));
   WRT_TRY(wrt_gcheck(oflagsp, 2));
@@ -119,8 +128,7 @@ WRT_EXPORT(sock_recv) u32 wimg_wasi_sock_recv(u32 fd, u32 iovs, u32 n, u32 flags
 WRT_EXPORT(sock_send) u32 wimg_wasi_sock_send(u32 fd, u32 iovs, u32 n, u32 flags, u32 lenp) {
   struct wrt_fd *e;
   WRT_TRY(wrt_init());
-  WRT_TRY(wrt_fd_get(fd, 0, &e));
-  if (e->kind != WRT_FD_HOST) return WRT_ENOTSOCK;
+  WRT_TRY(host_socket(fd, &e));
   WRT_TRY(wrt_iovs_check(iovs, n));
   WRT_TRY(wrt_gcheck(lenp, 4));
   return wrt_host_sock_send(e->host_fd, iovs, n, flags, lenp);
@@ -129,7 +137,6 @@ WRT_EXPORT(sock_send) u32 wimg_wasi_sock_send(u32 fd, u32 iovs, u32 n, u32 flags
 WRT_EXPORT(sock_shutdown) u32 wimg_wasi_sock_shutdown(u32 fd, u32 how) {
   struct wrt_fd *e;
   WRT_TRY(wrt_init());
-  WRT_TRY(wrt_fd_get(fd, 0, &e));
-  if (e->kind != WRT_FD_HOST) return WRT_ENOTSOCK;
+  WRT_TRY(host_socket(fd, &e));
   return wrt_host_sock_shutdown(e->host_fd, how);
 }
