@@ -17,17 +17,9 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/../scripts/lib/paths.sh"
-WIMG_BIN=${1:-$WIMG_REPO/build/wimg}
-RUNS=${BENCH_RUNS:-5}
-RUNNER=$WIMG_REPO/runtime/runner/wasi-run.mjs
-die() { echo "bench: $*" >&2; exit 2; }
-[[ -x "$WIMG_BIN" ]] || die "$WIMG_BIN is not an executable"
-[[ -x "$NODE" ]] || die "no node 24 (run scripts/setup)"
-command -v clang-19 >/dev/null || die "no clang-19 (run scripts/setup)"
-
-T=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/wimg-bench-mounts.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-export WIMG_STORE=$T/store
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+bench_setup mounts "${1:-}"
 clang-19 --target=wasm32-wasi --sysroot=/usr -O2 "$HERE/guest/host_paths.c" -o "$T/plain.wasm"
 mkdir -p "$T/host/a/b/c/d" "$T/img/data/a/b/c/d" "$T/empty/app"
 echo "hello" >"$T/host/a/b/c/d/f.txt"
@@ -35,8 +27,6 @@ echo "hello" >"$T/img/data/a/b/c/d/f.txt"
 "$WIMG_BIN" pack "$T/plain.wasm" -o "$T/mounted.wasm" --layer "$T/empty" >/dev/null
 "$WIMG_BIN" pack "$T/plain.wasm" -o "$T/embedded.wasm" --layer "$T/img" --mount /data >/dev/null
 
-# shellcheck source=lib.sh
-source "$HERE/lib.sh"
 
 N=5000
 plain=$(median_ms "$NODE" "$RUNNER" --dir "$T/host::/data" -- "$T/plain.wasm" $N)

@@ -22,19 +22,10 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/../scripts/lib/paths.sh"
-WIMG_BIN=${1:-$WIMG_REPO/build/wimg}
-RUNS=${BENCH_RUNS:-5}
-RUNNER=$WIMG_REPO/runtime/runner/wasi-run.mjs
-die() { echo "bench: $*" >&2; exit 2; }
-[[ -x "$WIMG_BIN" ]] || die "$WIMG_BIN is not an executable"
-[[ -x "$NODE" ]] || die "no node 24 (run scripts/setup)"
-command -v clang-19 >/dev/null || die "no clang-19 (run scripts/setup)"
-
-T=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/wimg-bench-upper.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-export WIMG_STORE=$T/store WIMG_NODE=$NODE
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
+bench_setup upper "${1:-}"
+export WIMG_NODE=$NODE
 mkdir -p "$T/empty/app" "$T/htmp"
 
 echo "== 1. write + read back 100 MiB in /tmp"

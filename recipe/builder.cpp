@@ -394,23 +394,35 @@ Result<StageResult> run_stage(Run& run, const Stage& st) {
   return r;
 }
 
-// A MOUNT must name a directory of the final image; said here, with the
-// Wasmfile line, rather than when the .wasm is rendered.
+// The Wasmfile line of the last MOUNT or VOLUME naming `path`.
+std::string where_of(const Run& run, InstructionKind kind, const std::string& path) {
+  std::string where = run.opts.wasmfile;
+  for (const auto& st : run.plan.stages) {
+    for (const auto& ins : st.instructions) {
+      if (ins.kind != kind) continue;
+      if (ins.path == path || std::find(ins.args.begin(), ins.args.end(), path) != ins.args.end())
+        where = run.where(ins.loc);
+    }
+  }
+  return where;
+}
+
+// A MOUNT must name a directory of the final image, a VOLUME must not be
+// (or pass through) anything else; said here, with the Wasmfile line,
+// rather than when the .wasm is rendered.
 Status check_mounts(const Run& run, const image::Manifest& m) {
-  if (m.config.mounts.empty()) return {};
+  if (m.config.mounts.empty() && m.config.volumes.empty()) return {};
   WIMG_ASSIGN(layers::Overlay view, image::image_view(run.store, m));
   for (const auto& path : m.config.mounts) {
     auto s = pack::check_mounts({path}, view);
     if (s) continue;
-    std::string where = run.opts.wasmfile;
-    for (const auto& st : run.plan.stages) {
-      for (const auto& ins : st.instructions) {
-        if (ins.kind == InstructionKind::Mount && ins.path == path) where = run.where(ins.loc);
-      }
-    }
     std::string msg = s.error().message;
     if (msg.starts_with("--mount ")) msg = msg.substr(8);
-    return make_error(s.error().kind, where + ": MOUNT " + msg);
+    return make_error(s.error().kind, where_of(run, InstructionKind::Mount, path) + ": MOUNT " + msg);
+  }
+  for (const auto& path : m.config.volumes) {
+    auto s = pack::check_volumes({path}, view);
+    if (!s) return make_error(s.error().kind, where_of(run, InstructionKind::Volume, path) + ": " + s.error().message);
   }
   return {};
 }

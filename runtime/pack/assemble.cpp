@@ -98,37 +98,51 @@ Result<ViewConfig> view_config(const PackedConfig& c) {
   return v;
 }
 
+namespace {
+
+// What MOUNT and VOLUME paths share: absolute, canonical, not "/", given
+// once. Names the path as `what PATH: why` (kind: the caller's); the path
+// without its leading "/" in *rel.
+Status check_guest_dir(const std::string& p, std::string_view what, ErrorKind kind, std::string_view root_why,
+                       std::set<std::string>& seen, std::string* rel) {
+  auto bad = [&](std::string_view why) { return make_error(kind, std::string(what) + " " + p + ": " + std::string(why)); };
+  if (p.empty() || p.front() != '/') return bad("must be an absolute guest path");
+  *rel = p.substr(1);
+  if (rel->empty()) return bad(root_why);
+  if (!layers::check_path(*rel, p).ok()) return bad("is not canonical (no \".\", \"..\", \"//\" or trailing \"/\")");
+  if (!seen.insert(p).second) return bad("given twice");
+  return {};
+}
+
+Error not_a_dir(std::string_view what, const std::string& p, ErrorKind kind, const layers::MergedEntry& e) {
+  return make_error(kind, std::string(what) + " " + p + ": is a " + std::string(layers::kind_name(e.entry.kind)) +
+                              " in the image, not a directory");
+}
+
+}  // namespace
+
 Status check_mounts(const std::vector<std::string>& mounts, const layers::Overlay& overlay) {
   std::set<std::string> seen;
+  std::string rel;
   for (const std::string& m : mounts) {
-    auto bad = [&](const std::string& why) { return make_error(ErrorKind::Usage, "--mount " + m + ": " + why); };
-    if (m.empty() || m.front() != '/') return bad("must be an absolute guest path");
-    const std::string rel = m.substr(1);
-    if (rel.empty()) return bad("\"/\" is always the first preopen");
-    if (!layers::check_path(rel, m).ok()) return bad("is not canonical (no \".\", \"..\", \"//\" or trailing \"/\")");
-    if (!seen.insert(m).second) return bad("given twice");
+    WIMG_TRY(check_guest_dir(m, "--mount", ErrorKind::Usage, "\"/\" is always the first preopen", seen, &rel));
     const layers::MergedEntry* e = overlay.find(rel);
     if (e == nullptr) return make_error(ErrorKind::NotFound, "--mount " + m + ": no such directory in the image");
-    if (e->entry.kind != layers::Kind::Dir)
-      return bad("is a " + std::string(layers::kind_name(e->entry.kind)) + " in the image, not a directory");
+    if (e->entry.kind != layers::Kind::Dir) return not_a_dir("--mount", m, ErrorKind::Usage, *e);
   }
   return {};
 }
 
 Status check_volumes(const std::vector<std::string>& volumes, const layers::Overlay& overlay) {
   std::set<std::string> seen;
+  std::string rel;
   for (const std::string& v : volumes) {
-    auto bad = [&](const std::string& why) { return make_error(ErrorKind::Input, "VOLUME " + v + ": " + why); };
-    if (v.empty() || v.front() != '/') return bad("must be an absolute guest path");
-    const std::string rel = v.substr(1);
-    if (rel.empty()) return bad("the root cannot be a volume");
-    if (!layers::check_path(rel, v).ok()) return bad("is not canonical (no \".\", \"..\", \"//\" or trailing \"/\")");
-    if (!seen.insert(v).second) return bad("given twice");
-    // Missing is fine (the runtime creates it); in the image it must be a dir.
+    WIMG_TRY(check_guest_dir(v, "VOLUME", ErrorKind::Input, "the root cannot be a volume", seen, &rel));
+    // Missing is fine (the runtime creates it); in the image it and its
+    // parents must be directories.
     for (std::string p = rel;; p = p.substr(0, p.rfind('/'))) {
       const layers::MergedEntry* e = overlay.find(p);
-      if (e != nullptr && e->entry.kind != layers::Kind::Dir)
-        return bad("/" + p + " is a " + std::string(layers::kind_name(e->entry.kind)) + " in the image, not a directory");
+      if (e != nullptr && e->entry.kind != layers::Kind::Dir) return not_a_dir("VOLUME", "/" + p, ErrorKind::Input, *e);
       if (p.find('/') == std::string::npos) break;
     }
   }

@@ -202,6 +202,7 @@ bad 3 "Wasmfile.bad:1: FROM ../show.wasm: is outside the build context" 'FROM ..
 bad 4 "Wasmfile.bad:1: FROM nosuch:1: no such image" 'FROM nosuch:1\n'
 bad 3 "defined later" 'FROM b AS a\nFROM show.wasm AS b\n'
 bad 4 "Wasmfile.bad:2: MOUNT /nodir: no such directory" 'FROM show.wasm\nMOUNT /nodir\n'
+bad 3 "Wasmfile.bad:3: VOLUME /f: is a file in the image" 'FROM show.wasm\nCOPY app/main.rb /f\nVOLUME /f/x\n'
 bad 3 "RUN is not supported" 'FROM show.wasm\nRUN make\n'
 expect_rc 4 "missing Wasmfile" W build -f "$C/Nope" -o "$E2E_TMP/bad.wasm" "$C"
 assert_contains "cannot read the Wasmfile" "$(cat "$E2E_TMP/err")" "missing Wasmfile"
