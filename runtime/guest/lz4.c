@@ -59,6 +59,19 @@ static void lz4_match(u8 *dst, u32 op, u32 off, u32 len) {
   }
 }
 
+/* Fast paths (liblz4's idea, with every bound checked first): when 16
+ * bytes of room are left past what a sequence writes, literals and
+ * matches go in fixed 16-byte copies, which may write up to 15 bytes too
+ * many; the next sequence overwrites them. A fixed-size copy is two
+ * 8-byte loads and stores; a memcpy of unknown length is a call (natively)
+ * or a memory.copy (in wasm), costly for the few bytes most sequences
+ * carry. Matches with an offset under 16 overlap their source: they keep
+ * the exact copy. */
+#define LZ4_WILD 16u
+static void lz4_wild(u8 *d, const u8 *s, u32 n) {
+  for (u32 k = 0; k < n; k += LZ4_WILD) __builtin_memcpy(d + k, s + k, LZ4_WILD);
+}
+
 unsigned int wrt_lz4_block(const unsigned char *src, unsigned int n, unsigned char *dst, unsigned int want) {
   u32 ip = 0, op = 0;
   if (want == 0) return n == 1 && src[0] == 0 ? 0 : 1; /* the empty block, as liblz4 writes it */
@@ -68,7 +81,8 @@ unsigned int wrt_lz4_block(const unsigned char *src, unsigned int n, unsigned ch
     u32 lit = token >> 4;
     if (lit == 15u && lz4_ext(src, n, &ip, &lit, want)) return 1;
     if (lit > n - ip || lit > want - op) return 1;
-    __builtin_memcpy(dst + op, src + ip, lit);
+    if (lit <= LZ4_WILD && n - ip >= LZ4_WILD && want - op >= LZ4_WILD) __builtin_memcpy(dst + op, src + ip, LZ4_WILD);
+    else __builtin_memcpy(dst + op, src + ip, lit);
     ip += lit;
     op += lit;
     if (ip == n) return op == want ? 0 : 1; /* the last sequence */
@@ -82,7 +96,8 @@ unsigned int wrt_lz4_block(const unsigned char *src, unsigned int n, unsigned ch
     len += LZ4_MIN_MATCH;
     /* want - op >= 12 here; the match must leave the last 5 bytes. */
     if (len > want - op - LZ4_LAST_LITERALS) return 1;
-    lz4_match(dst, op, off, len);
+    if (off >= LZ4_WILD && want - op - len >= LZ4_WILD) lz4_wild(dst + op, dst + op - off, len);
+    else lz4_match(dst, op, off, len);
     op += len;
   }
 }
