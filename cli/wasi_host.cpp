@@ -154,13 +154,27 @@ void ensure_file(const std::string& path, std::string_view bytes) {
   unwrap(fs::atomic_write_file(path, bytes, 0644));
 }
 
+std::string runner_name() { return "wasi-run-" + sha256_of(runner::wasi_run_mjs()).hex().substr(0, 16) + ".mjs"; }
+
 }  // namespace
 
 std::string runner_script(const store::Store& store) {
-  std::string_view mjs = runner::wasi_run_mjs();
-  std::string path = store.cache_dir() + "/runner/wasi-run-" + sha256_of(mjs).hex().substr(0, 16) + ".mjs";
-  ensure_file(path, mjs);
+  std::string path = store.cache_dir() + "/runner/" + runner_name();
+  ensure_file(path, runner::wasi_run_mjs());
   return path;
+}
+
+Result<std::vector<std::string>> stale_runners(const store::Store& store) {
+  std::vector<std::string> out;
+  const std::string dir = store.cache_dir() + "/runner";
+  if (!fs::exists(dir)) return out;
+  WIMG_ASSIGN(std::vector<std::string> names, fs::list_dir(dir));
+  const std::string ours = runner_name();
+  for (const auto& n : names) {
+    // `wimg run` writes its runner without the store's lock.
+    if (n != ours && !n.starts_with(ours + ".tmp-")) out.push_back(dir + "/" + n);
+  }
+  return out;
 }
 
 }  // namespace wimg::cli
