@@ -303,16 +303,10 @@ Result<std::map<std::string, std::string>> read_tarball_members(std::string_view
 }
 
 Result<std::vector<std::string>> stale_npm_entries(const store::Store& store, const image::DigestSet& live) {
-  std::vector<std::string> out;
-  const std::string dir = store.cache_dir() + "/npm";
-  if (!fs::exists(dir)) return out;
-  WIMG_ASSIGN(std::vector<std::string> names, fs::list_dir(dir));
-  for (const auto& n : names) {
-    const std::string path = dir + "/" + n;
-    auto e = read_entry(path);
-    if (!e || live.count(e->object) == 0) out.push_back(path);
-  }
-  return out;
+  return image::stale_cache_files(store, "npm", [&](const std::string& n) {
+    auto e = read_entry(store.cache_dir() + "/npm/" + n);
+    return !e || live.count(e->object) == 0;
+  });
 }
 
 }  // namespace wimg::base

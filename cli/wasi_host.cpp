@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "image/images.h"
 #include "runtime/runner/embedded.h"
 #include "support/errors.h"
 #include "support/fs.h"
@@ -165,16 +166,10 @@ std::string runner_script(const store::Store& store) {
 }
 
 Result<std::vector<std::string>> stale_runners(const store::Store& store) {
-  std::vector<std::string> out;
-  const std::string dir = store.cache_dir() + "/runner";
-  if (!fs::exists(dir)) return out;
-  WIMG_ASSIGN(std::vector<std::string> names, fs::list_dir(dir));
   const std::string ours = runner_name();
-  for (const auto& n : names) {
-    // `wimg run` writes its runner without the store's lock.
-    if (n != ours && !n.starts_with(ours + ".tmp-")) out.push_back(dir + "/" + n);
-  }
-  return out;
+  // `wimg run` writes its runner without the store's lock: its write in progress stays.
+  return image::stale_cache_files(store, "runner",
+                                  [&](const std::string& n) { return n != ours && !n.starts_with(ours + ".tmp-"); });
 }
 
 }  // namespace wimg::cli

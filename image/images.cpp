@@ -229,6 +229,18 @@ std::string run_cache_path(const store::Store& store, const Digest& d, const std
   return store.cache_dir() + "/run/" + d.hex() + "-" + key + "-cmd.wasm";
 }
 
+Result<std::vector<std::string>> stale_cache_files(const store::Store& store, const std::string& sub,
+                                                   const std::function<bool(const std::string& name)>& stale) {
+  std::vector<std::string> out;
+  const std::string dir = store.cache_dir() + "/" + sub;
+  if (!fs::exists(dir)) return out;
+  WIMG_ASSIGN(std::vector<std::string> names, fs::list_dir(dir));
+  for (const auto& n : names) {
+    if (stale(n)) out.push_back(dir + "/" + n);
+  }
+  return out;
+}
+
 namespace {
 
 // `wimg run IMAGE` keeps rendered modules in cache/run (run_cache_path):
@@ -237,34 +249,22 @@ namespace {
 // is stale. A render's ".sha256" and a writer's ".tmp-" file share its name.
 Result<std::vector<std::string>> stale_run_cache(const store::Store& store, const DigestSet& live,
                                                  const std::string& key) {
-  std::vector<std::string> out;
-  const std::string dir = store.cache_dir() + "/run";
-  if (!fs::exists(dir)) return out;
-  WIMG_ASSIGN(std::vector<std::string> names, fs::list_dir(dir));
-  for (const auto& n : names) {
+  return stale_cache_files(store, "run", [&](const std::string& n) {
     auto d = n.size() >= 64 ? Digest::parse("sha256:" + n.substr(0, 64)) : Result<Digest>(make_error(ErrorKind::Input, ""));
     const bool ours = key.empty() || (n.size() > 64 && std::string_view(n).substr(64).starts_with("-" + key + "-cmd.wasm"));
-    if (!d.ok() || live.count(*d) == 0 || !ours) out.push_back(dir + "/" + n);
-  }
-  return out;
+    return !d.ok() || live.count(*d) == 0 || !ours;
+  });
 }
 
 // Stat caches (layers/statcache.h) none of whose objects is live, or that
 // do not parse: no later import could use them (a hit needs its object).
 Result<std::vector<std::string>> stale_stat_caches(const store::Store& store, const DigestSet& live) {
-  std::vector<std::string> out;
-  const std::string dir = store.cache_dir() + "/stat";
-  if (!fs::exists(dir)) return out;
-  WIMG_ASSIGN(std::vector<std::string> names, fs::list_dir(dir));
-  for (const auto& n : names) {
-    const std::string path = dir + "/" + n;
+  return stale_cache_files(store, "stat", [&](const std::string& n) {
     // A ".tmp-" file is a crashed save: imports save under the writer lock.
-    auto digests = layers::StatCache::recorded_digests(path);
-    if (n.find(".tmp-") != std::string::npos || !digests || std::none_of(digests->begin(), digests->end(), [&](const Digest& d) { return live.count(d) != 0; })) {
-      out.push_back(path);
-    }
-  }
-  return out;
+    auto digests = layers::StatCache::recorded_digests(store.cache_dir() + "/stat/" + n);
+    return n.find(".tmp-") != std::string::npos || !digests ||
+           std::none_of(digests->begin(), digests->end(), [&](const Digest& d) { return live.count(d) != 0; });
+  });
 }
 
 }  // namespace

@@ -74,6 +74,11 @@ struct PruneOptions {
 // and whatever opts.sweeps name.
 Result<PruneReport> prune(store::Store& store, const PruneOptions& opts);
 
+// The files of <store>/cache/<sub>/ (absolute paths) whose name `stale`
+// holds for; none when the directory does not exist. Every sweep's shape.
+Result<std::vector<std::string>> stale_cache_files(const store::Store& store, const std::string& sub,
+                                                   const std::function<bool(const std::string& name)>& stale);
+
 // `wimg run`'s render of image `d` by the wimg whose preparers give `key`:
 // <store>/cache/run/<image hex>-<key>-cmd.wasm (and ".sha256" beside it).
 std::string run_cache_path(const store::Store& store, const Digest& d, const std::string& key);
