@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # File times inside an image (docs/FORMATS.md, "Normalisation"): a wasi-libc
 # guest stat()s image files under `wimg run` (node) and sees the image's
-# `created` as every mtime:
+# `created` as every mtime, atime and ctime:
 #  1. `wimg pack` with SOURCE_DATE_EPOCH: that time; without: 0.
 #  2. `wimg build` without SOURCE_DATE_EPOCH keeps its FROM image's time
 #     (through a stage too), FROM a .wasm file gives 0; with it, it wins.
@@ -19,7 +19,7 @@ unset SOURCE_DATE_EPOCH
 S=$E2E_TMP/store
 W() { "$WIMG" --store "$S" "$@"; }
 
-# Prints "PATH mtime" (seconds) for each argument.
+# Prints "PATH mtime atime ctime" (seconds) for each argument.
 cat >"$E2E_TMP/stat.c" <<'C'
 #include <stdio.h>
 #include <sys/stat.h>
@@ -27,7 +27,8 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     struct stat st;
     if (stat(argv[i], &st) != 0) { perror(argv[i]); return 1; }
-    printf("%s %lld\n", argv[i], (long long)st.st_mtim.tv_sec);
+    printf("%s %lld %lld %lld\n", argv[i], (long long)st.st_mtim.tv_sec, (long long)st.st_atim.tv_sec,
+           (long long)st.st_ctim.tv_sec);
   }
   return 0;
 }
@@ -44,8 +45,8 @@ touch -d "2001-02-03 04:05:06" "$T/etc/f.txt"  # the host's mtime never reaches 
 expect_times() {
   local what=$1 t=$2 target=$3
   expect_rc 0 "$what" W run "$target" /etc /etc/f.txt
-  assert_eq "/etc $t
-/etc/f.txt $t" "$(cat "$E2E_TMP/out")" "$what"
+  assert_eq "/etc $t $t $t
+/etc/f.txt $t $t $t" "$(cat "$E2E_TMP/out")" "$what"
 }
 
 # --- 1. pack ----------------------------------------------------------------
