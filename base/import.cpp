@@ -1,6 +1,9 @@
 #include "base/import.h"
 
+#include <ctime>
 #include <filesystem>
+#include <iomanip>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "image/base.h"
@@ -79,6 +82,26 @@ Result<Source> file_source(const std::string& path) {
   return s;
 }
 
+// The value of `key=` among the END line's space-separated words ("" if absent).
+std::string end_field(const std::string& line, std::string_view key) {
+  std::istringstream words(line);
+  for (std::string w; words >> w;) {
+    if (w.size() > key.size() && w.starts_with(key) && w[key.size()] == '=') return w.substr(key.size() + 1);
+  }
+  return {};
+}
+
+// RUBY_RELEASE_DATE ("2025-12-25") as seconds since the epoch at 00:00 UTC.
+Result<std::int64_t> release_epoch(const std::string& date, const std::string& shown) {
+  std::tm tm{};
+  std::istringstream in(date);
+  in >> std::get_time(&tm, "%Y-%m-%d");
+  if (date.size() != 10 || in.fail() || tm.tm_year < 70) {
+    return make_error(ErrorKind::Input, shown + ": RUBY_RELEASE_DATE '" + date + "' is not a date YYYY-MM-DD");
+  }
+  return static_cast<std::int64_t>(::timegm(&tm));
+}
+
 // The CRuby's library, taken out of the module that embeds it, as the
 // image's layer at kRubyLibDir (and a preopen there: it must win over the
 // module's own wasi-vfs /usr mount).
@@ -91,8 +114,9 @@ Status add_ruby_library(store::Store& store, const Source& src, const ImportEnv&
   WIMG_ASSIGN(DumpedTree t, dump_tree(store, req, env.preparer, env.node, env.layer_opts));
   env.note(lib + " of " + src.shown + (t.cached ? " (cached): " : " (taken out by running it with node): ") +
            t.end_line.substr(4));
-  if (auto v = t.end_line.find("version="); v != std::string::npos) {
-    m.config.labels[std::string(inject::kLabelRubyVersion)] = t.end_line.substr(v + 8);
+  if (auto v = end_field(t.end_line, "version"); !v.empty()) m.config.labels[std::string(inject::kLabelRubyVersion)] = v;
+  if (!env.created) {
+    WIMG_ASSIGN(m.created, release_epoch(end_field(t.end_line, "released"), src.shown));
   }
   if (t.layer.stats.files == 0) {
     env.note(src.shown + " carries no " + lib + ": the base has no standard library");
@@ -128,7 +152,7 @@ Result<Imported> import_base(store::Store& store, const std::string& source, con
   Imported out;
   out.kind = ruby ? "cruby" : "wasi";
   image::Manifest& m = out.manifest;
-  m.created = env.created;
+  m.created = env.created.value_or(0);  // a CRuby's library may give a date (add_ruby_library)
   WIMG_ASSIGN(Digest base_digest, store.put(src.base));
   m.base = image::BaseRef{base_digest, src.base.size()};
   m.config.labels = src.labels;

@@ -36,7 +36,10 @@ struct ImportEnv {
   NodeCommand node;           // asked only for a CRuby (its library is taken out by running it)
   Getenv getenv;              // npm's registry settings
   HttpGet http;               // curl_get, or a test's own
-  std::int64_t created = 0;   // the image's `created`
+  // SOURCE_DATE_EPOCH, if set: the image's `created`. Unset: a CRuby's
+  // RUBY_RELEASE_DATE (00:00 UTC), else 0: a date the bytes themselves
+  // carry, so every store still gets the same digest.
+  std::optional<std::int64_t> created;
   layers::ImportOptions layer_opts;
   std::function<void(const std::string&)> note;  // progress lines for the user
 };

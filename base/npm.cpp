@@ -81,19 +81,31 @@ std::string cache_path(const store::Store& store, const NpmSpec& spec) {
   return store.cache_dir() + "/npm/" + name + "@" + spec.version;
 }
 
-// The cached tarball, if the entry and its object agree with each other.
-std::optional<NpmTarball> cached_tarball(const store::Store& store, const NpmSpec& spec) {
-  auto text = fs::read_file(cache_path(store, spec));
+struct Entry {
+  std::string integrity;
+  Digest object;
+};
+
+// A cache entry ("<integrity>\n<digest>\n"), if it reads and parses.
+std::optional<Entry> read_entry(const std::string& path) {
+  auto text = fs::read_file(path);
   if (!text.ok()) return std::nullopt;
   std::istringstream in(*text);
   std::string integrity, digest;
   if (!std::getline(in, integrity) || !std::getline(in, digest)) return std::nullopt;
   auto d = Digest::parse(digest);
   if (!d.ok()) return std::nullopt;
-  auto bytes = store.get(*d, /*verify=*/true);
+  return Entry{integrity, *d};
+}
+
+// The cached tarball, if the entry and its object agree with each other.
+std::optional<NpmTarball> cached_tarball(const store::Store& store, const NpmSpec& spec) {
+  auto e = read_entry(cache_path(store, spec));
+  if (!e) return std::nullopt;
+  auto bytes = store.get(e->object, /*verify=*/true);
   if (!bytes.ok()) return std::nullopt;
-  if (!check_integrity(*bytes, integrity, spec.str()).ok()) return std::nullopt;
-  return NpmTarball{std::move(*bytes), integrity, true};
+  if (!check_integrity(*bytes, e->integrity, spec.str()).ok()) return std::nullopt;
+  return NpmTarball{std::move(*bytes), e->integrity, true};
 }
 
 }  // namespace
@@ -288,6 +300,13 @@ Result<std::map<std::string, std::string>> read_tarball_members(std::string_view
     if (!out.contains(w)) return make_error(ErrorKind::Input, std::string(shown) + ": the package has no " + w);
   }
   return out;
+}
+
+Result<std::vector<std::string>> stale_npm_entries(const store::Store& store, const image::DigestSet& live) {
+  return image::stale_cache_files(store, "npm", [&](const std::string& n) {
+    auto e = read_entry(store.cache_dir() + "/npm/" + n);
+    return !e || live.count(e->object) == 0;
+  });
 }
 
 }  // namespace wimg::base

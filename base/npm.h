@@ -9,8 +9,8 @@
 // The entry names a store object holding the tarball. It is written after
 // the object is durable; a missing, unreadable or mismatching entry or
 // object is a miss (fetched again), never an error. The object is not
-// reachable from any image, so `wimg prune` removes it (the next import
-// fetches again).
+// reachable from any image, so `wimg prune` removes it and the entry (the
+// next import fetches again).
 #pragma once
 
 #include <functional>
@@ -18,7 +18,9 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "image/images.h"
 #include "store/store.h"
 #include "support/digest.h"
 #include "support/result.h"
@@ -64,6 +66,10 @@ struct NpmTarball {
 // the store's writer lock while it stores.
 Result<NpmTarball> fetch_npm_tarball(store::Store& store, const NpmSpec& spec, const std::string& registry,
                                      const HttpGet& get);
+
+// `wimg prune`'s sweep of cache/npm (an image::CacheSweep): the entries
+// whose tarball object does not survive, and unreadable ones.
+Result<std::vector<std::string>> stale_npm_entries(const store::Store& store, const image::DigestSet& live);
 
 // The members of a .tgz named in `wanted` (regular files only), by name.
 // Input error naming `shown` when one is missing or the archive is bad.

@@ -36,7 +36,7 @@ void run_create(const CreateArgs& a, const Context& ctx) {
   // concurrent prune waits instead of collecting a half-made image.
   auto lock = unwrap(store.writer_lock());
   image::Manifest m;
-  m.created = ctx.source_date_epoch();
+  m.created = ctx.source_date_epoch().value_or(0);
   if (!a.base.empty()) m.base = unwrap(image::put_base_wasm(store, a.base));
   for (const auto& l : a.layers) {
     m.layers.push_back(layer_from_arg(store, l, ctx));

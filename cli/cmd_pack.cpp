@@ -72,7 +72,7 @@ void run_pack(const PackArgs& a, const Context& ctx) {
   if (!pack::looks_like_wasm(base)) throw Failure(ErrorKind::Input, a.base + ": not a WebAssembly module");
   const pack::PackedConfig c = config_of(a);
   image::Manifest m;
-  m.created = ctx.source_date_epoch();
+  m.created = ctx.source_date_epoch().value_or(0);
   m.config = image::Config{c.env, c.entrypoint, c.cmd, c.workdir, c.labels, c.mounts, {}};
   store::Store store = ctx.open_store();
   // Held from the first new object until the output is written: a

@@ -42,10 +42,8 @@ struct RunArgs {
 std::string rendered_path(store::Store& store, const std::string& spec) {
   const Digest d = resolve_image_arg(store, spec);
   image::Preparer prep = guest_preparer();
-  // Either preparation may render the image (packing.h): both name the file.
-  const std::string preparers = sha256_of(prep.digest.str() + prep.ruby_command_digest.str()).hex();
   // "-cmd": rendered as a command (RenderOptions::as_command).
-  std::string path = store.cache_dir() + "/run/" + d.hex() + "-" + preparers.substr(0, 16) + "-cmd.wasm";
+  std::string path = image::run_cache_path(store, d, run_cache_key(prep));
   // The render's digest is kept beside it and checked on every hit, so a
   // changed (tampered, bit-rotten) render is made again, never run.
   const std::string sum_path = path + ".sha256";

@@ -41,9 +41,9 @@ layers::ImportOptions Context::import_options() const {
   return opts;
 }
 
-std::int64_t Context::source_date_epoch() const {
+std::optional<std::int64_t> Context::source_date_epoch() const {
   const char* s = getenv("SOURCE_DATE_EPOCH");
-  if (s == nullptr || *s == '\0') return 0;
+  if (s == nullptr || *s == '\0') return std::nullopt;
   char* end = nullptr;
   long long v = std::strtoll(s, &end, 10);
   if (*end != '\0' || v < 0) throw Failure(ErrorKind::Usage, "SOURCE_DATE_EPOCH must be a non-negative integer");

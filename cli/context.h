@@ -24,9 +24,11 @@ struct Context {
   // Options for importing a tree or archive: warnings to err, the wall clock
   // for the stat cache, threads from $WIMG_THREADS or the CPU count.
   layers::ImportOptions import_options() const;
-  // SOURCE_DATE_EPOCH (reproducible builds' convention) or 0: the only
-  // time that goes into manifests, so outputs are byte-identical.
-  std::int64_t source_date_epoch() const;
+  // $SOURCE_DATE_EPOCH (reproducible builds' convention), if set: the time
+  // an image's `created` (and so every file's mtime in it) takes first.
+  // No wall-clock time ever goes into a manifest, so outputs are
+  // byte-identical (docs/FORMATS.md, "Normalisation").
+  std::optional<std::int64_t> source_date_epoch() const;
   void warn(const std::string& msg) const { err << "wimg: warning: " << msg << "\n"; }
 };
 

@@ -15,4 +15,8 @@ image::Preparer guest_preparer() {
   return image::Preparer{inject::preparer_digest(runtime), inject::ruby_command_preparer_digest(runtime), prepare};
 }
 
+std::string run_cache_key(const image::Preparer& prep) {
+  return sha256_of(prep.digest.str() + prep.ruby_command_digest.str()).hex().substr(0, 16);
+}
+
 }  // namespace wimg::cli

@@ -9,4 +9,8 @@ namespace wimg::cli {
 
 image::Preparer guest_preparer();
 
+// This wimg's key in `wimg run`'s render cache (image::run_cache_path):
+// either preparation may render an image (packing.h), so both name it.
+std::string run_cache_key(const image::Preparer& prep);
+
 }  // namespace wimg::cli

@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "image/images.h"
 #include "runtime/runner/embedded.h"
 #include "support/errors.h"
 #include "support/fs.h"
@@ -154,13 +155,21 @@ void ensure_file(const std::string& path, std::string_view bytes) {
   unwrap(fs::atomic_write_file(path, bytes, 0644));
 }
 
+std::string runner_name() { return "wasi-run-" + sha256_of(runner::wasi_run_mjs()).hex().substr(0, 16) + ".mjs"; }
+
 }  // namespace
 
 std::string runner_script(const store::Store& store) {
-  std::string_view mjs = runner::wasi_run_mjs();
-  std::string path = store.cache_dir() + "/runner/wasi-run-" + sha256_of(mjs).hex().substr(0, 16) + ".mjs";
-  ensure_file(path, mjs);
+  std::string path = store.cache_dir() + "/runner/" + runner_name();
+  ensure_file(path, runner::wasi_run_mjs());
   return path;
+}
+
+Result<std::vector<std::string>> stale_runners(const store::Store& store) {
+  const std::string ours = runner_name();
+  // `wimg run` writes its runner without the store's lock: its write in progress stays.
+  return image::stale_cache_files(store, "runner",
+                                  [&](const std::string& n) { return n != ours && !n.starts_with(ours + ".tmp-"); });
 }
 
 }  // namespace wimg::cli

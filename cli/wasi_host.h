@@ -26,4 +26,8 @@ HostChoice choose_host(const std::string& flag, const Context& ctx);
 // content, so wimg versions sharing a store never run each other's.
 std::string runner_script(const store::Store& store);
 
+// `wimg prune`'s sweep of cache/runner (an image::CacheSweep): every file
+// but this wimg's runner (and a write of it in progress).
+Result<std::vector<std::string>> stale_runners(const store::Store& store);
+
 }  // namespace wimg::cli

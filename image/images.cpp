@@ -13,14 +13,13 @@
 #include "image/build_cache.h"
 #include "image/prepared.h"
 #include "layers/index.h"
+#include "layers/statcache.h"
 #include "runtime/wasm/module.h"
 #include "support/fs.h"
 
 namespace wimg::image {
 
 namespace {
-
-using DigestSet = std::unordered_set<Digest, DigestHash>;
 
 Status require_object(const store::Store& store, const Digest& d, const std::string& what) {
   if (!store.has(d)) return make_error(ErrorKind::NotFound, what + " " + d.str() + " is not in the store");
@@ -226,22 +225,52 @@ Status untag(store::Store& store, const std::vector<Reference>& refs) {
   });
 }
 
-// `wimg run IMAGE` keeps rendered modules in cache/run/<image hex>-<...>.wasm
-// (cli/cmd_run.cpp): they stay while the image is named, like the prepared
-// bases; anything else there (images gone, unknown names) is stale.
-Result<std::vector<std::string>> stale_run_cache(const store::Store& store, const DigestSet& live) {
+std::string run_cache_path(const store::Store& store, const Digest& d, const std::string& key) {
+  return store.cache_dir() + "/run/" + d.hex() + "-" + key + "-cmd.wasm";
+}
+
+Result<std::vector<std::string>> stale_cache_files(const store::Store& store, const std::string& sub,
+                                                   const std::function<bool(const std::string& name)>& stale) {
   std::vector<std::string> out;
-  const std::string dir = store.cache_dir() + "/run";
+  const std::string dir = store.cache_dir() + "/" + sub;
   if (!fs::exists(dir)) return out;
   WIMG_ASSIGN(std::vector<std::string> names, fs::list_dir(dir));
   for (const auto& n : names) {
-    auto d = n.size() >= 64 ? Digest::parse("sha256:" + n.substr(0, 64)) : Result<Digest>(make_error(ErrorKind::Input, ""));
-    if (!d.ok() || live.count(*d) == 0) out.push_back(dir + "/" + n);
+    if (stale(n)) out.push_back(dir + "/" + n);
   }
   return out;
 }
 
-Result<PruneReport> prune(store::Store& store, bool dry_run) {
+namespace {
+
+// `wimg run IMAGE` keeps rendered modules in cache/run (run_cache_path):
+// they stay while the image is named and the render is the running wimg's;
+// anything else there (images gone, other wimgs' renders, unknown names)
+// is stale. A render's ".sha256" and a writer's ".tmp-" file share its name.
+Result<std::vector<std::string>> stale_run_cache(const store::Store& store, const DigestSet& live,
+                                                 const std::string& key) {
+  return stale_cache_files(store, "run", [&](const std::string& n) {
+    auto d = n.size() >= 64 ? Digest::parse("sha256:" + n.substr(0, 64)) : Result<Digest>(make_error(ErrorKind::Input, ""));
+    const bool ours = key.empty() || (n.size() > 64 && std::string_view(n).substr(64).starts_with("-" + key + "-cmd.wasm"));
+    return !d.ok() || live.count(*d) == 0 || !ours;
+  });
+}
+
+// Stat caches (layers/statcache.h) none of whose objects is live, or that
+// do not parse: no later import could use them (a hit needs its object).
+Result<std::vector<std::string>> stale_stat_caches(const store::Store& store, const DigestSet& live) {
+  return stale_cache_files(store, "stat", [&](const std::string& n) {
+    // A ".tmp-" file is a crashed save: imports save under the writer lock.
+    auto digests = layers::StatCache::recorded_digests(store.cache_dir() + "/stat/" + n);
+    return n.find(".tmp-") != std::string::npos || !digests ||
+           std::none_of(digests->begin(), digests->end(), [&](const Digest& d) { return live.count(d) != 0; });
+  });
+}
+
+}  // namespace
+
+Result<PruneReport> prune(store::Store& store, const PruneOptions& opts) {
+  const bool dry_run = opts.dry_run;
   WIMG_ASSIGN(auto lock, store.exclusive_lock());
   WIMG_ASSIGN(auto refs, store.read_refs());
   DigestSet live;
@@ -258,8 +287,13 @@ Result<PruneReport> prune(store::Store& store, bool dry_run) {
   for (const auto& e : build_entries) {
     if (!e.object || live.count(*e.object) == 0) stale_cache.push_back(e.path);
   }
-  WIMG_ASSIGN(std::vector<std::string> stale_runs, stale_run_cache(store, live));
-  stale_cache.insert(stale_cache.end(), stale_runs.begin(), stale_runs.end());
+  std::vector<Result<std::vector<std::string>>> more{stale_run_cache(store, live, opts.run_key),
+                                                     stale_stat_caches(store, live)};
+  for (const auto& sweep : opts.sweeps) more.push_back(sweep(live));
+  for (auto& r : more) {
+    if (!r.ok()) return std::move(r).error();
+    stale_cache.insert(stale_cache.end(), r->begin(), r->end());
+  }
   std::vector<std::pair<Digest, std::uint64_t>> dead;
   WIMG_TRY(store.for_each_object([&](const Digest& d, const std::string&) -> Status {
     if (live.count(d) != 0) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "image/manifest.h"
@@ -47,15 +48,40 @@ struct PruneReport {
   std::uint64_t bytes_removed = 0;
   std::uint64_t temp_removed = 0;
   std::uint64_t objects_kept = 0;
-  std::uint64_t cache_removed = 0;  // prepared-base cache entries of bases no name reaches, and
-                                    // build cache entries whose object was removed
+  std::uint64_t cache_removed = 0;  // stale cache files (PruneOptions)
+};
+
+// The live set of a prune: every object reachable from a name.
+using DigestSet = std::unordered_set<Digest, DigestHash>;
+// A cache's owner outside image/ names its stale files (absolute paths),
+// given what survives: base/npm.h's tarball entries, the CLI's runner.
+using CacheSweep = std::function<Result<std::vector<std::string>>(const DigestSet& live)>;
+
+struct PruneOptions {
+  bool dry_run = false;
+  // The running wimg's key in `wimg run`'s renders (run_cache_path): a
+  // render by another wimg is stale even while its image is named.
+  std::string run_key;
+  std::vector<CacheSweep> sweeps;
 };
 // Removes every object unreachable from refs, and all temp files, under the
 // store's exclusive lock (waits for running writers). Refuses to delete
-// anything if the reachable graph cannot be read completely. Prepared-base
-// cache entries (image/prepared.h) whose base is reachable keep their
-// object; the others are removed with it.
-Result<PruneReport> prune(store::Store& store, bool dry_run);
+// anything if the reachable graph cannot be read completely. Stale cache
+// files go too: prepared-base entries (image/prepared.h) whose base no name
+// reaches (a reachable one keeps its object), build cache entries whose
+// object goes, `wimg run`'s renders of images no name reaches or made by
+// another wimg (opts.run_key), stat caches none of whose objects survives,
+// and whatever opts.sweeps name.
+Result<PruneReport> prune(store::Store& store, const PruneOptions& opts);
+
+// The files of <store>/cache/<sub>/ (absolute paths) whose name `stale`
+// holds for; none when the directory does not exist. Every sweep's shape.
+Result<std::vector<std::string>> stale_cache_files(const store::Store& store, const std::string& sub,
+                                                   const std::function<bool(const std::string& name)>& stale);
+
+// `wimg run`'s render of image `d` by the wimg whose preparers give `key`:
+// <store>/cache/run/<image hex>-<key>-cmd.wasm (and ".sha256" beside it).
+std::string run_cache_path(const store::Store& store, const Digest& d, const std::string& key);
 
 struct VerifyReport {
   std::uint64_t objects_checked = 0;

@@ -3,7 +3,7 @@
 //   {
 //     "schemaVersion": 1,
 //     "mediaType": "application/vnd.wimg.image.v1+json",
-//     "created": <seconds since epoch: SOURCE_DATE_EPOCH or 0>,
+//     "created": <seconds since epoch, never the clock: docs/FORMATS.md "Normalisation">,
 //     "base": null | {"digest": "sha256:<hex>", "size": <bytes>},
 //     "layers": [ {"digest": "sha256:<hex>", "files": N, "bytes": N, "created_by": "..."} ... ],
 //     "config": {"env": ["K=V"...], "entrypoint": [..]|null, "cmd": [..]|null,

@@ -11,6 +11,27 @@ namespace {
 constexpr std::string_view kMagic = "WIMGSTC1";
 
 std::int64_t ns(const struct timespec& t) { return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
+
+// The records of a stat cache file's bytes; nullopt if they do not parse.
+template <typename Record>
+std::optional<std::unordered_map<std::string, Record>> parse_records(std::string_view b) {
+  if (!b.starts_with(kMagic)) return std::nullopt;
+  le::Reader in(b, kMagic.size());
+  std::uint64_t count = 0;
+  if (!in.get(&count)) return std::nullopt;
+  std::unordered_map<std::string, Record> records;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::string_view path, digest;
+    Record r;
+    if (!in.str(&path) || !in.get(&r.key.size) || !in.get(&r.key.mtime_ns) || !in.get(&r.key.ctime_ns) ||
+        !in.get(&r.key.ino) || !in.get(&r.key.dev) || !in.get(&r.key.mode) || !in.bytes(32, &digest)) {
+      return std::nullopt;
+    }
+    std::memcpy(r.digest.bytes.data(), digest.data(), 32);
+    records.emplace(std::string(path), r);
+  }
+  return records;
+}
 }  // namespace
 
 StatKey StatKey::from(const struct stat& st) {
@@ -30,24 +51,18 @@ StatCache StatCache::load(const std::string& cache_dir, const std::string& tree_
   c.walk_start_ns_ = walk_start_ns;
   auto bytes = fs::read_file(c.file_);
   if (!bytes.ok()) return c;
-  std::string_view b = *bytes;
-  if (!b.starts_with(kMagic)) return c;
-  le::Reader in(b, kMagic.size());
-  std::uint64_t count = 0;
-  if (!in.get(&count)) return c;
-  std::unordered_map<std::string, Record> records;
-  for (std::uint64_t i = 0; i < count; ++i) {
-    std::string_view path, digest;
-    Record r;
-    if (!in.str(&path) || !in.get(&r.key.size) || !in.get(&r.key.mtime_ns) || !in.get(&r.key.ctime_ns) ||
-        !in.get(&r.key.ino) || !in.get(&r.key.dev) || !in.get(&r.key.mode) || !in.bytes(32, &digest)) {
-      return c;
-    }
-    std::memcpy(r.digest.bytes.data(), digest.data(), 32);
-    records.emplace(std::string(path), r);
-  }
-  c.old_ = std::move(records);
+  if (auto records = parse_records<Record>(*bytes)) c.old_ = std::move(*records);
   return c;
+}
+
+std::optional<std::vector<Digest>> StatCache::recorded_digests(const std::string& file) {
+  auto bytes = fs::read_file(file);
+  if (!bytes.ok()) return std::nullopt;
+  auto records = parse_records<Record>(*bytes);
+  if (!records) return std::nullopt;
+  std::vector<Digest> out;
+  for (const auto& [path, r] : *records) out.push_back(r.digest);
+  return out;
 }
 
 std::optional<Digest> StatCache::lookup(const std::string& rel_path, const StatKey& key) const {

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "support/digest.h"
 #include "support/result.h"
@@ -46,6 +47,10 @@ class StatCache {
   void record(const std::string& rel_path, const StatKey& key, const Digest& d);
   // Writes the records of this walk (not stale ones) atomically.
   Status save() const;
+  // The content digests a cache file records; nullopt if it is unreadable
+  // or not a stat cache. `wimg prune` drops a cache none of whose objects
+  // survives (every hit would be re-hashed anyway: a hit needs its object).
+  static std::optional<std::vector<Digest>> recorded_digests(const std::string& file);
 
  private:
   struct Record {

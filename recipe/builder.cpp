@@ -307,6 +307,7 @@ Result<StageResult> run_from(Run& run, const Stage& st, bool& cached) {
     case FromRef::Kind::Wasm: {
       WIMG_ASSIGN(image::BaseRef base, from_wasm(run, st, r.key, cached));
       r.m.base = base;
+      r.m.created = 0;  // a module carries no date
       break;
     }
     case FromRef::Kind::Stage: {
@@ -317,7 +318,7 @@ Result<StageResult> run_from(Run& run, const Stage& st, bool& cached) {
       break;
     }
   }
-  r.m.created = run.opts.created;
+  if (run.opts.created) r.m.created = *run.opts.created;  // else the FROM image's
   return r;
 }
 

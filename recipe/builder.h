@@ -29,7 +29,10 @@ struct BuildOptions {
   std::string context = ".";       // the build context directory
   std::string wasmfile = "Wasmfile";  // names the file in messages
   bool no_cache = false;           // --no-cache: never look up (entries are still written)
-  std::int64_t created = 0;        // SOURCE_DATE_EPOCH or 0
+  // SOURCE_DATE_EPOCH, if set: every stage's `created`. Unset: a stage
+  // keeps its FROM image's (a stage's, an image's; 0 for a .wasm file),
+  // so an app FROM ruby:3.4 dates its files like its base does.
+  std::optional<std::int64_t> created;
   layers::ImportOptions import;    // threads, stat cache, warnings
   // Called when FROM or COPY --from names an image the store lacks: fetches
   // it (`wimg build` pulls HOST/REPO:TAG from its registry, dist/) and

@@ -113,7 +113,7 @@ std::string render_plan(const Plan& plan) {
     for (const auto& m : c.mounts) out += "    mount " + quote(m) + "\n";
     for (const auto& v : c.volumes) out += "    volume " + quote(v) + "\n";
   }
-  for (const auto& w : plan.warnings) out += w + "\n";
+  for (const auto& w : plan.warnings) out += "warning: " + w + "\n";
   return out;
 }
 

@@ -89,17 +89,18 @@ class Parser {
   Result<Plan> run();
 
  private:
+  // No "error:" of its own: main prints "wimg: error: " before every message.
   Error err(SourcePos pos, const std::string& message) const {
     std::string_view src = pos.line >= 1 && pos.line <= src_.size() ? src_[pos.line - 1] : std::string_view{};
     std::string caret;
     for (std::size_t i = 0; i + 1 < pos.column && i < src.size(); ++i) caret += src[i] == '\t' ? '\t' : ' ';
     for (std::size_t i = src.size() + 1; i < pos.column; ++i) caret += ' ';
     return make_error(ErrorKind::Input, file_ + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) +
-                                            ": error: " + message + "\n    " + std::string(src) + "\n    " + caret +
+                                            ": " + message + "\n    " + std::string(src) + "\n    " + caret +
                                             "^");
   }
   void warn(SourcePos pos, const std::string& message) {
-    std::string w = file_ + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": warning: " + message;
+    std::string w = file_ + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " + message;
     if (std::find(plan_.warnings.begin(), plan_.warnings.end(), w) == plan_.warnings.end()) plan_.warnings.push_back(w);
   }
 
@@ -198,7 +199,7 @@ Result<Plan> Parser::run() {
     }
   }
   for (const auto& [k, v] : opts_.build_args) {
-    if (!declared.count(k)) plan_.warnings.push_back("warning: build arg \"" + k + "\" was not consumed: no ARG in the stages being built declares it");
+    if (!declared.count(k)) plan_.warnings.push_back("build arg \"" + k + "\" was not consumed: no ARG in the stages being built declares it");
   }
   return std::move(plan_);
 }

@@ -103,7 +103,7 @@ struct Stage {
 struct Plan {
   std::vector<KeyValue> global_args;  // ARG before the first FROM, resolved
   std::vector<Stage> stages;          // only the stages needed for the target
-  std::vector<std::string> warnings;
+  std::vector<std::string> warnings;  // "Wasmfile:L:C: message": the CLI prefixes "wimg: warning: "
   char escape = '\\';
 };
 

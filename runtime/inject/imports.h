@@ -28,7 +28,10 @@ struct ReplacedImport {
 };
 
 // Replaces every wasi_snapshot_preview1 function import by a pass-through
-// definition. Returns what was replaced, in import order.
+// definition. Returns what was replaced, in import order. A function
+// imported twice (two internal names: AssemblyScript does it) gets two
+// definitions sharing one host import; Input error if the two signatures
+// differ.
 Result<std::vector<ReplacedImport>> replace_wasi_imports(BinaryenModuleRef module);
 
 }  // namespace wimg::inject

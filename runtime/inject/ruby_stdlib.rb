@@ -6,7 +6,8 @@
 # file system, served by wasi-vfs) to DEST (a host directory the runner
 # preopens) and writes MANIFEST: one line per file,
 # "<sha256> <size> <path relative to ROOT>", then
-# "END files=<n> dirs=<n> bytes=<n> version=<RUBY_VERSION>". wimg checks
+# "END files=<n> dirs=<n> bytes=<n> version=<RUBY_VERSION>
+# released=<RUBY_RELEASE_DATE>". wimg checks
 # every file against it, so a short write or a missing file is caught.
 # Anything but a directory or a regular file is an error (wasi-vfs has no
 # symlinks). Only core Ruby and the digest extension are used: npm's 4.0
@@ -31,5 +32,5 @@ File.open(manifest, "wb") do |m|
     total += data.bytesize
     m.write "#{Digest::SHA256.hexdigest(data)} #{data.bytesize} #{f}\n"
   end
-  m.write "END files=#{files.size} dirs=#{dirs.size} bytes=#{total} version=#{RUBY_VERSION}\n"
+  m.write "END files=#{files.size} dirs=#{dirs.size} bytes=#{total} version=#{RUBY_VERSION} released=#{RUBY_RELEASE_DATE}\n"
 end

@@ -204,6 +204,16 @@ bad 3 "defined later" 'FROM b AS a\nFROM show.wasm AS b\n'
 bad 4 "Wasmfile.bad:2: MOUNT /nodir: no such directory" 'FROM show.wasm\nMOUNT /nodir\n'
 bad 3 "Wasmfile.bad:3: VOLUME /f: is a file in the image" 'FROM show.wasm\nCOPY app/main.rb /f\nVOLUME /f/x\n'
 bad 3 "RUN is not supported" 'FROM show.wasm\nRUN make\n'
+# A parse error says "error" once, in wimg's prefix; a warning "warning" once.
+bad 3 "Wasmfile.bad:2:1: unknown instruction" 'FROM show.wasm\nCOPPY a /b\n'
+assert_eq "wimg: error: $C/Wasmfile.bad:2:1: unknown instruction \"COPPY\" (did you mean COPY?)" \
+  "$(head -n 1 "$E2E_TMP/err")" "the first line of a parse error"
+assert_eq 1 "$(grep -c error "$E2E_TMP/err")" "lines of a parse error saying error"
+printf 'ARG V=1\nFROM show.wasm\nENV X=$V\n' >"$C/Wasmfile.warn"
+expect_rc 0 "a build with warnings" W build -f "$C/Wasmfile.warn" --build-arg NOPE=1 "$C"
+assert_contains "wimg: warning: $C/Wasmfile.warn:3:1: \$V is a global ARG" "$(cat "$E2E_TMP/err")" "a positioned warning"
+assert_contains 'wimg: warning: build arg "NOPE" was not consumed' "$(cat "$E2E_TMP/err")" "an unconsumed build arg"
+assert_eq 0 "$(grep -c 'warning: .*warning' "$E2E_TMP/err")" "lines saying warning twice"
 expect_rc 4 "missing Wasmfile" W build -f "$C/Nope" -o "$E2E_TMP/bad.wasm" "$C"
 assert_contains "cannot read the Wasmfile" "$(cat "$E2E_TMP/err")" "missing Wasmfile"
 if [[ $(id -u) != 0 ]]; then

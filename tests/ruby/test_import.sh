@@ -16,6 +16,8 @@
 #     NotImplementedError naming the feature at the caller's line.
 #  4. `wimg build` warns about a native extension (*.so) COPYed into an
 #     image FROM the CRuby base, naming the file; not FROM the plain one.
+#  File times: the imported library's files and an app's files FROM it show
+#  RUBY_RELEASE_DATE 00:00 UTC (no SOURCE_DATE_EPOCH set).
 #
 # Env: WIMG (required), WIMG_NODE (node >= 24), E2E_KEEP=1.
 set -euo pipefail
@@ -101,6 +103,13 @@ expect_rc 0 "import ruby+stdlib.wasm in a second store" W r2 import "$RUBY_DIST/
 assert_eq "$r1" "$(last_line)" "digest of the same CRuby in a fresh store"
 expect_rc 0 "run myruby:1" W r1 run myruby:1 -e 'require "set"; require "json"; puts JSON.generate(Set[1, 2].to_a)'
 assert_eq "[1,2]" "$(cat "$E2E_TMP/out")" "Ruby from the imported base"
+# Without SOURCE_DATE_EPOCH, an imported CRuby's files date from its
+# RUBY_RELEASE_DATE (docs/FORMATS.md, "Normalisation"), not 1970.
+mtime_rb='puts File.mtime(ARGV[0]).utc.strftime("%F %T"), RUBY_RELEASE_DATE'
+expect_rc 0 "File.mtime in myruby:1" W r1 run myruby:1 -e "$mtime_rb" /usr/local/lib/ruby/3.4.0/set.rb
+release=$(sed -n 2p "$E2E_TMP/out")
+assert_match '^20[0-9]{2}-[0-9]{2}-[0-9]{2}$' "$release" "RUBY_RELEASE_DATE"
+assert_eq "$release 00:00:00" "$(head -n 1 "$E2E_TMP/out")" "mtime of a library file"
 # What WASI cannot do raises NotImplementedError naming it, from the
 # caller's line (npm's build returns true from `system` without running it).
 for c in 'system("true")|system' 'p `true`|` (backticks)' 'spawn("true")|spawn' 'fork|fork' \
@@ -118,6 +127,8 @@ expect_rc 0 "build with a .so FROM myruby:1" W r1 build -t ext:1 "$WORK/ext"
 assert_contains "Wasmfile:2: COPY lib /app/lib: /app/lib/ext.so is a native extension: a WebAssembly Ruby cannot load it" \
   "$(cat "$E2E_TMP/err")" "warning for a .so in a CRuby image"
 assert_eq 1 "$(grep -c 'native extension' "$E2E_TMP/err")" "warnings for one .so"
+expect_rc 0 "File.mtime in an image FROM myruby:1" W r1 run ext:1 -e "$mtime_rb" /app/app.rb
+assert_eq "$release 00:00:00" "$(head -n 1 "$E2E_TMP/out")" "an app file FROM myruby:1 keeps its base's time"
 printf 'FROM tool:1\nCOPY lib /app/lib\n' >"$WORK/ext/Wasmfile"
 expect_rc 0 "build with a .so FROM tool:1" W s1 build -t ext:1 "$WORK/ext"
 assert_not_contains "native extension" "$(cat "$E2E_TMP/err")" "a plain base"

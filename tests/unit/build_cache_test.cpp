@@ -111,7 +111,7 @@ TEST_F(BuildCache, AMissingObjectIsAMiss) {
   auto first = build(wasmfile);
   ASSERT_TRUE(first.ok());
   // Entries whose object was pruned never hit.
-  auto rep = image::prune(st, /*dry_run=*/false);
+  auto rep = image::prune(st, image::PruneOptions{});
   ASSERT_TRUE(rep.ok());
   EXPECT_GT(rep->cache_removed, 0u);
   ASSERT_TRUE(build(wasmfile).ok());

@@ -77,13 +77,13 @@ TEST(Images, PruneKeepsReachableOnly) {
   f.image("a:1", {shared, only_a});
   f.image("b:1", {shared});
   LayerRef loose = f.layer("loose", "nobody uses me");
-  auto rep = prune(f.st, false);
+  auto rep = prune(f.st, PruneOptions{});
   ASSERT_TRUE(rep.ok()) << rep.error().message;
   EXPECT_FALSE(f.st.has(loose.digest));
   EXPECT_TRUE(f.st.has(only_a.digest));
   EXPECT_EQ(rep->objects_removed, 2u);  // loose layer index + its file
   ASSERT_TRUE(untag(f.st, {*parse_reference("a:1")}).ok());
-  rep = prune(f.st, false);
+  rep = prune(f.st, PruneOptions{});
   EXPECT_FALSE(f.st.has(only_a.digest));
   EXPECT_TRUE(f.st.has(shared.digest));
   EXPECT_TRUE(verify_store(f.st)->problems.empty());
@@ -100,7 +100,7 @@ TEST(Images, PruneRefusesOnBrokenGraph) {
     ++n;
     return {};
   });
-  auto rep = prune(f.st, false);
+  auto rep = prune(f.st, PruneOptions{});
   ASSERT_FALSE(rep.ok());
   EXPECT_NE(rep.error().message.find("nothing removed"), std::string::npos);
   auto m = 0;

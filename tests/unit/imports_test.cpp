@@ -13,6 +13,7 @@
 #include "runtime/wasm/module.h"
 #include "test_util.h"
 #include "wasi_test_util.h"
+#include "wasm_test_util.h"
 
 namespace wimg::inject {
 namespace {
@@ -78,6 +79,57 @@ TEST(Imports, GuestProgramsBehaveIdenticallyAfterInjection) {
     EXPECT_GE(std::count(a.begin(), a.end(), '\n'), 3) << name << " printed too little to compare: " << a;
     EXPECT_EQ(a, test::read_file(t / (name + ".b"))) << name;
   }
+}
+
+// One WASI function imported twice (AssemblyScript's shape): both internal
+// names become definitions over ONE host import; two signatures for the
+// same function are refused, naming it. (The run of such a module, packed,
+// is tests/e2e/test_wasi_corpus.sh.)
+TEST(Imports, DuplicateImportsShareOneHostImport) {
+  test::TempDir t;
+  auto module = [&](const char* second_sig) {
+    return test::wat2wasm(t, std::string(R"((module
+  (import "wasi_snapshot_preview1" "fd_write" (func $a (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $b )") + second_sig + R"())
+  (memory (export "memory") 1)
+  (func (export "_start") (drop (call $a (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 0))))
+  (func (export "other") (drop (call $b (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 0)))))
+)");
+  };
+  const std::string same = module("(param i32 i32 i32 i32) (result i32)");
+  ASSERT_FALSE(same.empty()) << "wat2wasm (wabt) is required";
+  // The pass runs in a child process (isolate.h): what it replaced comes
+  // back in a custom section, "<count> <internal names differ> <hosts equal>".
+  auto out = run_binaryen_pass(same, "dup.wasm", [&](BinaryenModuleRef m) -> Status {
+    WIMG_ASSIGN(auto done, replace_wasi_imports(m));
+    std::string r = std::to_string(done.size());
+    if (done.size() == 2) {
+      r += std::string(done[0].internal_name != done[1].internal_name ? " 1" : " 0") +
+           (done[0].host_name == done[1].host_name ? " 1" : " 0");
+    }
+    BinaryenAddCustomSection(m, "wimg.test.replaced", r.data(), static_cast<BinaryenIndex>(r.size()));
+    return {};
+  }, /*validate=*/true);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  auto parsed = wasm::parse_module(*out, "out.wasm");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  auto sections = parsed->custom_sections("wimg.test.replaced");
+  ASSERT_EQ(sections.size(), 1u);
+  EXPECT_EQ(std::string(parsed->content(*sections[0])), "2 1 1");
+  EXPECT_EQ(std::count_if(parsed->imports.begin(), parsed->imports.end(),
+                          [](const wasm::Import& i) { return i.name == "fd_write"; }),
+            1);
+
+  const std::string differ = module("(param i32 i32 i32 i32) (result i64)");
+  ASSERT_FALSE(differ.empty());
+  auto bad = run_binaryen_pass(differ, "dup.wasm", [&](BinaryenModuleRef m) -> Status {
+    WIMG_TRY(replace_wasi_imports(m));
+    return {};
+  }, /*validate=*/true);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("imports wasi_snapshot_preview1.fd_write twice with different signatures"),
+            std::string::npos)
+      << bad.error().message;
 }
 
 }  // namespace

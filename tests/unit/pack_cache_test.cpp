@@ -103,7 +103,7 @@ TEST(PreparedCache, PruneKeepsEntriesOfNamedBases) {
   Fixture f;
   f.name_base();
   ASSERT_TRUE(f.get().ok());
-  auto rep = prune(f.st, false);
+  auto rep = prune(f.st, PruneOptions{});
   ASSERT_TRUE(rep.ok()) << rep.error().message;
   EXPECT_EQ(rep->cache_removed, 0u);
   EXPECT_TRUE(f.st.has(sha256_of("PREPARED")));
@@ -118,11 +118,13 @@ TEST(PreparedCache, PruneDropsEntriesOfUnnamedBases) {
   Fixture f;
   ASSERT_TRUE(f.get().ok());
   test::write_file(f.st.cache_dir() + "/prepared/junk.tmp-1", "x");
-  auto dry = prune(f.st, true);
+  PruneOptions dry_opts;
+  dry_opts.dry_run = true;
+  auto dry = prune(f.st, dry_opts);
   ASSERT_TRUE(dry.ok());
   EXPECT_EQ(dry->cache_removed, 2u);
   EXPECT_TRUE(test::read_file(f.entry_path()).size() > 0);
-  auto rep = prune(f.st, false);
+  auto rep = prune(f.st, PruneOptions{});
   ASSERT_TRUE(rep.ok());
   EXPECT_EQ(rep->cache_removed, 2u);
   EXPECT_FALSE(f.st.has(sha256_of("PREPARED")));

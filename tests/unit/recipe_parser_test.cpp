@@ -219,7 +219,7 @@ TEST(RecipeParser, ErrorKinds) {
   auto bad = parse_wasmfile("FROM x\nRUN y\n", "W", {});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().kind, ErrorKind::Input);
-  EXPECT_EQ(bad.error().message, "W:2:1: error: RUN is not supported: a build never executes the guest\n    RUN y\n    ^");
+  EXPECT_EQ(bad.error().message, "W:2:1: RUN is not supported: a build never executes the guest\n    RUN y\n    ^");
   ParseOptions o;
   o.target = "missing";
   auto t = parse_wasmfile("FROM x\n", "W", o);
@@ -245,7 +245,7 @@ TEST(RecipeLimits, DoublingVariableStopsAtTheWordLimit) {
   EXPECT_EQ(p.error().kind, ErrorKind::Input);
   // The word is "A=" and the value: 16 bytes doubled 12 times (line 14)
   // fits in 128 KiB, the 13th doubling (line 15) does not, at its second $A.
-  EXPECT_EQ(p.error().message.rfind("Wasmfile:15:9: error: the word grows longer than 131072 bytes", 0), 0u)
+  EXPECT_EQ(p.error().message.rfind("Wasmfile:15:9: the word grows longer than 131072 bytes", 0), 0u)
       << p.error().message;
   w.resize(w.find("ENV A=$A$A\n") + 12 * 11);
   EXPECT_TRUE(parse_wasmfile(w, "Wasmfile", {}).ok());
@@ -268,7 +268,7 @@ TEST(RecipeLimits, ChainedVariablesStopAtThePlanLimit) {
   auto p = parse_wasmfile(w, "Wasmfile", {});
   ASSERT_FALSE(p.ok());
   // 100 KiB and the name per line: the 21st line crosses 2 MiB (line 22).
-  EXPECT_EQ(p.error().message.rfind("Wasmfile:22:1: error: the instructions add up to more than 2097152 bytes", 0), 0u)
+  EXPECT_EQ(p.error().message.rfind("Wasmfile:22:1: the instructions add up to more than 2097152 bytes", 0), 0u)
       << p.error().message.substr(0, 200);
 }
 
