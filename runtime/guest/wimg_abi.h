@@ -73,7 +73,7 @@
  *                         target offset in strings
  *      u64 size           files: byte size (uncompressed); symlinks: target
  *                         length; dirs 0
- *      u64 mtime_ns       normalised modification time (0 today)
+ *      u64 mtime_ns       normalised modification time (the image's created time: FORMATS.md)
  *
  *    A node's inode number is its index + 1. Lookup of a name under a dir:
  *    bucket = wimg_hash(parent, name) & (bucket_count - 1), then follow
