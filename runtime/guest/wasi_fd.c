@@ -284,8 +284,10 @@ WRT_EXPORT(fd_allocate) u32 wimg_wasi_fd_allocate(u32 fd, u64 off, u64 len) {
   return end > wrt_inode(e->node)->size ? wrt_up_resize(e->node, end) : 0;
 }
 
-/* Upper nodes and (copied up) dirs take times; a view file opened
- * read-only cannot be copied up without its name: EROFS. */
+/* Upper nodes and (copied up) dirs take times. A view file opened
+ * read-only is copied up under the name its view node carries, when its
+ * parent still lists it there (else, moved or removed, EROFS); the fd then
+ * refers to the copy. */
 WRT_EXPORT(fd_filestat_set_times) u32 wimg_wasi_fd_filestat_set_times(u32 fd, u64 atim, u64 mtim, u32 fst) {
   struct wrt_fd *e;
   u32 id;
@@ -296,7 +298,14 @@ WRT_EXPORT(fd_filestat_set_times) u32 wimg_wasi_fd_filestat_set_times(u32 fd, u6
   if (!WRT_C.up.enabled) return WRT_EROFS;
   if (e->is_dir) WRT_TRY(wrt_up_dir(e->node, &id));
   else if (wrt_is_up(e->node)) id = e->node;
-  else return WRT_EROFS;
+  else {
+    struct wrt_node n;
+    WRT_TRY(wrt_fs_node(e->node, &n));
+    wimg_image_read(0, C.name, C.view.strings_off + n.name_off, n.name_len);
+    if (wrt_up_copy(n.parent, C.name, n.name_len, &n, 1, &id)) return WRT_EROFS;
+    e->node = id;
+    ++wrt_inode(id)->opens;
+  }
   return wrt_up_times(id, atim, mtim, fst);
 }
 

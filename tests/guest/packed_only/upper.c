@@ -163,6 +163,13 @@ static void copy_up(void) {
   close(ro);
   close(rw);
   close(again);
+  int one = open("/data/one", O_RDONLY);
+  struct timespec ts[2] = {{86400, 0}, {172800, 0}};
+  printf("futimens on a read-only fd of an image file -> %s\n", futimens(one, ts) == 0 ? "ok" : ERR);
+  struct stat st;
+  stat("/data/one", &st);
+  printf("its mtime by name: %lld\n", (long long)st.st_mtime);
+  close(one);
 }
 
 int main(void) {
