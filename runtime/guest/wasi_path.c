@@ -419,7 +419,15 @@ static u32 inside(u32 d, u32 src, int *in) {
 static u32 upper_rename(struct wrt_fd *a, u32 opath, u32 olen, struct wrt_fd *b, u32 npath, u32 nlen) {
   struct wrt_lookup lk;
   int empty, in;
-  WRT_TRY(lookup(a, opath, olen, 0, &lk));
+  u32 serr = lookup(a, opath, olen, 0, &lk);
+  if (serr == WRT_ENOENT && lk.parent_ok) {
+    /* Linux walks both parents before it looks at either last name: an
+     * error on the way to the new name comes first. */
+    u32 derr = lookup(b, npath, nlen, 0, &lk);
+    if (derr && (derr != WRT_ENOENT || !lk.parent_ok)) return derr;
+    return WRT_ENOENT;
+  }
+  WRT_TRY(serr);
   if (!lk.last) return WRT_EBUSY; /* "." or "..": Linux's EBUSY/EINVAL */
   struct wrt_node src = lk.node;
   u32 sdir = lk.parent.index, slen = lk.last_len;
@@ -428,19 +436,23 @@ static u32 upper_rename(struct wrt_fd *a, u32 opath, u32 olen, struct wrt_fd *b,
   u32 err = lookup(b, npath, nlen, 0, &lk);
   if (err && (err != WRT_ENOENT || !lk.parent_ok)) return err;
   if (err && lk.slash && !isdir) return WRT_ENOTDIR;
+  if (!err && !lk.last) return WRT_EBUSY;
+  if (!err && wrt_fs_canon(lk.node.index) == wrt_fs_canon(src.index)) return 0; /* the same file: nothing */
+  if (isdir) { /* Linux checks this before the types */
+    WRT_TRY(inside(wrt_fs_canon(lk.parent.index), wrt_fs_canon(src.index), &in));
+    if (in) return WRT_EINVAL; /* into its own subtree */
+  }
+  if (!err && wrt_is_dir(&lk.node)) { /* the new name an ancestor of the old: Linux's ENOTEMPTY */
+    WRT_TRY(inside(wrt_fs_canon(sdir), wrt_fs_canon(lk.node.index), &in));
+    if (in) return WRT_ENOTEMPTY;
+  }
   if (!err) {
-    if (!lk.last) return WRT_EBUSY;
-    if (wrt_fs_canon(lk.node.index) == wrt_fs_canon(src.index)) return 0; /* the same file: nothing */
     if (isdir && !wrt_is_dir(&lk.node)) return WRT_ENOTDIR;
     if (!isdir && wrt_is_dir(&lk.node)) return WRT_EISDIR;
     if (isdir) {
       WRT_TRY(wrt_fs_empty(&lk.node, &empty));
       if (!empty) return WRT_ENOTEMPTY;
     }
-  }
-  if (isdir) {
-    WRT_TRY(inside(wrt_fs_canon(lk.parent.index), wrt_fs_canon(src.index), &in));
-    if (in) return WRT_EINVAL; /* into its own subtree */
   }
   return wrt_up_rename(sdir, C.up.name, slen, lk.parent.index, lk.last, lk.last_len);
 }
@@ -458,15 +470,18 @@ u32 wimg_wasi_path_link(u32 ofd, u32 oflags, u32 opath, u32 olen, u32 nfd, u32 n
   if (a->kind != b->kind) return WRT_EXDEV;
   WRT_TRY(lookup(a, opath, olen, oflags & WRT_LOOKUP_FOLLOW, &lk));
   if (!UP) return create_answer(b, npath, nlen);
-  if (!lk.last || wrt_is_dir(&lk.node)) return WRT_EPERM; /* link(2) on a directory */
   /* the source's name: the target's lookup reuses C.name */
   struct wrt_node src = lk.node;
   u32 sdir = lk.parent.index, slen = lk.last_len, id;
-  memcpy(C.up.name, lk.last, slen);
+  int dir = !lk.last || wrt_is_dir(&lk.node);
+  if (slen) memcpy(C.up.name, lk.last, slen);
+  /* Linux's order: the new name's lookup and EEXIST, then EPERM for a
+   * directory source */
   u32 err = lookup(b, npath, nlen, 0, &lk);
   if (!err) return WRT_EEXIST;
   if (err != WRT_ENOENT || !lk.parent_ok) return err;
   if (lk.slash) return WRT_ENOENT;
+  if (dir) return WRT_EPERM; /* link(2) on a directory */
   WRT_TRY(wrt_up_copy(sdir, C.up.name, slen, &src, 1, &id));
   return wrt_up_link(lk.parent.index, lk.last, lk.last_len, id);
 }
