@@ -7,7 +7,7 @@
  * on C.up.redirect sends every id of it to the copy (wrt_fs_canon), so fds
  * opened before (the preopens) see the changes. A view file is copied up
  * (with its bytes unless truncated) when it is opened for writing, linked
- * or has its times set; fds opened on it before keep reading the view.
+ * or has its times set; fds opened on it before follow it to the copy.
  * Removing a name drops its entry (no whiteouts are needed: a copied-up
  * dir lists everything). Inodes live in chunks that never move, entry
  * arrays and buffers in the heap (heap.c), so runtime pointers into them
@@ -515,6 +515,15 @@ u32 wrt_up_copy(u32 dir, const u8 *name, u32 len, const struct wrt_node *n, int 
     return err;
   }
   ents(p)[slot].node = *id;
+  /* fds opened on the view file before follow it to the copy, as fds on
+   * the one inode of a host file would (with the same rights) */
+  for (u32 fd = 0; fd < WRT_MAX_FDS; ++fd) {
+    struct wrt_fd *e = &C.fds[fd];
+    if (e->kind == WRT_FD_IMAGE && e->node == n->index) {
+      e->node = *id;
+      ++d->opens;
+    }
+  }
   return 0;
 }
 

@@ -12,7 +12,7 @@
  *   - readdir while unlinking (cookies are positions: every name once);
  *   - an unlinked file stays readable and writable through its open fd;
  *   - copy-up: writing an image file leaves the stat of others alone, a
- *     read-only fd opened before keeps the old bytes.
+ *     read-only fd opened before follows it to the copy (as on one host inode).
  */
 #include <dirent.h>
 #include <fcntl.h>

@@ -62,10 +62,39 @@ int main(int argc, char **argv) {
   int ops = atoi(argv[3]);
   static unsigned char data[70000];
   for (size_t i = 0; i < sizeof data; i++) data[i] = (unsigned char)(i * 131u + 7u);
+  int fds[4] = {-1, -1, -1, -1};
   for (int i = 0; i < ops; i++) {
     const char *a = names[next(N_NAMES)], *b = names[next(N_NAMES)];
     struct stat st;
-    switch (next(12)) {
+    int slot = (int)next(4);
+    switch (next(16)) {
+      case 12: /* open and keep (replacing what the slot held) */
+        if (fds[slot] >= 0) close(fds[slot]);
+        fds[slot] = open(at(a), next(2) ? O_RDWR : O_RDONLY);
+        printf("%d keep %s -> %s\n", i, a, fds[slot] < 0 ? ERR : "ok");
+        break;
+      case 13: { /* write through a kept fd, at its position */
+        if (fds[slot] < 0) break;
+        size_t len = next(2000);
+        ssize_t w = write(fds[slot], data + next(50), len);
+        printf("%d fdwrite %zu -> %s\n", i, len, w < 0 ? ERR : "ok");
+        break;
+      }
+      case 14: { /* read through a kept fd, from 0 (the name may be gone) */
+        if (fds[slot] < 0) break;
+        unsigned char buf[512];
+        ssize_t r = pread(fds[slot], buf, sizeof buf, (off_t)next(1000));
+        fnv_t h; fnv_init(&h);
+        if (r > 0) fnv_add(&h, buf, (size_t)r);
+        if (fstat(fds[slot], &st) < 0) printf("%d fdread -> %s\n", i, ERR);
+        else { printf("%d fdread %zd %016llx ", i, r, (unsigned long long)h.h); print_stat(&st); printf("\n"); }
+        break;
+      }
+      case 15:
+        if (fds[slot] < 0) break;
+        if (next(2)) printf("%d ftruncate -> %s\n", i, res(ftruncate(fds[slot], (off_t)next(3000))));
+        else { close(fds[slot]); fds[slot] = -1; }
+        break;
       case 0: case 1: {
         int flags = O_WRONLY | O_CREAT | (next(4) == 0 ? O_TRUNC : 0) | (next(4) == 0 ? O_APPEND : 0);
         int fd = open(at(a), flags, 0644);
