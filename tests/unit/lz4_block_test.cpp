@@ -81,7 +81,7 @@ struct Decoded {
 // past it) into `want` bytes followed by guard bytes.
 Decoded guest_decode(const Bytes& src, std::size_t want) {
   auto in = std::make_unique<unsigned char[]>(src.size() + 1);
-  std::memcpy(in.get(), src.data(), src.size());
+  if (!src.empty()) std::memcpy(in.get(), src.data(), src.size());  // data() may be null
   Bytes dst(want + kGuard, 0xA5);
   Decoded d;
   d.rc = wrt_lz4_block(in.get(), static_cast<unsigned int>(src.size()), dst.data(), static_cast<unsigned int>(want));
