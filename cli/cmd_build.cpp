@@ -118,18 +118,18 @@ void run_build(const BuildArgs& a, const Context& ctx) {
   recipe::BuildResult r = unwrap(recipe::build(store, plan, bo, [&](const recipe::StepEvent& e) { progress.step(e); }));
   // Rendered and written before any name is set, so a build whose output
   // fails (no such directory, disk full) leaves the refs as they were.
-  std::optional<image::RenderedWasm> wasm;
+  std::optional<image::WrittenWasm> wasm;
   if (!a.output.empty()) {
     // Errors of the render concern the final stage's base: named by its
     // FROM line, like every other build error, not by the image digest.
     const recipe::Stage& last = plan.stages.back();
     const std::string shown = file + ":" + std::to_string(last.loc.line) + ": FROM " + last.from.text;
-    wasm = unwrap(image::render_wasm(store, r.manifest, guest_preparer(), shown));
-    // Atomic (readers see the old file or the new one) but not fsynced: a
-    // build output is re-made from the store in milliseconds, and an fsync
-    // of 30 MB would cost more than the whole rebuild (as `cp` does not).
-    unwrap(fs::atomic_write_file(a.output, wasm->bytes, 0644, fs::Durability::NoFsync));
-    for (const auto& w : unwrap(pack::host_limit_warnings_of(wasm->bytes, a.output))) ctx.warn(a.output + ": " + w);
+    // Streamed to the file, atomic (readers see the old file or the new
+    // one) but not fsynced: a build output is re-made from the store in
+    // milliseconds, and an fsync of 30 MB would cost more than the whole
+    // rebuild (as `cp` does not). Not rewritten when it already holds this image.
+    wasm = unwrap(image::write_wasm(store, r.manifest, guest_preparer(), shown, a.output));
+    for (const auto& w : pack::host_limit_warnings(wasm->size, wasm->data_segments)) ctx.warn(a.output + ": " + w);
   }
   for (const auto& ref : refs) unwrap(image::tag_image(store, r.image, ref));
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -143,10 +143,10 @@ void run_build(const BuildArgs& a, const Context& ctx) {
                            std::to_string(r.steps) + " steps cached, " + buf);
   for (const auto& t : refs) progress.event({{"event", "tag"}, {"name", t.str()}}, "tagged " + t.str());
   if (wasm) {
-    progress.event({{"event", "output"}, {"path", a.output}, {"size", wasm->bytes.size()},
-                    {"base_prepared", wasm->base_prepared}},
-                   "wrote " + a.output + ": " + std::to_string(wasm->bytes.size()) + " bytes" +
-                       (wasm->base_prepared ? ", base prepared" : ""));
+    progress.event({{"event", "output"}, {"path", a.output}, {"size", wasm->size},
+                    {"base_prepared", wasm->base_prepared}, {"unchanged", wasm->unchanged}},
+                   (wasm->unchanged ? "unchanged " : "wrote ") + a.output + ": " + std::to_string(wasm->size) +
+                       " bytes" + (wasm->base_prepared ? ", base prepared" : ""));
   }
 }
 

@@ -12,6 +12,7 @@
 #include "image/base.h"
 #include "image/build_cache.h"
 #include "image/prepared.h"
+#include "image/segments.h"
 #include "layers/index.h"
 #include "layers/statcache.h"
 #include "runtime/wasm/module.h"
@@ -60,6 +61,21 @@ Result<std::vector<std::string>> mark_prepared(const store::Store& store, Digest
   std::vector<std::string> stale;
   for (const auto& e : entries) {
     if (e.key && e.object && live.count(e.key->base) != 0 && store.has(*e.object)) {
+      live.insert(*e.object);
+    } else {
+      stale.push_back(e.path);
+    }
+  }
+  return stale;
+}
+
+// Rendered segments (image/segments.h) of reachable layers stay cached;
+// returns the entries to drop.
+Result<std::vector<std::string>> mark_segments(const store::Store& store, DigestSet& live) {
+  WIMG_ASSIGN(std::vector<SegmentEntry> entries, list_segment_entries(store));
+  std::vector<std::string> stale;
+  for (const auto& e : entries) {
+    if (e.layer && e.object && live.count(*e.layer) != 0 && store.has(*e.object)) {
       live.insert(*e.object);
     } else {
       stale.push_back(e.path);
@@ -281,6 +297,8 @@ Result<PruneReport> prune(store::Store& store, const PruneOptions& opts) {
   }
   PruneReport rep;
   WIMG_ASSIGN(std::vector<std::string> stale_cache, mark_prepared(store, live));
+  WIMG_ASSIGN(std::vector<std::string> stale_segments, mark_segments(store, live));
+  stale_cache.insert(stale_cache.end(), stale_segments.begin(), stale_segments.end());
   // Build cache entries never keep objects alive; those whose object goes
   // (or that name none) go with it, so no later build sees a stale hit.
   WIMG_ASSIGN(std::vector<BuildCacheEntry> build_entries, list_build_cache(store));

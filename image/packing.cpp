@@ -1,9 +1,17 @@
 #include "image/packing.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <functional>
+#include <memory>
 
 #include "image/base.h"
 #include "image/prepared.h"
+#include "image/segments.h"
+#include "support/fs.h"
 #include "layers/index.h"
 #include "runtime/pack/assemble.h"
 #include "runtime/pack/packed.h"
@@ -53,13 +61,27 @@ Result<Prepared> prepare(store::Store& store, const Digest& base_digest, Prepare
   return Prepared{.bytes = std::move(p.bytes), .digest = p.digest, .prepared_now = !p.cached && !as_is, .as_is = as_is};
 }
 
-Result<pack::PackSpec> spec_of(const store::Store& store, const Manifest& m) {
+// Everything an output is made of, planned: the prepared base and the
+// layer indexes in memory, the segments in memory or as store objects
+// (image/segments.h), the module as a list of pieces.
+struct Planned {
+  Prepared prepared;
+  std::vector<std::string> indexes;  // each layer's, read verified
   pack::PackSpec spec;
+  std::unique_ptr<RenderedSegments> segments;
+  std::unique_ptr<pack::AssembledModule> module;
+};
+
+// Each layer index is read verified and decoded once: the segments and
+// the view use these entries as they are (not re-encoded and hashed).
+Status spec_of(const store::Store& store, const Manifest& m, Planned& out) {
+  pack::PackSpec& spec = out.spec;
   spec.created = m.created;
   for (const auto& l : m.layers) {
     WIMG_ASSIGN(std::string index, store.get(l.digest, /*verify=*/true));
     WIMG_ASSIGN(auto entries, layers::decode_index(index, l.digest.str()));
     spec.layers.push_back({l.digest, std::move(entries), l.created_by});
+    out.indexes.push_back(std::move(index));
   }
   spec.config.entrypoint = m.config.entrypoint;
   spec.config.cmd = m.config.cmd;
@@ -69,21 +91,75 @@ Result<pack::PackSpec> spec_of(const store::Store& store, const Manifest& m) {
   spec.config.mounts = m.config.mounts;
   spec.config.volumes = m.config.volumes;
   for (const auto& h : m.history) spec.history.push_back({h.created_by, h.empty_layer});
-  return spec;
+  return {};
+}
+
+Result<std::unique_ptr<Planned>> plan(store::Store& store, Prepared p, std::optional<std::uint64_t> base_size,
+                                      std::string_view shown, const Manifest& m) {
+  auto out = std::make_unique<Planned>();
+  out->prepared = std::move(p);
+  WIMG_TRY(spec_of(store, m, *out));
+  // The manifest records the original base's size only when it is known.
+  if (!out->prepared.as_is) out->spec.base_size = base_size;
+  out->spec.prepared_digest = out->prepared.digest;
+  std::vector<SegmentLayer> layers;
+  for (std::size_t i = 0; i < out->spec.layers.size(); ++i) {
+    layers.push_back({out->spec.layers[i].digest, out->indexes[i], &out->spec.layers[i].entries});
+  }
+  WIMG_ASSIGN(out->segments, render_segments(store, layers, shown));
+  WIMG_ASSIGN(out->module, pack::plan_assembly(out->prepared.bytes, out->spec, out->segments->pieces,
+                                               out->segments->placements, shown));
+  return out;
 }
 
 Result<RenderedWasm> render(store::Store& store, Prepared p, std::optional<std::uint64_t> base_size,
                             std::string_view shown, const Manifest& m) {
-  WIMG_ASSIGN(pack::PackSpec spec, spec_of(store, m));
-  // The manifest records the original base's size only when it is known.
-  if (!p.as_is) spec.base_size = base_size;
-  spec.prepared_digest = p.digest;
-  // Every content object is re-hashed as it is read into the output (about
-  // 10 ms for CRuby's 14 MB stdlib): a flipped byte on disk fails the render
-  // with the object's digest instead of reaching a .wasm.
-  auto read = [&store](const Digest& d, std::uint64_t) { return store.get(d, /*verify=*/true); };
-  WIMG_ASSIGN(std::string out, pack::assemble(p.bytes, spec, read, shown));
-  return RenderedWasm{std::move(out), p.prepared_now};
+  const bool prepared_now = p.prepared_now;
+  WIMG_ASSIGN(auto planned, plan(store, std::move(p), base_size, shown, m));
+  RenderedWasm out{std::string(), prepared_now};
+  out.bytes.reserve(planned->module->size());
+  WIMG_TRY(planned->module->write_to([&out](std::string_view b) -> Status {
+    out.bytes.append(b);
+    return {};
+  }));
+  return out;
+}
+
+// True when `path` already holds the module `a` plans: the same size, and
+// the same view and wimg.manifest bytes where `a` puts them. The manifest
+// names the prepared base and every layer by digest and holds the whole
+// config; the view holds every path and placement. What is trusted: that
+// the other bytes of a file with both are still what wimg wrote there.
+bool holds(const std::string& path, const pack::AssembledModule& a) {
+  auto fd = fs::open_file(path, O_RDONLY);
+  struct stat st;
+  if (!fd.ok() || ::fstat(fd->get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<std::uint64_t>(st.st_size) != a.size()) {
+    return false;
+  }
+  for (std::string_view part : {a.view(), a.manifest()}) {
+    const auto at = a.offset_of(part);
+    if (!at) return false;
+    std::string got(part.size(), '\0');
+    if (::pread(fd->get(), got.data(), got.size(), static_cast<off_t>(*at)) != static_cast<ssize_t>(got.size()) ||
+        got != part) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Streams the module to a temp file beside `path`, then renames it over
+// `path`: readers see the old file or the new one. Not fsynced (as cp).
+Status write_atomically(const std::string& path, const pack::AssembledModule& a) {
+  const std::string tmp = path + ".tmp-" + fs::unique_tag();
+  WIMG_ASSIGN(fs::UniqueFd fd, fs::open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600));
+  Status s = a.write_to([&](std::string_view b) { return fs::write_all(fd.get(), b.data(), b.size(), tmp); });
+  if (s && ::fchmod(fd.get(), 0644) != 0) s = fs::os_error("cannot chmod", tmp, errno);
+  fd.reset();
+  if (s && ::rename(tmp.c_str(), path.c_str()) != 0) s = fs::os_error("cannot rename into", path, errno);
+  if (!s) ::unlink(tmp.c_str());
+  return s;
 }
 
 }  // namespace
@@ -99,6 +175,21 @@ Result<RenderedWasm> render_wasm(store::Store& store, const Manifest& m, const P
   const PrepareMode mode = opts.as_command ? PrepareMode::RubyCommand : wanted_mode(m);
   WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, mode, load, base_shown, prep));
   return render(store, std::move(p), m.base->size, base_shown, m);
+}
+
+Result<WrittenWasm> write_wasm(store::Store& store, const Manifest& m, const Preparer& prep, std::string_view shown,
+                               const std::string& path) {
+  if (!m.base) return make_error(ErrorKind::Input, std::string(shown) + ": the image has no base module to run");
+  WIMG_ASSIGN(auto lock, store.writer_lock());  // as render_wasm, until the file is written
+  const std::string base_shown = std::string(shown) + " (base " + m.base->digest.str() + ")";
+  auto load = [&]() { return store.get(m.base->digest, /*verify=*/true); };
+  WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, wanted_mode(m), load, base_shown, prep));
+  const bool prepared_now = p.prepared_now;
+  WIMG_ASSIGN(auto planned, plan(store, std::move(p), m.base->size, base_shown, m));
+  const pack::AssembledModule& a = *planned->module;
+  WrittenWasm out{a.size(), a.data_segments(), prepared_now, holds(path, a)};
+  if (!out.unchanged) WIMG_TRY(write_atomically(path, a));
+  return out;
 }
 
 Result<RenderedWasm> render_wasm_from_base(store::Store& store, std::string base, std::string_view base_shown,

@@ -62,6 +62,22 @@ struct RenderOptions {
 Result<RenderedWasm> render_wasm(store::Store& store, const Manifest& m, const Preparer& prep,
                                  std::string_view shown, const RenderOptions& opts = {});
 
+struct WrittenWasm {
+  std::uint64_t size = 0;           // of the module at the path
+  std::uint64_t data_segments = 0;  // (pack::host_limit_warnings)
+  bool base_prepared = false;
+  bool unchanged = false;  // the path already held this module: not rewritten
+};
+
+// render_wasm's module (as the image's config asks) written to `path`
+// atomically (a temp file beside it, renamed over it; not fsynced),
+// streamed: memory stays bounded whatever the image's size (the prepared
+// base, the layer indexes, the view and 1 MiB buffers). When `path`
+// already holds this very module (its size, view and wimg.manifest bytes
+// match; docs/ARCHITECTURE.md "Rendering") nothing is written.
+Result<WrittenWasm> write_wasm(store::Store& store, const Manifest& m, const Preparer& prep, std::string_view shown,
+                               const std::string& path);
+
 // The same from base bytes that are not (necessarily) in the store: `wimg
 // pack BASE.wasm`. `m.base` is ignored. A base that already carries a
 // wimg.runtime section is used as the prepared base as is; a packed

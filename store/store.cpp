@@ -93,6 +93,38 @@ Result<std::string> Store::get(const Digest& d, bool verify) const {
   return bytes;
 }
 
+Status Store::stream(const Digest& d, const ChunkFn& chunk, std::size_t chunk_size) const {
+  const std::string path = object_path(d);
+  auto fd = fs::open_file(path, O_RDONLY);
+  if (!fd.ok()) {
+    if (fd.error().kind == ErrorKind::NotFound) {
+      return make_error(ErrorKind::NotFound, "object " + d.str() + " is not in the store");
+    }
+    return std::move(fd).error();
+  }
+  struct stat st;
+  if (::fstat(fd->get(), &st) != 0) return fs::os_error("cannot stat", path, errno);
+  std::uint64_t left = static_cast<std::uint64_t>(st.st_size);
+  std::string buf(static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk_size)), '\0');
+  Sha256 h;
+  while (left > 0) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size()));
+    std::size_t got = 0;
+    while (got < want) {
+      const ssize_t r = ::read(fd->get(), buf.data() + got, want - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) return fs::os_error("cannot read", path, errno);
+      if (r == 0) return corrupt_error(d);  // shrank while read: not the object it was
+      got += static_cast<std::size_t>(r);
+    }
+    h.update(buf.data(), want);
+    WIMG_TRY(chunk(std::string_view(buf.data(), want)));
+    left -= want;
+  }
+  if (h.finish() != d) return corrupt_error(d);
+  return {};
+}
+
 Result<std::string> Store::quarantine(const Digest& d) const {
   std::string to = tmp_dir() + "/corrupt-" + d.hex() + "-" + fs::unique_tag();
   if (::rename(object_path(d).c_str(), to.c_str()) != 0) return fs::os_error("cannot move aside", object_path(d), errno);
@@ -150,6 +182,34 @@ Result<Digest> Store::put(std::string_view bytes) {
   fd.reset();
   WIMG_ASSIGN(bool created, install_temp(path, d));
   if (created) WIMG_TRY(fs::fsync_dir(shard_dir(d)));
+  return d;
+}
+
+Result<Digest> Store::put_temp(const std::string& temp_path, fs::UniqueFd fd) {
+  auto fail = [&](Error e) -> Result<Digest> {
+    ::unlink(temp_path.c_str());
+    return e;
+  };
+  // make_temp's fd is write-only: the bytes are read back through another.
+  auto in = fs::open_file(temp_path, O_RDONLY);
+  if (!in.ok()) return fail(std::move(in).error());
+  Sha256 h;
+  std::string buf(std::size_t{1} << 20, '\0');
+  for (off_t at = 0;;) {
+    const ssize_t r = ::pread(in->get(), buf.data(), buf.size(), at);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return fail(fs::os_error("cannot read", temp_path, errno));
+    if (r == 0) break;
+    h.update(buf.data(), static_cast<std::size_t>(r));
+    at += r;
+  }
+  const Digest d = h.finish();
+  if (::fchmod(fd.get(), 0444) != 0) return fail(fs::os_error("cannot chmod", temp_path, errno));
+  if (auto s = fs::fsync_fd(fd.get(), temp_path); !s) return fail(std::move(s).error());
+  fd.reset();
+  auto created = install_temp(temp_path, d);
+  if (!created.ok()) return fail(std::move(created).error());
+  if (*created) WIMG_TRY(fs::fsync_dir(shard_dir(d)));
   return d;
 }
 

@@ -67,6 +67,13 @@ class Store {
   // Reads an object; when verify is set, re-hashes it and fails as Corrupt on
   // mismatch (see corrupt_error).
   Result<std::string> get(const Digest& d, bool verify = true) const;
+  // The same without holding the object: its bytes go to `chunk` in pieces
+  // of at most `chunk_size` (the size the object had when opened; a
+  // callback error stops the read). Verified: the bytes are re-hashed as
+  // read, and a mismatch fails as Corrupt after the last piece, so a caller
+  // that writes the pieces out must not commit them before this returns.
+  using ChunkFn = std::function<Status(std::string_view)>;
+  Status stream(const Digest& d, const ChunkFn& chunk, std::size_t chunk_size = std::size_t{1} << 20) const;
   // A corrupt object is moved aside into tmp/ (prune removes it) the moment
   // a read finds it: writers skip content whose object exists, so only then
   // can a later add of the same content store it afresh. Returns where it went.
@@ -75,6 +82,10 @@ class Store {
   Error corrupt_error(const Digest& d) const;
   // Stores bytes as one object with a full durable commit.
   Result<Digest> put(std::string_view bytes);
+  // The same for bytes already written to a temp file of make_temp (`fd`
+  // open on it): hashed from the file, made durable and installed under
+  // its digest; the temp file is gone afterwards, whatever happens.
+  Result<Digest> put_temp(const std::string& temp_path, fs::UniqueFd fd);
 
   // Writers hold this (shared) for as long as they create objects that are
   // not yet reachable; prune takes it exclusively.

@@ -44,11 +44,18 @@ Result<RuntimeSection> runtime_of(const wasm::Module& m, std::string_view shown)
   return r;
 }
 
-Status check_layers(const PackSpec& spec, std::string_view shown) {
+Status check_spec(const PackSpec& spec, std::string_view shown) {
   if (spec.layers.size() > WIMG_SLOTS - 1) {
     return input(shown, std::to_string(spec.layers.size()) + " layers, at most " + std::to_string(WIMG_SLOTS - 1) +
                             " fit one binary");
   }
+  // Every node's mtime is created * 10^9 ns, a u64.
+  if (spec.created < 0 || spec.created > 18'000'000'000) return input(shown, "created time out of range");
+  return {};
+}
+
+// Entries given by value (assemble's callers): they must hash to their digest.
+Status check_layer_digests(const PackSpec& spec) {
   for (const PackLayer& l : spec.layers) {
     WIMG_ASSIGN(std::string index, layers::encode_index(l.entries));
     if (sha256_of(index) != l.digest) {
@@ -56,8 +63,6 @@ Status check_layers(const PackSpec& spec, std::string_view shown) {
                         "layer " + l.digest.str() + ": its entries hash to " + sha256_of(index).str());
     }
   }
-  // Every node's mtime is created * 10^9 ns, a u64.
-  if (spec.created < 0 || spec.created > 18'000'000'000) return input(shown, "created time out of range");
   return {};
 }
 
@@ -149,35 +154,60 @@ Status check_volumes(const std::vector<std::string>& volumes, const layers::Over
   return {};
 }
 
-Result<std::string> assemble(std::string_view prepared, const PackSpec& spec, const ContentReader& read,
-                             std::string_view shown) {
-  WIMG_ASSIGN(wasm::Module module, wasm::parse_module(prepared, shown));
-  WIMG_ASSIGN(RuntimeSection rt, runtime_of(module, shown));
-  WIMG_TRY(check_layers(spec, shown));
+Result<std::unique_ptr<AssembledModule>> plan_assembly(std::string_view prepared, const PackSpec& spec,
+                                                       const std::vector<SegmentPiece>& segments,
+                                                       const Placements& placements, std::string_view shown) {
+  auto out = std::make_unique<AssembledModule>();
+  WIMG_ASSIGN(out->module_, wasm::parse_module(prepared, shown));
+  WIMG_ASSIGN(RuntimeSection rt, runtime_of(out->module_, shown));
+  WIMG_TRY(check_spec(spec, shown));
+  if (segments.size() != spec.layers.size()) return input(shown, "one segment per layer is needed");
   std::vector<std::vector<layers::Entry>> stack;
   for (const PackLayer& l : spec.layers) stack.push_back(l.entries);
   const layers::Overlay overlay = layers::Overlay::merge(stack);
   WIMG_TRY(check_mounts(spec.config.mounts, overlay));
   WIMG_TRY(check_volumes(spec.config.volumes, overlay));
-  WIMG_ASSIGN(BuiltSegments segs, build_segments(stack, read, 1, shown));
 
   ViewInput vin;
   vin.overlay = &overlay;
-  vin.placements = &segs.placements;
+  vin.placements = &placements;
   WIMG_ASSIGN(vin.config, view_config(spec.config));
-  for (const auto& s : segs.segments) vin.layer_slot_sizes.push_back(static_cast<std::uint32_t>(s.size()));
+  for (const auto& s : segments) {
+    if (s.size() > 0xffffffffu) return input(shown, "a layer segment is larger than a segment can hold (4 GiB)");
+    vin.layer_slot_sizes.push_back(static_cast<std::uint32_t>(s.size()));
+  }
   vin.mtime_ns = static_cast<std::uint64_t>(spec.created) * 1'000'000'000u;
-  WIMG_ASSIGN(std::string view, encode_view(vin));
-  WIMG_ASSIGN(std::string manifest, encode_pack_manifest(manifest_of(spec, rt, prepared)));
+  WIMG_ASSIGN(out->view_, encode_view(vin));
+  WIMG_ASSIGN(out->manifest_, encode_pack_manifest(manifest_of(spec, rt, prepared)));
 
   wasm::Edits edits;
-  edits.replace_passive.push_back({rt.first_slot, view});
-  for (std::size_t i = 0; i < segs.segments.size(); ++i) {
-    edits.replace_passive.push_back({static_cast<std::uint32_t>(rt.first_slot + 1 + i), segs.segments[i]});
+  edits.replace_passive.push_back({rt.first_slot, out->view_, nullptr});
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    edits.replace_passive.push_back(
+        {static_cast<std::uint32_t>(rt.first_slot + 1 + i), segments[i].bytes, segments[i].source});
   }
-  edits.add_custom.push_back({std::string(kManifestSectionName), manifest});
-  WIMG_ASSIGN(wasm::Written w, wasm::write_module(module, edits, shown));
-  return std::move(w.bytes);
+  edits.add_custom.push_back({std::string(kManifestSectionName), out->manifest_});
+  WIMG_ASSIGN(out->plan_, wasm::plan_module(out->module_, edits, shown));
+  return out;
+}
+
+Result<std::string> assemble(std::string_view prepared, const PackSpec& spec, const ContentReader& read,
+                             std::string_view shown) {
+  WIMG_TRY(check_spec(spec, shown));
+  WIMG_TRY(check_layer_digests(spec));
+  std::vector<std::vector<layers::Entry>> stack;
+  for (const PackLayer& l : spec.layers) stack.push_back(l.entries);
+  WIMG_ASSIGN(BuiltSegments segs, build_segments(stack, read, 1, shown));
+  std::vector<SegmentPiece> pieces;
+  for (const auto& s : segs.segments) pieces.push_back({s, nullptr});
+  WIMG_ASSIGN(auto planned, plan_assembly(prepared, spec, pieces, segs.placements, shown));
+  std::string out;
+  out.reserve(planned->size());
+  WIMG_TRY(planned->write_to([&out](std::string_view b) -> Status {
+    out.append(b);
+    return {};
+  }));
+  return out;
 }
 
 }  // namespace wimg::pack

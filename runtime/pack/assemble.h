@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,8 @@
 #include "layers/entry.h"
 #include "runtime/pack/sections.h"
 #include "runtime/pack/segment.h"
+#include "runtime/wasm/module.h"
+#include "runtime/wasm/writer.h"
 #include "support/result.h"
 
 namespace wimg::pack {
@@ -47,6 +50,47 @@ struct PackSpec {
 // its digest, a content of the wrong size).
 Result<std::string> assemble(std::string_view prepared, const PackSpec& spec, const ContentReader& read,
                              std::string_view shown);
+
+// A layer segment already built (build_segment): bytes in memory, or a
+// source copied at emit time.
+struct SegmentPiece {
+  std::string_view bytes;
+  const wasm::ByteSource* source = nullptr;
+  std::uint64_t size() const { return source != nullptr ? source->size() : bytes.size(); }
+};
+
+// The packed module planned but not written: its size is known, its bytes
+// are streamed by write_to, and nothing but the view and the manifest
+// (small) is held beyond what the caller passed in. `prepared` and the
+// segments must outlive it.
+class AssembledModule {
+ public:
+  std::uint64_t size() const { return plan_.size(); }
+  std::uint64_t data_segments() const { return module_.data.size(); }
+  Status write_to(const wasm::Sink& out) const { return plan_.write_to(out); }
+  // The bytes that tell one image from another, and where they land: the
+  // view (slot 0) and the wimg.manifest section's content.
+  std::string_view view() const { return view_; }
+  std::string_view manifest() const { return manifest_; }
+  std::optional<std::uint64_t> offset_of(std::string_view part) const { return plan_.offset_of(part.data()); }
+
+ private:
+  friend Result<std::unique_ptr<AssembledModule>> plan_assembly(std::string_view, const PackSpec&,
+                                                                const std::vector<SegmentPiece>&, const Placements&,
+                                                                std::string_view);
+  wasm::Module module_;
+  std::string view_;
+  std::string manifest_;
+  wasm::PlannedModule plan_;
+};
+
+// assemble's plan from segments built by the caller for spec.layers
+// (`placements`: where they put every content). The caller vouches that
+// each layer's entries are its digest's (read verified): they are not
+// re-encoded and hashed here.
+Result<std::unique_ptr<AssembledModule>> plan_assembly(std::string_view prepared, const PackSpec& spec,
+                                                       const std::vector<SegmentPiece>& segments,
+                                                       const Placements& placements, std::string_view shown);
 
 // The checks of --mount: absolute, canonical, not "/", no repeats, an
 // existing directory of the merged image (symlinks are not followed).

@@ -34,6 +34,17 @@ bool lz4_worth(std::uint64_t size, std::uint64_t stored) {
   return size >= kLz4MinSize && size <= 0xffffffffu && stored <= 0xffffffffu && 16 * stored <= 15 * size;
 }
 
+std::uint64_t lz4_chunk_count(std::uint64_t size) { return chunk_count(size); }
+
+bool compress_chunk(std::string_view chunk, std::string& out) {
+  const int n = static_cast<int>(chunk.size());
+  const std::size_t at = out.size();
+  out.resize(at + LZ4_COMPRESSBOUND(n));
+  const int w = LZ4_compress_default(chunk.data(), out.data() + at, n, LZ4_COMPRESSBOUND(n));
+  out.resize(w > 0 ? at + static_cast<std::size_t>(w) : at);
+  return w > 0;
+}
+
 bool compress_content(std::string_view bytes, std::string& out) {
   const std::uint64_t size = bytes.size();
   if (size < kLz4MinSize || size > 0xffffffffu) return false;
@@ -47,14 +58,9 @@ bool compress_content(std::string_view bytes, std::string& out) {
   out.resize(start + head, '\0');
   const std::size_t data = out.size();
   for (std::uint64_t i = 0; i < count; ++i) {
-    const std::uint32_t n = chunk_size(size, i);
-    const std::size_t at = out.size();
-    out.resize(at + LZ4_COMPRESSBOUND(n));
-    const int w = LZ4_compress_default(bytes.data() + i * WIMG_LZ4_CHUNK, out.data() + at, static_cast<int>(n),
-                                       LZ4_COMPRESSBOUND(n));
-    // w <= 0 cannot happen with a bound-sized destination: store raw then.
-    out.resize(w > 0 ? at + static_cast<std::size_t>(w) : start);
-    if (w <= 0 || out.size() - start > limit) {
+    // Failure cannot happen with a bound-sized destination: store raw then.
+    const bool ok = compress_chunk(bytes.substr(i * WIMG_LZ4_CHUNK, chunk_size(size, i)), out);
+    if (!ok || out.size() - start > limit) {
       out.resize(start);
       return false;
     }

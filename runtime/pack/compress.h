@@ -27,6 +27,13 @@ bool lz4_worth(std::uint64_t size, std::uint64_t stored);
 // returns false (the caller stores the bytes raw).
 bool compress_content(std::string_view bytes, std::string& out);
 
+// The same in pieces, for contents too large to hold (segment.cpp streams
+// them): the stored form's chunk count for `size` bytes, and one chunk
+// (at most 64 KiB) as an LZ4 block appended to `out` (false: liblz4
+// failed, store the content raw). compress_content is these two in a loop.
+std::uint64_t lz4_chunk_count(std::uint64_t size);
+bool compress_chunk(std::string_view chunk, std::string& out);
+
 // Checks the structure of a stored form that is exactly `stored` for a
 // content of `size` bytes: chunk_count = ceil(size / 64 KiB), each chunk of
 // n bytes ceil(n / 255) .. LZ4_COMPRESSBOUND(n) bytes long (no LZ4 block

@@ -39,6 +39,79 @@ constexpr std::size_t kContentRowSize = 48;
 
 // The bytes of a content; a wrong size or digest is the reader's error.
 using ContentReader = std::function<Result<std::string>(const Digest& d, std::uint64_t size)>;
+// The same in pieces, in order (store::Store::stream): a verifying reader
+// may fail after the last piece. An error a piece callback returns stops
+// the read and is returned.
+using ChunkFn = std::function<Status(std::string_view)>;
+using ContentStream = std::function<Status(const Digest& d, std::uint64_t size, const ChunkFn& chunk)>;
+
+// Where one segment's bytes go: appended in order; the content table is
+// patched in once its rows are known; a content whose compression turns
+// out not worth it is cut off again (truncate) and stored raw.
+class SegmentOut {
+ public:
+  virtual ~SegmentOut() = default;
+  virtual std::uint64_t size() const = 0;
+  virtual Status append(std::string_view bytes) = 0;
+  virtual Status patch(std::uint64_t at, std::string_view bytes) = 0;  // inside what was appended
+  virtual Status truncate(std::uint64_t to) = 0;
+};
+
+// A SegmentOut in memory.
+class StringSegmentOut final : public SegmentOut {
+ public:
+  std::string bytes;
+  std::uint64_t size() const override { return bytes.size(); }
+  Status append(std::string_view b) override {
+    bytes.append(b);
+    return {};
+  }
+  Status patch(std::uint64_t at, std::string_view b) override {
+    bytes.replace(at, b.size(), b);
+    return {};
+  }
+  Status truncate(std::uint64_t to) override {
+    bytes.resize(to);
+    return {};
+  }
+};
+
+// A SegmentOut into a file opened for writing at offset 0, through a
+// 1 MiB buffer (finish() writes what is left); `shown` names it in errors.
+class FileSegmentOut final : public SegmentOut {
+ public:
+  FileSegmentOut(int fd, std::string shown) : fd_(fd), shown_(std::move(shown)) {}
+  std::uint64_t size() const override { return flushed_ + buf_.size(); }
+  Status append(std::string_view bytes) override;
+  Status patch(std::uint64_t at, std::string_view bytes) override;
+  Status truncate(std::uint64_t to) override;
+  Status finish();
+
+ private:
+  int fd_;
+  std::string shown_;
+  std::string buf_;
+  std::uint64_t flushed_ = 0;
+};
+
+// One layer's segment in slot `slot` to `out` (empty): `index` is the
+// layer's canonical index, `entries` its decoding; contents not yet in
+// `placements` are read (once each, one at a time: a content of up to
+// 4 MiB whole, a larger one in 64 KiB chunks) and placed in this slot.
+// The bytes equal build_segments' for the same layers.
+Status build_segment(std::string_view index, const std::vector<layers::Entry>& entries, std::uint32_t slot,
+                     const ContentStream& read, Placements& placements, SegmentOut& out, std::string_view shown);
+
+// The rows a segment of slot `slot` for `entries` (index bytes `index`)
+// holds, read from its first head_size(...) bytes (`head`) and checked as
+// decode_segment checks them, except the stored forms (not read); rows of
+// lower slots must equal `placements`, which gains this slot's. The
+// blobs are trusted to be what they were when written (a cached segment
+// is a store object, re-hashed when it is copied out).
+std::uint64_t segment_head_size(std::string_view index, const std::vector<layers::Entry>& entries);
+Status place_from_head(std::string_view head, std::uint64_t segment_size, std::string_view index,
+                       const std::vector<layers::Entry>& entries, std::uint32_t slot, Placements& placements,
+                       std::string_view shown);
 
 struct BuiltSegments {
   std::vector<std::string> segments;  // slot first_slot + i

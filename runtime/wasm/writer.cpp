@@ -24,31 +24,44 @@ std::string encode_u32(std::uint32_t v) {
   return s;
 }
 
-// One section's payload as an ordered list of byte ranges.
-struct Pieces {
-  std::vector<std::string_view> parts;
-  std::uint64_t size = 0;
-  void add(std::string_view p) {
-    parts.push_back(p);
-    size += p.size();
-  }
+// One output byte range: in memory, or copied from a source at emit time.
+struct Piece {
+  std::string_view bytes;
+  const ByteSource* source = nullptr;
+  std::uint64_t size() const { return source != nullptr ? source->size() : bytes.size(); }
 };
 
+// One section's payload as an ordered list of byte ranges.
+struct Pieces {
+  std::vector<Piece> parts;
+  std::uint64_t size = 0;
+  void add(Piece p) {
+    size += p.size();
+    parts.push_back(p);
+  }
+  void add(std::string_view p) { add(Piece{p}); }
+};
+
+// Small pieces (headers, counts) are gathered into one call of the sink.
+constexpr std::size_t kBatch = std::size_t{1} << 16;
+
+}  // namespace
+
 // The whole output as byte ranges: views into the input module, into the
-// caller's spans, or into small encodings the plan owns. Nothing is copied
-// until emit().
-class Plan {
- public:
+// caller's spans or sources, or into small encodings the plan owns. Nothing
+// is copied until it is emitted.
+struct PlannedModule::Impl {
   // Owns `s` for the plan's lifetime (a deque never moves its elements, so
   // the returned view stays valid).
   std::string_view keep(std::string s) {
     owned_.push_back(std::move(s));
     return owned_.back();
   }
-  void add(std::string_view p) {
-    parts_.push_back(p);
+  void add(Piece p) {
     total_ += p.size();
+    parts_.push_back(p);
   }
+  void add(std::string_view p) { add(Piece{p}); }
   // id, size, payload. Refuses payloads a u32 size cannot describe.
   Status add_section(std::uint8_t id, const Pieces& payload, std::string_view shown) {
     if (payload.size > kMaxU32) {
@@ -59,23 +72,50 @@ class Plan {
     std::string header(1, static_cast<char>(id));
     append_u32(&header, static_cast<std::uint32_t>(payload.size));
     add(keep(std::move(header)));
-    for (std::string_view p : payload.parts) add(p);
+    for (const Piece& p : payload.parts) add(p);
     return {};
   }
-  // Phase 2: one allocation of the final size, filled front to back.
-  std::string emit() const {
-    std::string out;
-    out.reserve(total_);
-    advise_huge_pages(out);
-    for (std::string_view p : parts_) out.append(p);
-    return out;
+  Status write_to(const Sink& out) const {
+    std::string batch;
+    batch.reserve(kBatch);
+    auto flush = [&]() -> Status {
+      if (batch.empty()) return {};
+      WIMG_TRY(out(batch));
+      batch.clear();
+      return {};
+    };
+    for (const Piece& p : parts_) {
+      if (p.source == nullptr && p.bytes.size() < kBatch - batch.size()) {
+        batch.append(p.bytes);
+        continue;
+      }
+      WIMG_TRY(flush());
+      if (p.source != nullptr) {
+        WIMG_TRY(p.source->copy_to(out));
+      } else if (!p.bytes.empty()) {
+        WIMG_TRY(out(p.bytes));
+      }
+    }
+    return flush();
   }
+  std::optional<std::uint64_t> offset_of(const char* data) const {
+    std::uint64_t at = 0;
+    for (const Piece& p : parts_) {
+      if (p.source == nullptr && !p.bytes.empty() && p.bytes.data() == data) return at;
+      at += p.size();
+    }
+    return std::nullopt;
+  }
+  std::uint64_t total_ = 0;
 
  private:
   std::deque<std::string> owned_;
-  std::vector<std::string_view> parts_;
-  std::uint64_t total_ = 0;
+  std::vector<Piece> parts_;
 };
+
+namespace {
+
+using Plan = PlannedModule::Impl;
 
 // The decisions of phase 1, made before any byte is laid out.
 struct Layout {
@@ -128,8 +168,8 @@ Status check_replacements(const Module& m, const Edits& edits, std::string_view 
     if (m.data[r.index].mode != DataMode::Passive) return fail(shown, "cannot replace " + what + ": it is not passive");
     if (seen[r.index]) return fail(shown, what + " is replaced twice");
     seen[r.index] = true;
-    if (r.bytes.size() > kMaxU32) {
-      return fail(shown, "new bytes of " + what + " are " + std::to_string(r.bytes.size()) +
+    if (r.size() > kMaxU32) {
+      return fail(shown, "new bytes of " + what + " are " + std::to_string(r.size()) +
                              " bytes, more than a segment can hold (" + std::to_string(kMaxU32) + ")");
     }
   }
@@ -168,7 +208,7 @@ Status add_datacount(Plan& plan, const Layout& l, std::string_view shown) {
   return plan.add_section(static_cast<std::uint8_t>(SectionId::DataCount), p, shown);
 }
 
-void add_passive_entry(Plan& plan, Pieces& p, std::string_view seg) {
+void add_passive_entry(Plan& plan, Pieces& p, Piece seg) {
   std::string head(1, kPassiveFlags);
   append_u32(&head, static_cast<std::uint32_t>(seg.size()));
   p.add(plan.keep(std::move(head)));
@@ -186,7 +226,7 @@ void add_old_entries(Plan& plan, Pieces& p, const Module& m, const Edits& edits,
   for (const SegmentReplacement* r : order) {
     const DataSegment& d = m.data[r->index];
     p.add(m.bytes.substr(cursor, d.offset - cursor));
-    add_passive_entry(plan, p, r->bytes);
+    add_passive_entry(plan, p, Piece{r->bytes, r->source});
     cursor = d.data_offset + d.data_size;
   }
   p.add(m.bytes.substr(cursor, end - cursor));
@@ -198,14 +238,14 @@ Status add_data(Plan& plan, const Module& m, const Layout& l, const Edits& edits
   Pieces p;
   p.add(plan.keep(encode_u32(l.data_count)));
   if (!existing.empty()) add_old_entries(plan, p, m, edits, existing);
-  for (std::string_view seg : edits.add_passive) add_passive_entry(plan, p, seg);
+  for (std::string_view seg : edits.add_passive) add_passive_entry(plan, p, Piece{seg});
   return plan.add_section(static_cast<std::uint8_t>(SectionId::Data), p, shown);
 }
 
 Status add_custom(Plan& plan, const NewCustomSection& c, std::string_view shown) {
   Pieces p;
   p.add(plan.keep(encode_u32(static_cast<std::uint32_t>(c.name.size()))));
-  p.add(c.name);
+  p.add(plan.keep(c.name));  // the plan may outlive the edits
   p.add(c.content);
   return plan.add_section(0, p, shown);
 }
@@ -237,7 +277,7 @@ Status add_existing(Plan& plan, const Module& m, const Layout& l, const Edits& e
 }
 
 // Phase 1: every output byte range, in order.
-Status plan_module(Plan& plan, const Module& m, const Layout& l, const Edits& edits, std::string_view shown) {
+Status plan_pieces(Plan& plan, const Module& m, const Layout& l, const Edits& edits, std::string_view shown) {
   plan.add(m.bytes.substr(0, kHeaderSize));
   WIMG_TRY(add_created(plan, m, l, edits, -1, shown));
   for (std::size_t i = 0; i < m.sections.size(); ++i) {
@@ -274,14 +314,32 @@ Status check_module(const Module& m, std::string_view shown) {
 
 }  // namespace
 
-Result<Written> write_module(const Module& m, const Edits& edits, std::string_view shown) {
+PlannedModule::PlannedModule() : impl_(std::make_unique<Impl>()) {}
+PlannedModule::~PlannedModule() = default;
+PlannedModule::PlannedModule(PlannedModule&&) noexcept = default;
+PlannedModule& PlannedModule::operator=(PlannedModule&&) noexcept = default;
+std::uint64_t PlannedModule::size() const { return impl_->total_; }
+std::optional<std::uint64_t> PlannedModule::offset_of(const char* data) const { return impl_->offset_of(data); }
+Status PlannedModule::write_to(const Sink& out) const { return impl_->write_to(out); }
+
+Result<PlannedModule> plan_module(const Module& m, const Edits& edits, std::string_view shown) {
   WIMG_TRY(check_module(m, shown));
   WIMG_TRY(check_edits(m, edits, shown));
   WIMG_ASSIGN(Layout layout, plan_layout(m, edits, shown));
-  Plan plan;
-  WIMG_TRY(plan_module(plan, m, layout, edits, shown));
+  PlannedModule planned;
+  WIMG_TRY(plan_pieces(*planned.impl_, m, layout, edits, shown));
+  return planned;
+}
+
+Result<Written> write_module(const Module& m, const Edits& edits, std::string_view shown) {
+  WIMG_ASSIGN(PlannedModule planned, plan_module(m, edits, shown));
   Written w;
-  w.bytes = plan.emit();
+  w.bytes.reserve(planned.size());
+  advise_huge_pages(w.bytes);
+  WIMG_TRY(planned.write_to([&w](std::string_view b) -> Status {
+    w.bytes.append(b);
+    return {};
+  }));
   w.new_segments.reserve(edits.add_passive.size());
   for (std::size_t i = 0; i < edits.add_passive.size(); ++i) {
     w.new_segments.push_back(static_cast<std::uint32_t>(m.data.size() + i));

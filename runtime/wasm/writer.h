@@ -19,11 +19,16 @@
 // input. The output depends only on the inputs (deterministic).
 //
 // Phases, as in lld's wasm writer: plan (every section's bytes become a
-// list of pieces and the total size is known), then emit (one buffer of
-// exactly that size, filled once). Large segments are copied once.
+// list of pieces and the total size is known), then emit: into one buffer
+// of exactly that size (write_module), or streamed to a file piece by
+// piece (plan_module + PlannedModule::write_to), where a segment's bytes
+// may come from a ByteSource (a store object) that is never held whole.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,11 +43,24 @@ struct NewCustomSection {
   std::string_view content;  // must outlive write_module
 };
 
+// Where emitted bytes go, in order.
+using Sink = std::function<Status(std::string_view)>;
+
+// Bytes copied from elsewhere at emit time: exactly size() bytes to `out`.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  virtual std::uint64_t size() const = 0;
+  virtual Status copy_to(const Sink& out) const = 0;
+};
+
 // New bytes for an existing passive data segment, which keeps its index
 // (wimg fills the reserved, empty slot segments of a prepared base).
 struct SegmentReplacement {
   std::uint32_t index = 0;
-  std::string_view bytes;  // must outlive write_module
+  std::string_view bytes;             // must outlive the write
+  const ByteSource* source = nullptr;  // instead of bytes when set; must outlive the write
+  std::uint64_t size() const { return source != nullptr ? source->size() : bytes.size(); }
 };
 
 struct Edits {
@@ -62,5 +80,31 @@ struct Written {
 // would exceed what a u32 size can say, a custom name that is not UTF-8, a
 // replacement naming a missing or non-passive segment or one named twice.
 Result<Written> write_module(const Module& m, const Edits& edits, std::string_view shown);
+
+// Phase 1 alone: the output as pieces, its size known before any byte is
+// copied. Views into `m`, the edits and the sources must outlive it.
+class PlannedModule {
+ public:
+  PlannedModule();
+  ~PlannedModule();
+  PlannedModule(PlannedModule&&) noexcept;
+  PlannedModule& operator=(PlannedModule&&) noexcept;
+  std::uint64_t size() const;
+  // Where the piece starting at `data` (a view the caller passed in, e.g.
+  // a segment's or a custom section's bytes) lands in the output; nullopt
+  // when no piece starts there.
+  std::optional<std::uint64_t> offset_of(const char* data) const;
+  // Every byte in order: runs of in-memory pieces as one call each (up to
+  // a bounded batch), a source's bytes as the source delivers them.
+  Status write_to(const Sink& out) const;
+
+  struct Impl;  // writer.cpp's plan
+
+ private:
+  friend Result<PlannedModule> plan_module(const Module& m, const Edits& edits, std::string_view shown);
+  std::unique_ptr<Impl> impl_;
+};
+
+Result<PlannedModule> plan_module(const Module& m, const Edits& edits, std::string_view shown);
 
 }  // namespace wimg::wasm
