@@ -9,6 +9,7 @@
 //   <root>/tmp/                         in-flight temp files and batch dirs
 //   <root>/objects/sha256/<2hex>/.tmp-* in-flight objects of known digest
 //   <root>/cache/stat/<hex>             per-tree stat caches (layers/statcache.h)
+//   <root>/cache/segments/<layer>-<chain> rendered layer segments (image/segments.h)
 //   <root>/cache/run/<hex>-<key>.wasm   images rendered by `wimg run` (cli/cmd_run.cpp),
 //                                       with "<...>.wasm.sha256" beside each
 //   <root>/tmp/corrupt-<hex>-*          objects found corrupt, moved aside (Store::quarantine)
