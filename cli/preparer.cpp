@@ -1,16 +1,23 @@
 #include "cli/preparer.h"
 
 #include "runtime/guest/embedded.h"
+#include "runtime/inject/injector.h"
 #include "runtime/inject/prepare.h"
 
 namespace wimg::cli {
 
 image::Preparer guest_preparer() {
   const std::string_view runtime = guest::runtime_wasm();
-  auto prepare = [runtime](std::string_view base, std::string_view shown, image::PrepareMode mode) {
+  // Loaded on the first prepare only: no other command loads libbinaryen.
+  auto injector = std::make_shared<std::shared_ptr<inject::Injector>>();
+  auto prepare = [runtime, injector](std::string_view base, std::string_view shown,
+                                     image::PrepareMode mode) -> Result<std::string> {
+    if (!*injector) {
+      WIMG_ASSIGN(*injector, inject::Injector::load());
+    }
     inject::PrepareOptions opts;
     opts.ruby_command = mode == image::PrepareMode::RubyCommand;
-    return inject::prepare_base(base, runtime, shown, opts);
+    return (*injector)->prepare_base(base, runtime, shown, opts);
   };
   return image::Preparer{inject::preparer_digest(runtime), inject::ruby_command_preparer_digest(runtime), prepare};
 }

@@ -49,24 +49,6 @@ Result<std::optional<std::uint32_t>> runtime_start(std::string_view rt) {
 
 }  // namespace
 
-Digest preparer_digest(std::string_view runtime_wasm) {
-  Sha256 h;
-  h.update(runtime_wasm);
-  h.update(std::string_view("\0", 1));
-  h.update(kInjectorRevision);
-  return h.finish();
-}
-
-Digest ruby_command_preparer_digest(std::string_view runtime_wasm) {
-  Sha256 h;
-  h.update(preparer_digest(runtime_wasm).str());
-  h.update(std::string_view("\0", 1));
-  h.update(kRubyCommandRevision);
-  h.update(std::string_view("\0", 1));
-  h.update(ruby_boot());
-  return h.finish();
-}
-
 Result<std::string> prepare_base(std::string_view base_wasm, std::string_view runtime_wasm, std::string_view shown,
                                  const PrepareOptions& opts) {
   WIMG_ASSIGN(BaseFacts facts, base_facts(base_wasm, shown, opts.ruby_command));
