@@ -83,13 +83,12 @@ void run_pack(const PackArgs& a, const Context& ctx) {
     const layers::LayerStats st = layers::stats_of(p.entries);
     m.layers.push_back({p.digest, st.files, st.bytes, p.created_by});
   }
-  auto r = unwrap(image::render_wasm_from_base(store, std::move(base), a.base, m, guest_preparer()));
-  // Like `wimg build -o`: atomic, not fsynced (cli/cmd_build.cpp says why).
-  unwrap(fs::atomic_write_file(a.output, r.bytes, 0644, fs::Durability::NoFsync));
-  for (const auto& w : unwrap(pack::host_limit_warnings_of(r.bytes, a.output))) ctx.warn(a.output + ": " + w);
-  ctx.out << "packed " << a.output << ": " << r.bytes.size() << " bytes, " << m.layers.size() << " layers"
+  // Like `wimg build -o`: streamed, atomic, not fsynced (cli/cmd_build.cpp says why).
+  auto r = unwrap(image::write_wasm_from_base(store, std::move(base), a.base, m, guest_preparer(), a.output));
+  for (const auto& w : pack::host_limit_warnings(r.size, r.data_segments)) ctx.warn(a.output + ": " + w);
+  ctx.out << "packed " << a.output << ": " << r.size << " bytes, " << m.layers.size() << " layers"
           << (r.base_prepared ? ", base prepared" : "") << "\n"
-          << sha256_of(r.bytes).str() << "\n";
+          << r.digest->str() << "\n";
 }
 
 }  // namespace

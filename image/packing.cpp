@@ -151,15 +151,23 @@ bool holds(const std::string& path, const pack::AssembledModule& a) {
 
 // Streams the module to a temp file beside `path`, then renames it over
 // `path`: readers see the old file or the new one. Not fsynced (as cp).
-Status write_atomically(const std::string& path, const pack::AssembledModule& a) {
+// Returns the SHA-256 of the bytes written.
+Result<Digest> write_atomically(const std::string& path, const pack::AssembledModule& a) {
   const std::string tmp = path + ".tmp-" + fs::unique_tag();
   WIMG_ASSIGN(fs::UniqueFd fd, fs::open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600));
-  Status s = a.write_to([&](std::string_view b) { return fs::write_all(fd.get(), b.data(), b.size(), tmp); });
+  Sha256 h;
+  Status s = a.write_to([&](std::string_view b) {
+    h.update(b);
+    return fs::write_all(fd.get(), b.data(), b.size(), tmp);
+  });
   if (s && ::fchmod(fd.get(), 0644) != 0) s = fs::os_error("cannot chmod", tmp, errno);
   fd.reset();
   if (s && ::rename(tmp.c_str(), path.c_str()) != 0) s = fs::os_error("cannot rename into", path, errno);
-  if (!s) ::unlink(tmp.c_str());
-  return s;
+  if (!s) {
+    ::unlink(tmp.c_str());
+    return std::move(s).error();
+  }
+  return h.finish();
 }
 
 }  // namespace
@@ -187,23 +195,49 @@ Result<WrittenWasm> write_wasm(store::Store& store, const Manifest& m, const Pre
   const bool prepared_now = p.prepared_now;
   WIMG_ASSIGN(auto planned, plan(store, std::move(p), m.base->size, base_shown, m));
   const pack::AssembledModule& a = *planned->module;
-  WrittenWasm out{a.size(), a.data_segments(), prepared_now, holds(path, a)};
+  WrittenWasm out{a.size(), a.data_segments(), prepared_now, holds(path, a), std::nullopt};
   if (!out.unchanged) WIMG_TRY(write_atomically(path, a));
   return out;
 }
 
-Result<RenderedWasm> render_wasm_from_base(store::Store& store, std::string base, std::string_view base_shown,
-                                           const Manifest& m, const Preparer& prep) {
-  WIMG_ASSIGN(auto lock, store.writer_lock());
+namespace {
+
+// The prepared base of a base given as bytes, and the base's size.
+Result<std::pair<Prepared, std::uint64_t>> prepare_given(store::Store& store, std::string base,
+                                                         std::string_view base_shown, const Manifest& m,
+                                                         const Preparer& prep) {
   const std::uint64_t size = base.size();
   // Checked first: an already prepared base is used as it is, without
   // storing it (pack keeps bases out of the store).
   WIMG_ASSIGN(BaseKind kind, check_base(base, base_shown));
-  if (kind.prepared) return render(store, Prepared{.bytes = std::move(base), .digest = {}, .prepared_now = false, .as_is = true}, size,
-                                base_shown, m);
+  if (kind.prepared) {
+    return std::make_pair(Prepared{.bytes = std::move(base), .digest = {}, .prepared_now = false, .as_is = true},
+                          size);
+  }
   auto load = [&]() -> Result<std::string> { return base; };
   WIMG_ASSIGN(Prepared p, prepare(store, sha256_of(base), wanted_mode(m), load, base_shown, prep));
-  return render(store, std::move(p), size, base_shown, m);
+  return std::make_pair(std::move(p), size);
+}
+
+}  // namespace
+
+Result<RenderedWasm> render_wasm_from_base(store::Store& store, std::string base, std::string_view base_shown,
+                                           const Manifest& m, const Preparer& prep) {
+  WIMG_ASSIGN(auto lock, store.writer_lock());
+  WIMG_ASSIGN(auto given, prepare_given(store, std::move(base), base_shown, m, prep));
+  return render(store, std::move(given.first), given.second, base_shown, m);
+}
+
+Result<WrittenWasm> write_wasm_from_base(store::Store& store, std::string base, std::string_view base_shown,
+                                         const Manifest& m, const Preparer& prep, const std::string& path) {
+  WIMG_ASSIGN(auto lock, store.writer_lock());
+  WIMG_ASSIGN(auto given, prepare_given(store, std::move(base), base_shown, m, prep));
+  const bool prepared_now = given.first.prepared_now;
+  WIMG_ASSIGN(auto planned, plan(store, std::move(given.first), given.second, base_shown, m));
+  const pack::AssembledModule& a = *planned->module;
+  WrittenWasm out{a.size(), a.data_segments(), prepared_now, false, Digest{}};
+  WIMG_ASSIGN(out.digest, write_atomically(path, a));
+  return out;
 }
 
 }  // namespace wimg::image

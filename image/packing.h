@@ -67,6 +67,7 @@ struct WrittenWasm {
   std::uint64_t data_segments = 0;  // (pack::host_limit_warnings)
   bool base_prepared = false;
   bool unchanged = false;  // the path already held this module: not rewritten
+  std::optional<Digest> digest;  // of the file, when computed (write_wasm_from_base)
 };
 
 // render_wasm's module (as the image's config asks) written to `path`
@@ -84,5 +85,9 @@ Result<WrittenWasm> write_wasm(store::Store& store, const Manifest& m, const Pre
 // module is refused.
 Result<RenderedWasm> render_wasm_from_base(store::Store& store, std::string base, std::string_view base_shown,
                                            const Manifest& m, const Preparer& prep);
+// The same streamed to `path` as write_wasm does (always written: `pack`
+// prints the digest, computed as the bytes are written).
+Result<WrittenWasm> write_wasm_from_base(store::Store& store, std::string base, std::string_view base_shown,
+                                         const Manifest& m, const Preparer& prep, const std::string& path);
 
 }  // namespace wimg::image
