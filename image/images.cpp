@@ -54,13 +54,15 @@ Status mark_image(const store::Store& store, const Digest& image, DigestSet& out
   return {};
 }
 
-// Prepared bases of reachable bases stay cached (their objects join
-// `live`); returns the entries to drop.
-Result<std::vector<std::string>> mark_prepared(const store::Store& store, DigestSet& live) {
-  WIMG_ASSIGN(std::vector<PreparedEntry> entries, list_prepared(store));
+// Cache entries whose `owner` (the digest that keeps them: a base, a
+// layer) is reachable stay, and their objects join `live`; returns the
+// entries to drop.
+template <class Key, class Owner>
+std::vector<std::string> mark_cache(const store::Store& store, const std::vector<CacheListing<Key>>& entries,
+                                    const Owner& owner, DigestSet& live) {
   std::vector<std::string> stale;
   for (const auto& e : entries) {
-    if (e.key && e.object && live.count(e.key->base) != 0 && store.has(*e.object)) {
+    if (e.key && e.object && live.count(owner(*e.key)) != 0 && store.has(*e.object)) {
       live.insert(*e.object);
     } else {
       stale.push_back(e.path);
@@ -69,18 +71,13 @@ Result<std::vector<std::string>> mark_prepared(const store::Store& store, Digest
   return stale;
 }
 
-// Rendered segments (image/segments.h) of reachable layers stay cached;
-// returns the entries to drop.
-Result<std::vector<std::string>> mark_segments(const store::Store& store, DigestSet& live) {
-  WIMG_ASSIGN(std::vector<SegmentEntry> entries, list_segment_entries(store));
-  std::vector<std::string> stale;
-  for (const auto& e : entries) {
-    if (e.layer && e.object && live.count(*e.layer) != 0 && store.has(*e.object)) {
-      live.insert(*e.object);
-    } else {
-      stale.push_back(e.path);
-    }
-  }
+// Prepared bases of reachable bases and rendered segments (image/segments.h)
+// of reachable layers stay cached.
+Result<std::vector<std::string>> mark_caches(const store::Store& store, DigestSet& live) {
+  WIMG_ASSIGN(std::vector<PreparedEntry> prepared, list_prepared(store));
+  WIMG_ASSIGN(std::vector<SegmentEntry> segments, list_segment_entries(store));
+  std::vector<std::string> stale = mark_cache(store, prepared, [](const PreparedKey& k) { return k.base; }, live);
+  for (auto& p : mark_cache(store, segments, [](const Digest& layer) { return layer; }, live)) stale.push_back(p);
   return stale;
 }
 
@@ -296,9 +293,7 @@ Result<PruneReport> prune(store::Store& store, const PruneOptions& opts) {
     }
   }
   PruneReport rep;
-  WIMG_ASSIGN(std::vector<std::string> stale_cache, mark_prepared(store, live));
-  WIMG_ASSIGN(std::vector<std::string> stale_segments, mark_segments(store, live));
-  stale_cache.insert(stale_cache.end(), stale_segments.begin(), stale_segments.end());
+  WIMG_ASSIGN(std::vector<std::string> stale_cache, mark_caches(store, live));
   // Build cache entries never keep objects alive; those whose object goes
   // (or that name none) go with it, so no later build sees a stale hit.
   WIMG_ASSIGN(std::vector<BuildCacheEntry> build_entries, list_build_cache(store));

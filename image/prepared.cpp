@@ -57,17 +57,7 @@ Result<PreparedBase> prepared_base(store::Store& store, const PreparedKey& key,
 }
 
 Result<std::vector<PreparedEntry>> list_prepared(const store::Store& store) {
-  const std::string root = cache_root(store);
-  std::vector<PreparedEntry> out;
-  if (!fs::exists(root)) return out;
-  WIMG_ASSIGN(std::vector<std::string> names, fs::list_dir(root));
-  std::sort(names.begin(), names.end());
-  for (const auto& name : names) {
-    PreparedEntry e{fs::join(root, name), parse_name(name), std::nullopt};
-    if (e.key) e.object = read_cache_entry(e.path);
-    out.push_back(std::move(e));
-  }
-  return out;
+  return list_cache<PreparedKey>(cache_root(store), parse_name);
 }
 
 }  // namespace wimg::image

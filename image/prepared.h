@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "image/cache_entry.h"
 #include "store/store.h"
 #include "support/digest.h"
 #include "support/result.h"
@@ -39,11 +40,7 @@ struct PreparedBase {
 Result<PreparedBase> prepared_base(store::Store& store, const PreparedKey& key,
                                    const std::function<Result<std::string>()>& prepare);
 
-struct PreparedEntry {
-  std::string path;
-  std::optional<PreparedKey> key;  // nullopt: the name does not parse
-  std::optional<Digest> object;    // nullopt: the content does not parse
-};
+using PreparedEntry = CacheListing<PreparedKey>;
 // Every cache entry (prune walks them under the exclusive lock).
 Result<std::vector<PreparedEntry>> list_prepared(const store::Store& store);
 

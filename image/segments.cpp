@@ -131,21 +131,12 @@ Result<std::unique_ptr<RenderedSegments>> render_segments(store::Store& store, c
 }
 
 Result<std::vector<SegmentEntry>> list_segment_entries(const store::Store& store) {
-  const std::string root = cache_root(store);
-  std::vector<SegmentEntry> out;
-  if (!fs::exists(root)) return out;
-  WIMG_ASSIGN(std::vector<std::string> names, fs::list_dir(root));
-  std::sort(names.begin(), names.end());
-  for (const auto& name : names) {
-    SegmentEntry e{fs::join(root, name), std::nullopt, std::nullopt};
-    if (name.size() == 129 && name[64] == '-') {
-      auto layer = Digest::parse(name.substr(0, 64), /*allow_bare=*/true);
-      if (layer.ok()) e.layer = *layer;
-    }
-    if (e.layer) e.object = read_cache_entry(e.path);
-    out.push_back(std::move(e));
-  }
-  return out;
+  return list_cache<Digest>(cache_root(store), [](std::string_view name) -> std::optional<Digest> {
+    if (name.size() != 129 || name[64] != '-') return std::nullopt;
+    auto layer = Digest::parse(name.substr(0, 64), /*allow_bare=*/true);
+    if (!layer.ok()) return std::nullopt;
+    return *layer;
+  });
 }
 
 }  // namespace wimg::image

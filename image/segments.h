@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "image/cache_entry.h"
 #include "layers/entry.h"
 #include "runtime/pack/assemble.h"
 #include "store/store.h"
@@ -49,11 +50,8 @@ struct RenderedSegments {
 Result<std::unique_ptr<RenderedSegments>> render_segments(store::Store& store, const std::vector<SegmentLayer>& layers,
                                                           std::string_view shown);
 
-struct SegmentEntry {
-  std::string path;
-  std::optional<Digest> layer;   // nullopt: the name does not parse
-  std::optional<Digest> object;  // nullopt: the content does not parse
-};
+// Every entry; the key is the layer digest.
+using SegmentEntry = CacheListing<Digest>;
 Result<std::vector<SegmentEntry>> list_segment_entries(const store::Store& store);
 
 }  // namespace wimg::image

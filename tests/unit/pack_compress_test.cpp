@@ -20,28 +20,8 @@ namespace {
 using test::Contents;
 using test::dir;
 
-// Ruby-source-like text: compresses well.
-std::string text(std::size_t n, int seed = 0) {
-  std::string out;
-  char line[96];
-  for (int i = 0; out.size() < n; ++i) {
-    std::snprintf(line, sizeof line, "  def method_%06d(x) = x * %d # the quick brown fox jumps over the lazy dog\n",
-                  i, (i * 37 + seed) % 1000);
-    out += line;
-  }
-  out.resize(n);
-  return out;
-}
-
-// LCG bytes: do not compress.
-std::string noise(std::size_t n, std::uint32_t x = 1) {
-  std::string out(n, '\0');
-  for (auto& c : out) {
-    x = x * 1103515245u + 12345u;
-    c = static_cast<char>(x >> 23);
-  }
-  return out;
-}
+using test::noise;
+using test::text;
 
 std::uint32_t u32_at(std::string_view b, std::size_t at) {
   std::uint32_t v = 0;

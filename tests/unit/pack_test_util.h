@@ -4,6 +4,7 @@
 // tested without binaryen.
 #pragma once
 
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
@@ -46,6 +47,29 @@ inline layers::Entry link(std::string p, std::string t) {
 }
 inline layers::Entry whiteout(std::string p) {
   return layers::Entry{layers::Kind::Whiteout, std::move(p), 0, 0, {}, {}};
+}
+
+// Ruby-source-like text: compresses well.
+inline std::string text(std::size_t n, int seed = 0) {
+  std::string out;
+  char line[96];
+  for (int i = 0; out.size() < n; ++i) {
+    std::snprintf(line, sizeof line, "  def method_%06d(x) = x * %d # the quick brown fox jumps over the lazy dog\n",
+                  i, (i * 37 + seed) % 1000);
+    out += line;
+  }
+  out.resize(n);
+  return out;
+}
+
+// LCG bytes: do not compress.
+inline std::string noise(std::size_t n, std::uint32_t x = 1) {
+  std::string out(n, '\0');
+  for (auto& c : out) {
+    x = x * 1103515245u + 12345u;
+    c = static_cast<char>(x >> 23);
+  }
+  return out;
 }
 
 // A module shaped like a prepared base: one memory, `before` active

@@ -24,26 +24,8 @@ namespace {
 
 using test::TempDir;
 
-std::string text(std::size_t n, int seed) {
-  std::string out;
-  char line[96];
-  for (int i = 0; out.size() < n; ++i) {
-    std::snprintf(line, sizeof line, "  def method_%06d(x) = x * %d # the quick brown fox jumps over the lazy dog\n",
-                  i, (i * 37 + seed) % 1000);
-    out += line;
-  }
-  out.resize(n);
-  return out;
-}
-
-std::string noise(std::size_t n, std::uint32_t x) {
-  std::string out(n, '\0');
-  for (auto& c : out) {
-    x = x * 1103515245u + 12345u;
-    c = static_cast<char>(x >> 23);
-  }
-  return out;
-}
+using test::noise;
+using test::text;
 
 struct Fixture {
   TempDir dir;
@@ -112,7 +94,7 @@ TEST(RenderStream, FileEqualsInMemoryAssemblyAndLargeContentsCompressAsWhole) {
   ASSERT_TRUE(pack::verify_packed(*p, "out.wasm").ok());
   // Only the large bottom layer is cached.
   ASSERT_EQ(f.entries().size(), 1u);
-  EXPECT_EQ(*f.entries()[0].layer, f.m.layers[0].digest);
+  EXPECT_EQ(*f.entries()[0].key, f.m.layers[0].digest);
 }
 
 TEST(RenderStream, AHitGivesTheSameBytesAndAnUnchangedOutputIsNotRewritten) {
