@@ -23,7 +23,7 @@ namespace wimg::image {
 namespace {
 
 struct Prepared {
-  std::string bytes;
+  fs::Bytes bytes;
   std::optional<Digest> digest;  // of the prepared bytes, when the cache knows it
   bool prepared_now = false;
   bool as_is = false;  // the base was already prepared
@@ -53,7 +53,7 @@ Result<Prepared> prepare(store::Store& store, const Digest& base_digest, Prepare
                   WIMG_ASSIGN(PreparedBase plain, prepared_base(store, PreparedKey{base_digest, prep.digest}, [&] {
                                 return prep.prepare(base, shown, PrepareMode::Plain);
                               }));
-                  return std::move(plain.bytes);
+                  return std::string(plain.bytes.view);
                 }
                 return prep.prepare(base, shown, mode);
               }));
@@ -107,7 +107,7 @@ Result<std::unique_ptr<Planned>> plan(store::Store& store, Prepared p, std::opti
     layers.push_back({out->spec.layers[i].digest, out->indexes[i], &out->spec.layers[i].entries});
   }
   WIMG_ASSIGN(out->segments, render_segments(store, layers, shown));
-  WIMG_ASSIGN(out->module, pack::plan_assembly(out->prepared.bytes, out->spec, out->segments->pieces,
+  WIMG_ASSIGN(out->module, pack::plan_assembly(out->prepared.bytes.view, out->spec, out->segments->pieces,
                                                out->segments->placements, shown));
   return out;
 }
@@ -211,7 +211,7 @@ Result<std::pair<Prepared, std::uint64_t>> prepare_given(store::Store& store, st
   // storing it (pack keeps bases out of the store).
   WIMG_ASSIGN(BaseKind kind, check_base(base, base_shown));
   if (kind.prepared) {
-    return std::make_pair(Prepared{.bytes = std::move(base), .digest = {}, .prepared_now = false, .as_is = true},
+    return std::make_pair(Prepared{.bytes = fs::hold(std::move(base)), .digest = {}, .prepared_now = false, .as_is = true},
                           size);
   }
   auto load = [&]() -> Result<std::string> { return base; };

@@ -33,7 +33,7 @@ std::optional<PreparedKey> parse_name(std::string_view name) {
 Result<std::optional<PreparedBase>> lookup(const store::Store& store, const PreparedKey& key) {
   auto d = read_cache_entry(fs::join(cache_root(store), entry_name(key)));
   if (!d) return std::optional<PreparedBase>();
-  auto bytes = store.get(*d, /*verify=*/true);
+  auto bytes = store.get_mapped(*d);
   if (!bytes.ok()) {
     if (bytes.error().kind == ErrorKind::Corrupt) {
       return make_error(ErrorKind::Corrupt, "prepared base (cache entry " + entry_name(key) + "): " +
@@ -53,7 +53,7 @@ Result<PreparedBase> prepared_base(store::Store& store, const PreparedKey& key,
   WIMG_ASSIGN(std::string bytes, prepare());
   WIMG_ASSIGN(Digest d, store.put(bytes));  // durable before the entry names it
   WIMG_TRY(write_cache_entry(fs::join(cache_root(store), entry_name(key)), d, fs::Durability::Fsync));
-  return PreparedBase{std::move(bytes), d, false};
+  return PreparedBase{fs::hold(std::move(bytes)), d, false};
 }
 
 Result<std::vector<PreparedEntry>> list_prepared(const store::Store& store) {

@@ -30,7 +30,7 @@ struct PreparedKey {
 };
 
 struct PreparedBase {
-  std::string bytes;
+  fs::Bytes bytes;  // a hit is mapped from the store
   Digest digest;        // of bytes: the store object
   bool cached = false;  // true when no prepare ran
 };

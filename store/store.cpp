@@ -93,6 +93,18 @@ Result<std::string> Store::get(const Digest& d, bool verify) const {
   return bytes;
 }
 
+Result<fs::Bytes> Store::get_mapped(const Digest& d) const {
+  auto bytes = fs::map_file(object_path(d));
+  if (!bytes.ok()) {
+    if (bytes.error().kind == ErrorKind::NotFound) {
+      return make_error(ErrorKind::NotFound, "object " + d.str() + " is not in the store");
+    }
+    return bytes;
+  }
+  if (sha256_of(bytes->view) != d) return corrupt_error(d);
+  return bytes;
+}
+
 Status Store::stream(const Digest& d, const ChunkFn& chunk, std::size_t chunk_size) const {
   const std::string path = object_path(d);
   auto fd = fs::open_file(path, O_RDONLY);

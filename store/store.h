@@ -68,6 +68,8 @@ class Store {
   // Reads an object; when verify is set, re-hashes it and fails as Corrupt on
   // mismatch (see corrupt_error).
   Result<std::string> get(const Digest& d, bool verify = true) const;
+  // The same mapped, not copied (fs::map_file), and always verified.
+  Result<fs::Bytes> get_mapped(const Digest& d) const;
   // The same without holding the object: its bytes go to `chunk` in pieces
   // of at most `chunk_size` (the size the object had when opened; a
   // callback error stops the read). Verified: the bytes are re-hashed as

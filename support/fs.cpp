@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -88,6 +89,24 @@ Result<std::string> read_fd(int fd, std::string_view shown_path) {
 Result<std::string> read_file(const std::string& path) {
   WIMG_ASSIGN(UniqueFd fd, open_file(path, O_RDONLY));
   return read_fd(fd.get(), path);
+}
+
+Result<Bytes> map_file(const std::string& path) {
+  WIMG_ASSIGN(UniqueFd fd, open_file(path, O_RDONLY));
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return os_error("cannot stat", path, errno);
+  const auto size = static_cast<std::size_t>(st.st_size);
+  if (size == 0) return hold(std::string());
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+  if (p == MAP_FAILED) return os_error("cannot map", path, errno);
+  std::shared_ptr<const void> owner(p, [size](const void* q) { ::munmap(const_cast<void*>(q), size); });
+  return Bytes{std::move(owner), std::string_view(static_cast<const char*>(p), size)};
+}
+
+Bytes hold(std::string s) {
+  auto p = std::make_shared<const std::string>(std::move(s));
+  const std::string_view v(*p);
+  return Bytes{std::move(p), v};
 }
 
 Status mkdirs(const std::string& path, mode_t mode) {

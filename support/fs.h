@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -46,6 +47,18 @@ Result<UniqueFd> open_file(const std::string& path, int flags, mode_t mode = 0);
 Result<UniqueFd> open_at(int dirfd, const std::string& name, int flags, mode_t mode, std::string_view shown_path);
 Status write_all(int fd, const void* data, std::size_t n, std::string_view shown_path);
 Result<std::string> read_file(const std::string& path);
+
+// Bytes that stay valid while `owner` lives: a file mapped read-only (no
+// copy into fresh, zeroed memory: a 16 MB prepared base costs no page
+// clearing) or a string held.
+struct Bytes {
+  std::shared_ptr<const void> owner;
+  std::string_view view;
+};
+// The whole file, mapped (MAP_PRIVATE, PROT_READ). Only for files nobody
+// truncates (store objects are immutable).
+Result<Bytes> map_file(const std::string& path);
+Bytes hold(std::string s);
 Result<std::string> read_fd(int fd, std::string_view shown_path);
 Status mkdirs(const std::string& path, mode_t mode = 0755);
 Status fsync_fd(int fd, std::string_view shown_path);

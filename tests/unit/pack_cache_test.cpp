@@ -45,13 +45,13 @@ TEST(PreparedCache, SecondLookupIsAHit) {
   auto a = f.get();
   ASSERT_TRUE(a.ok()) << a.error().message;
   EXPECT_FALSE(a->cached);
-  EXPECT_EQ(a->bytes, "PREPARED");
+  EXPECT_EQ(a->bytes.view, "PREPARED");
   EXPECT_EQ(a->digest, sha256_of("PREPARED"));
   EXPECT_EQ(test::read_file(f.entry_path()), sha256_of("PREPARED").str() + "\n");
   auto b = f.get();
   ASSERT_TRUE(b.ok());
   EXPECT_TRUE(b->cached);
-  EXPECT_EQ(b->bytes, "PREPARED");
+  EXPECT_EQ(b->bytes.view, "PREPARED");
   EXPECT_EQ(f.prepares, 1);
 }
 
@@ -84,7 +84,7 @@ TEST(PreparedCache, CorruptObjectIsDetectedThenPreparedAgain) {
   EXPECT_NE(r.error().message.find(sha256_of("PREPARED").str()), std::string::npos) << r.error().message;
   auto again = f.get();
   ASSERT_TRUE(again.ok()) << again.error().message;
-  EXPECT_EQ(again->bytes, "PREPARED");
+  EXPECT_EQ(again->bytes.view, "PREPARED");
   EXPECT_EQ(f.prepares, 2);
 }
 
