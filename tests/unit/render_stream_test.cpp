@@ -156,11 +156,11 @@ TEST(RenderStream, PruneKeepsTheSegmentsOfNamedLayersOnly) {
   const Digest obj = *f.entries()[0].object;
   const Digest image = *put_image(f.st, f.m);
   ASSERT_TRUE(tag_image(f.st, image, *parse_reference("app")).ok());
-  ASSERT_TRUE(prune(f.st, false).ok());
+  ASSERT_TRUE(prune(f.st, PruneOptions{}).ok());
   EXPECT_EQ(f.entries().size(), 1u);
   EXPECT_TRUE(f.st.has(obj));
   ASSERT_TRUE(untag(f.st, {*parse_reference("app")}).ok());
-  ASSERT_TRUE(prune(f.st, false).ok());
+  ASSERT_TRUE(prune(f.st, PruneOptions{}).ok());
   EXPECT_TRUE(f.entries().empty());
   EXPECT_FALSE(f.st.has(obj));
 }
