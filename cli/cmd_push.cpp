@@ -1,5 +1,7 @@
 // wimg push [--artifact] IMAGE [REGISTRY/REPO[:TAG]] — upload an image to a
 // registry, or its rendered .wasm as a CNCF wasm artifact.
+#include <unistd.h>
+
 #include "cli/commands.h"
 #include "cli/preparer.h"
 #include "cli/registry_options.h"
@@ -34,6 +36,8 @@ void register_push(CLI::App& app, Context& ctx) {
     dist::Registry reg(to.host, registry_options(ctx, to.host, args->insecure));
     dist::TransferStats stats;
     dist::BlobHints hints(store, to.host);
+    dist::Progress progress(&ctx.err, ::isatty(STDERR_FILENO) == 1, "push " + to.str());
+    reg.set_progress(&progress);
     dist::Descriptor m;
     if (args->artifact) {
       image::Manifest im = unwrap(image::load_image(store, d));
@@ -42,6 +46,7 @@ void register_push(CLI::App& app, Context& ctx) {
     } else {
       m = unwrap(dist::push_image(store, d, reg, to, stats, &hints));
     }
+    progress.finish("uploaded");
     ctx.out << "pushed " << to.str() << ": " << stats.blobs_uploaded << " blobs uploaded ("
             << stats.bytes_uploaded << " bytes), " << stats.blobs_mounted << " mounted, " << stats.blobs_present
             << " already present\n"
