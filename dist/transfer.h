@@ -1,19 +1,15 @@
-// Parallel blob transfers: a bounded set of worker threads (`Jobs`) and
-// the progress display (`Progress`) push and pull share.
+// Parallel blob transfers (on support/jobs.h): how many at once, and the
+// progress display push and pull share.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <functional>
 #include <mutex>
-#include <optional>
 #include <ostream>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "support/jobs.h"
 #include "support/result.h"
 
 namespace wimg::dist {
@@ -21,32 +17,6 @@ namespace wimg::dist {
 // How many blobs move at once: like docker and skopeo (3 to 6), enough to
 // overlap one blob's round trips and disk work with another's bytes.
 constexpr unsigned kParallelTransfers = 4;
-
-// Runs jobs on up to `threads` threads as they are added. The first
-// failure is kept; jobs not yet started are skipped after it. wait() (or
-// the destructor) joins every thread.
-class Jobs {
- public:
-  explicit Jobs(unsigned threads) : threads_(threads == 0 ? 1 : threads) {}
-  ~Jobs() { (void)wait(); }
-  Jobs(const Jobs&) = delete;
-  Jobs& operator=(const Jobs&) = delete;
-
-  void add(std::function<Status()> job);
-  // Every job added so far has finished; the first error, if any.
-  Status wait();
-  bool failed() const;
-
- private:
-  void work();
-  unsigned threads_;
-  mutable std::mutex mu_;
-  std::condition_variable idle_;
-  std::deque<std::function<Status()>> queue_;
-  std::vector<std::thread> pool_;
-  unsigned running_ = 0;
-  std::optional<Error> error_;
-};
 
 // What a transfer shows while bytes move. On a terminal: one status line
 // on stderr, redrawn at most 10 times a second ("pull HOST/REPO:TAG 2/4

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "layers/path.h"
+#include "support/jobs.h"
 
 namespace wimg::layers {
 
@@ -34,6 +36,53 @@ Error archive_error(const std::string& path, archive* a, std::string_view what) 
   const char* msg = archive_error_string(a);
   return make_error(ErrorKind::Input,
                     path + ": " + std::string(what) + (msg != nullptr ? std::string(": ") + msg : std::string()));
+}
+
+// Members up to this size are read whole: hashed by the reader (the layer
+// needs digests in member order) and written beside their final name by a
+// worker, so creating the object's file (the costly part on ext4) overlaps
+// with decompressing the next members, and content already stored is
+// never written again.
+constexpr std::uint64_t kWholeMember = 1 << 20;
+
+struct Reader {
+  store::Batch& batch;
+  const ImportOptions& opts;
+  Jobs* writers;  // nullptr: write on the reading thread
+};
+
+// A small, non-sparse member's bytes, in one piece.
+Result<std::optional<Digest>> store_whole(archive* a, archive_entry* e, const std::string& path,
+                                          const std::string& member, Reader& rd, std::uint64_t* size) {
+  if (archive_entry_sparse_count(e) > 0 || archive_entry_size_is_set(e) == 0 || archive_entry_size(e) < 0 ||
+      static_cast<std::uint64_t>(archive_entry_size(e)) > kWholeMember) {
+    return std::optional<Digest>();
+  }
+  auto bytes = std::make_shared<std::string>();
+  bytes->reserve(static_cast<std::size_t>(archive_entry_size(e)));
+  for (;;) {
+    const void* buf = nullptr;
+    size_t len = 0;
+    la_int64_t offset = 0;
+    int r = archive_read_data_block(a, &buf, &len, &offset);
+    if (r == ARCHIVE_EOF) break;
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return archive_error(path, a, "member \"" + quote_path(member) + "\"");
+    if (offset < 0 || static_cast<std::uint64_t>(offset) != bytes->size() || bytes->size() + len > kWholeMember) {
+      return make_error(ErrorKind::Input, path + ": member \"" + quote_path(member) + "\": data out of order");
+    }
+    bytes->append(static_cast<const char*>(buf), len);
+  }
+  *size = bytes->size();
+  Digest d = sha256_of(*bytes);
+  if (rd.writers == nullptr) {
+    WIMG_TRY(rd.batch.add_hashed(*bytes, d));
+  } else {
+    rd.writers->add([&batch = rd.batch, bytes, d]() -> Status {
+      WIMG_TRY(batch.add_hashed(*bytes, d));
+      return {};
+    });
+  }
+  return std::optional<Digest>(d);
 }
 
 // The object is the logical file: a sparse member's holes (between data
@@ -67,8 +116,8 @@ Result<Digest> store_data(archive* a, archive_entry* e, const std::string& path,
   return writer.finish();
 }
 
-Status add_member(archive* a, archive_entry* e, const std::string& path, store::Batch& batch, LayerBuilder& builder,
-                  const ImportOptions& opts) {
+Status add_member(archive* a, archive_entry* e, const std::string& path, Reader& rd, LayerBuilder& builder) {
+  const ImportOptions& opts = rd.opts;
   const char* raw = archive_entry_pathname(e);
   if (raw == nullptr) return make_error(ErrorKind::Input, path + ": a member has no name");
   std::string member(raw);
@@ -90,7 +139,9 @@ Status add_member(archive* a, archive_entry* e, const std::string& path, store::
     case AE_IFREG: {
       if (name.empty()) return make_error(ErrorKind::Input, path + ": member \"" + quote_path(member) + "\" names the root as a file");
       std::uint64_t size = 0;
-      WIMG_ASSIGN(Digest d, store_data(a, e, path, member, batch, &size));
+      WIMG_ASSIGN(std::optional<Digest> whole, store_whole(a, e, path, member, rd, &size));
+      if (whole) return builder.add_file(name, mode, *whole, size);
+      WIMG_ASSIGN(Digest d, store_data(a, e, path, member, rd.batch, &size));
       return builder.add_file(name, mode, d, size);
     }
     case AE_IFLNK: {
@@ -116,9 +167,20 @@ bool looks_like_archive(const std::string& path) {
 
 namespace {
 
+Status read_each(archive* a, const std::string& path, Reader& rd, LayerBuilder& builder);
+
 Status read_members(archive* a, const std::string& path, store::Batch& batch, LayerBuilder& builder,
                     const ImportOptions& opts) {
+  std::optional<Jobs> writers;
+  if (opts.threads > 1) writers.emplace(opts.threads);
+  Reader rd{batch, opts, writers ? &*writers : nullptr};
+  WIMG_TRY(read_each(a, path, rd, builder));
+  return writers ? writers->wait() : Status{};
+}
+
+Status read_each(archive* a, const std::string& path, Reader& rd, LayerBuilder& builder) {
   for (;;) {
+    if (rd.writers != nullptr && rd.writers->failed()) return rd.writers->wait();
     archive_entry* e = nullptr;
     int r = archive_read_next_header(a, &e);
     if (r == ARCHIVE_EOF) break;
@@ -132,7 +194,7 @@ Status read_members(archive* a, const std::string& path, store::Batch& batch, La
     } else if (r != ARCHIVE_OK) {
       return archive_error(path, a, "cannot read archive");
     }
-    WIMG_TRY(add_member(a, e, path, batch, builder, opts));
+    WIMG_TRY(add_member(a, e, path, rd, builder));
   }
   return {};
 }
