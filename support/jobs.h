@@ -35,11 +35,14 @@ class Jobs {
   void work();
   unsigned threads_;
   mutable std::mutex mu_;
-  std::condition_variable idle_;   // a worker ended
+  std::condition_variable idle_;   // a worker has nothing to do
   std::condition_variable taken_;  // a job left the queue
+  std::condition_variable more_;   // a job arrived, or wait() is closing
   std::deque<std::function<Status()>> queue_;
   std::vector<std::thread> pool_;
-  unsigned running_ = 0;
+  std::size_t idle_workers_ = 0;
+  unsigned busy_ = 0;
+  bool closing_ = false;
   std::optional<Error> error_;
 };
 
