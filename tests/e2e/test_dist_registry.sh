@@ -26,6 +26,15 @@ render() {  # STORE IMAGE OUT
   "$WIMG" --store "$1" build -o "$3" "$E2E_TMP/r" >/dev/null
 }
 
+# --- libcurl: loaded by the commands that transfer, never at start-up -----------
+# (net/curl.h: one dlopen for base/ and dist/.) The pull is the control: the
+# same LD_DEBUG output names libcurl once it is needed.
+LD_DEBUG=libs "$WIMG" --version >/dev/null 2>"$E2E_TMP/ld.version"
+assert_contains "calling init: " "$(cat "$E2E_TMP/ld.version")" "LD_DEBUG=libs traces the loader"
+assert_not_contains "libcurl" "$(cat "$E2E_TMP/ld.version")" "wimg --version loads no libcurl"
+LD_DEBUG=libs W images >/dev/null 2>"$E2E_TMP/ld.images"
+assert_not_contains "libcurl" "$(cat "$E2E_TMP/ld.images")" "wimg images loads no libcurl"
+
 # --- push: only what the registry lacks ------------------------------------------
 W push app:1 "$REG/team/app:1" >"$E2E_TMP/push1"
 assert_contains "5 blobs uploaded" "$(cat "$E2E_TMP/push1")" "first push: base wasm + its config, 2 layers, config"
@@ -57,7 +66,8 @@ assert_eq "$own" "$sent" "the second app uploads exactly its own bytes (its laye
 
 # --- pull into an empty store ------------------------------------------------------
 P=$E2E_TMP/pulled
-"$WIMG" --store "$P" pull "$REG/team/app:1" >"$E2E_TMP/pull1"
+LD_DEBUG=libs "$WIMG" --store "$P" pull "$REG/team/app:1" >"$E2E_TMP/pull1" 2>"$E2E_TMP/ld.pull"
+assert_contains "libcurl.so.4" "$(cat "$E2E_TMP/ld.pull")" "pull loads libcurl"
 assert_eq "$(digest_of "$S" app:1)" "$(tail -n 1 "$E2E_TMP/pull1")" "image digest after pull"
 assert_eq "$(digest_of "$S" app:1)" "$(digest_of "$P" "$REG/team/app:1")" "pulled image is named as pulled"
 verify_clean "$P" "store after pull"
