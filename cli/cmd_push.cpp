@@ -44,7 +44,7 @@ void register_push(CLI::App& app, Context& ctx) {
       image::RenderedWasm w = unwrap(image::render_wasm(store, im, guest_preparer(), args->image));
       m = unwrap(dist::push_wasm(reg, to, std::move(w.bytes), im.created, stats, &hints));
     } else {
-      m = unwrap(dist::push_image(store, d, reg, to, stats, &hints));
+      m = unwrap(dist::push_image(store, d, reg, to, stats, &hints, ctx.import_options().threads));
     }
     progress.finish("uploaded");
     ctx.out << "pushed " << to.str() << ": " << stats.blobs_uploaded << " blobs uploaded ("

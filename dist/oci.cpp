@@ -178,13 +178,14 @@ std::array<Blob, 3> wasm_artifact(std::string wasm, std::int64_t created, const 
   return {std::move(manifest), std::move(config), std::move(layer)};
 }
 
-Result<LayerBlob> export_layer(const store::Store& store, const Digest& layer, std::int64_t mtime) {
+Result<LayerBlob> export_layer(const store::Store& store, const Digest& layer, std::int64_t mtime,
+                               unsigned threads) {
   WIMG_ASSIGN(std::string index, store.get(layer));
   WIMG_ASSIGN(auto entries, layers::decode_index(index, layer.str()));
   WIMG_ASSIGN(std::string tar, write_layer_tar(store, entries, mtime));
   LayerBlob out;
   out.diff_id = sha256_of(tar).str();
-  WIMG_ASSIGN(std::string gz, gzip(tar));
+  WIMG_ASSIGN(std::string gz, gzip(tar, threads));
   out.blob = make_blob(kOciLayerGzip, std::move(gz));
   return out;
 }
@@ -202,13 +203,13 @@ ImageBlobs image_blobs(const image::Manifest& m, const std::string& wimg_text, c
   return out;
 }
 
-Result<OciImage> export_image(const store::Store& store, const Digest& image) {
+Result<OciImage> export_image(const store::Store& store, const Digest& image, unsigned threads) {
   WIMG_ASSIGN(std::string wimg_text, store.get(image));
   WIMG_ASSIGN(image::Manifest m, image::decode_manifest(wimg_text, image.str()));
   OciImage out;
   std::vector<LayerBlob> layers;
   for (const auto& l : m.layers) {
-    WIMG_ASSIGN(LayerBlob b, export_layer(store, l.digest, m.created));
+    WIMG_ASSIGN(LayerBlob b, export_layer(store, l.digest, m.created, threads));
     layers.push_back(std::move(b));
   }
   ImageBlobs ib = image_blobs(m, wimg_text, layers);

@@ -480,7 +480,7 @@ Result<Descriptor> push_wasm(Registry& reg, const RemoteRef& to, std::string was
 }
 
 Result<Descriptor> push_image(const store::Store& store, const Digest& image, Registry& reg, const RemoteRef& to,
-                              TransferStats& stats, BlobHints* hints) {
+                              TransferStats& stats, BlobHints* hints, unsigned threads) {
   if (to.reference.starts_with("sha256:")) {
     return make_error(ErrorKind::Usage, to.str() + ": push to a tag, not a digest");
   }
@@ -501,7 +501,7 @@ Result<Descriptor> push_image(const store::Store& store, const Digest& image, Re
   std::vector<LayerBlob> layers;
   for (const auto& l : m.layers) {
     if (jobs.failed()) break;
-    WIMG_ASSIGN(LayerBlob lb, export_layer(store, l.digest, m.created));
+    WIMG_ASSIGN(LayerBlob lb, export_layer(store, l.digest, m.created, threads));
     auto blob = std::make_shared<Blob>(std::move(lb.blob));
     layers.push_back(LayerBlob{Blob{blob->desc, {}}, std::move(lb.diff_id)});
     jobs.add([&, blob]() { return reg.ensure_blob(to.repo, *blob, stats, hints); });
