@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "dist/auth.h"
+#include "dist/layer_names.h"
 #include "image/manifest.h"
 #include "image/reference.h"
 #include "net/curl.h"
@@ -351,15 +352,17 @@ Result<std::string> Registry::send_chunks(std::string loc, const Blob& b, int sl
   return loc;
 }
 
-Result<bool> Registry::upload_blob(const std::string& repo, const Blob& b, const std::string& mount_from,
-                                   TransferStats& stats) {
+Result<bool> Registry::upload_blob(const std::string& repo, const Descriptor& d, const MakeBlob& make,
+                                   const std::string& mount_from, TransferStats& stats) {
   std::string path = "/v2/" + repo + "/blobs/uploads/";
-  if (!mount_from.empty()) path += "?mount=" + escape(b.desc.digest.str()) + "&from=" + escape(mount_from);
+  if (!mount_from.empty()) path += "?mount=" + escape(d.digest.str()) + "&from=" + escape(mount_from);
   Request start{"POST", url(path), {}, {}, {}};
   WIMG_ASSIGN(Response r, send(start));
   if (r.status == 201 && !mount_from.empty()) return true;  // mounted: nothing to send
   if (r.status != 202) return http_error(start.method, start.url, r);
   WIMG_ASSIGN(std::string loc, absolute(r.header("location"), "POST " + start.url));
+  WIMG_ASSIGN(const Blob* made, make());
+  const Blob& b = *made;
   const int slot = progress_ != nullptr ? progress_->start(b.desc.digest.str(), b.bytes.size()) : -1;
   std::string_view body = b.bytes;
   if (b.bytes.size() > opts_.chunk_size) {
@@ -388,26 +391,40 @@ Result<bool> Registry::upload_blob(const std::string& repo, const Blob& b, const
 }
 
 Status Registry::ensure_blob(const std::string& repo, const Blob& b, TransferStats& stats, BlobHints* hints) {
-  WIMG_ASSIGN(bool present, has_blob(repo, b.desc.digest));
+  return ensure_blob(repo, b.desc, [&b]() -> Result<const Blob*> { return &b; }, stats, hints);
+}
+
+Status Registry::ensure_blob(const std::string& repo, const Descriptor& d, const MakeBlob& make, TransferStats& stats,
+                             BlobHints* hints) {
+  WIMG_ASSIGN(bool present, has_blob(repo, d.digest));
+  Digest sent = d.digest;
   if (present) {
     stats.blobs_present++;
   } else {
     std::string from;
-    if (hints != nullptr) from = hints->repo_for(b.desc.digest, repo).value_or("");
-    Result<bool> up = upload_blob(repo, b, from, stats);
+    if (hints != nullptr) from = hints->repo_for(d.digest, repo).value_or("");
+    const Blob* made = nullptr;
+    auto make_once = [&]() -> Result<const Blob*> {
+      if (made == nullptr) {
+        WIMG_ASSIGN(made, make());
+      }
+      return made;
+    };
+    Result<bool> up = upload_blob(repo, d, make_once, from, stats);
     for (int attempt = 1; !up.ok() && up.error().kind == ErrorKind::Io && attempt < kAttempts; ++attempt) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
-      up = upload_blob(repo, b, from, stats);
+      up = upload_blob(repo, d, make_once, from, stats);
     }
     WIMG_ASSIGN(bool mounted, std::move(up));
     if (mounted) {
       stats.blobs_mounted++;
     } else {
       stats.blobs_uploaded++;
-      stats.bytes_uploaded += b.bytes.size();
+      stats.bytes_uploaded += made->bytes.size();
+      sent = made->desc.digest;
     }
   }
-  if (hints != nullptr) hints->record(b.desc.digest, repo);
+  if (hints != nullptr) hints->record(sent, repo);
   return {};
 }
 
@@ -486,9 +503,9 @@ Result<Descriptor> push_image(const store::Store& store, const Digest& image, Re
   }
   WIMG_ASSIGN(std::string wimg_text, store.get(image));
   WIMG_ASSIGN(image::Manifest m, image::decode_manifest(wimg_text, image.str()));
-  // Blobs go up in parallel as they are made: the base module (the largest
-  // blob, nothing to compute) first, each layer as soon as it is tarred
-  // and compressed, while the next one is.
+  // Blobs go up in parallel: the base module (the largest blob, nothing to
+  // compute) first, then the layers, each tarred and compressed on its
+  // worker (and only when needed, see below).
   Jobs jobs(kParallelTransfers);
   if (m.base) {
     jobs.add([&]() -> Status {
@@ -498,17 +515,35 @@ Result<Descriptor> push_image(const store::Store& store, const Digest& image, Re
       return push_artifact(reg, to.repo, art[0].desc.digest.str(), {&art[0], &art[1], &art[2]}, stats, hints);
     });
   }
-  std::vector<LayerBlob> layers;
-  for (const auto& l : m.layers) {
-    if (jobs.failed()) break;
-    WIMG_ASSIGN(LayerBlob lb, export_layer(store, l.digest, m.created, threads));
-    auto blob = std::make_shared<Blob>(std::move(lb.blob));
-    layers.push_back(LayerBlob{Blob{blob->desc, {}}, std::move(lb.diff_id)});
-    jobs.add([&, blob]() { return reg.ensure_blob(to.repo, *blob, stats, hints); });
+  // A layer whose blob name is remembered (dist/layer_names.h) is only
+  // tarred and compressed when the registry has it neither in the
+  // repository nor where a mount hint points.
+  std::vector<LayerBlob> layers(m.layers.size());
+  for (std::size_t i = 0; i < m.layers.size(); ++i) {
+    jobs.add([&, i]() -> Status {
+      const Digest& layer = m.layers[i].digest;
+      auto known = read_layer_name(store, layer, m.created);
+      std::optional<LayerBlob> made;
+      auto make = [&]() -> Result<const Blob*> {
+        WIMG_ASSIGN(made, export_layer(store, layer, m.created, threads));
+        write_layer_name(store, layer, m.created, LayerName{made->blob.desc, made->diff_id});
+        return &made->blob;
+      };
+      if (known) {
+        WIMG_TRY(reg.ensure_blob(to.repo, known->blob, make, stats, hints));
+        layers[i] = made ? LayerBlob{Blob{made->blob.desc, {}}, made->diff_id}
+                         : LayerBlob{Blob{known->blob, {}}, known->diff_id};
+        return {};
+      }
+      WIMG_TRY(make());
+      WIMG_TRY(reg.ensure_blob(to.repo, made->blob, stats, hints));
+      layers[i] = LayerBlob{Blob{made->blob.desc, {}}, made->diff_id};
+      return {};
+    });
   }
-  ImageBlobs ib = image_blobs(m, wimg_text, layers);
-  jobs.add([&]() { return reg.ensure_blob(to.repo, ib.config, stats, hints); });
   WIMG_TRY(jobs.wait());
+  ImageBlobs ib = image_blobs(m, wimg_text, layers);
+  WIMG_TRY(reg.ensure_blob(to.repo, ib.config, stats, hints));
   WIMG_TRY(reg.put_manifest(to.repo, to.reference, ib.manifest));
   return ib.manifest.desc;
 }

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -69,14 +70,21 @@ class Registry {
   // GET /v2/: checks the API is there and the credentials work.
   Status ping();
   Result<bool> has_blob(const std::string& repo, const Digest& d);
+  // A blob's bytes, made when first needed: a layer is tarred and
+  // compressed only when the registry must receive it. What it makes is
+  // what is sent (its own digest, which the caller names in the manifest).
+  using MakeBlob = std::function<Result<const Blob*>()>;
   // Upload (POST, then PUT ?digest=, or PATCH chunks and PUT); with
-  // `mount_from`, asks the registry to mount the blob from that repository
-  // first. True when mounted (no bytes sent).
-  Result<bool> upload_blob(const std::string& repo, const Blob& b, const std::string& mount_from,
-                           TransferStats& stats);
+  // `mount_from`, asks the registry to mount `d` from that repository
+  // first. True when mounted (nothing made, no bytes sent).
+  Result<bool> upload_blob(const std::string& repo, const Descriptor& d, const MakeBlob& make,
+                           const std::string& mount_from, TransferStats& stats);
   // Uploads (or mounts, when hints know another repository with it) unless
   // HEAD finds it; counts in stats, records where it now is in hints.
   Status ensure_blob(const std::string& repo, const Blob& b, TransferStats& stats, BlobHints* hints);
+  // The same for a blob known by its descriptor, made only if it must be sent.
+  Status ensure_blob(const std::string& repo, const Descriptor& d, const MakeBlob& make, TransferStats& stats,
+                     BlobHints* hints);
   Status put_manifest(const std::string& repo, const std::string& reference, const Blob& m);
   struct Manifest {
     std::string bytes;

@@ -5,8 +5,9 @@
 # digests, byte-identical `build -o` output, a clean store. The 16 MB base
 # module goes up in PATCH chunks (the registry's access log shows them);
 # through a proxy that refuses chunks (405), the upload falls back to one
-# PUT. Pulling the second app into a store that has the first fetches at
-# most 1.05x its own bytes. One store, one import (the slow part, ~10-25 s).
+# PUT. An app's push does not tar the base's layer again (its blob name is
+# remembered). Pulling the second app into a store that has the first
+# fetches at most 1.05x its own bytes. One store, one import (the slow part, ~10-25 s).
 set -euo pipefail
 # shellcheck source=../../scripts/lib/paths.sh
 source "$(dirname "$0")/../../scripts/lib/paths.sh"
@@ -35,9 +36,16 @@ done
 start_registry reg
 
 note "push ruby:3.4 and two apps"
-for img in ruby:3.4 hello:1 multi:1; do
-  W push "$img" "$REG/team/$img" >"$E2E_TMP/push.out" 2>"$E2E_TMP/push.err"
-  assert_contains "push $REG/team/$img: uploaded" "$(cat "$E2E_TMP/push.err")" "the summary line on stderr (not a tty)"
+W push ruby:3.4 "$REG/team/ruby:3.4" >/dev/null 2>"$E2E_TMP/push.err"
+assert_contains "push $REG/team/ruby:3.4: uploaded 4 blobs" "$(cat "$E2E_TMP/push.err")" "the summary line on stderr (not a tty)"
+# The apps' lower layer is ruby's stdlib (1,776 files): known by name from
+# the first push (cache/dist/layers), mounted, never tarred again — the
+# push opens only the app's own objects.
+for img in hello:1 multi:1; do
+  strace -f -qq -e trace=openat -o "$E2E_TMP/push.trace" "$WIMG" --store "$S" push "$img" "$REG/team/$img" >"$E2E_TMP/push.out" 2>/dev/null
+  assert_contains "2 blobs uploaded" "$(cat "$E2E_TMP/push.out")" "$img: its layer and config"
+  opened=$(grep -c '/objects/sha256/' "$E2E_TMP/push.trace" || true)
+  (( opened < 100 )) || fail "$img: the push opened $opened store objects (the base's layer was tarred again)"
 done
 patches=$(grep -c '"PATCH /v2/team/ruby/blobs/uploads/' "$REG_LOG" || true)
 (( patches >= 2 )) || fail "the 16 MB base should go up in 8 MiB PATCH chunks; the registry saw $patches PATCH"
