@@ -86,7 +86,7 @@ json docker_manifest(const std::vector<SavedImage>& images, const std::vector<Oc
 
 }  // namespace
 
-Result<std::string> write_layout_tar(const store::Store& store, const std::vector<SavedImage>& images,
+Result<std::string> write_layout_tar(store::Store& store, const std::vector<SavedImage>& images,
                                      unsigned threads) {
   std::vector<OciImage> oci;
   for (const auto& i : images) {

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "dist/layer_names.h"
 #include "dist/layer_tar.h"
 #include "dist/transfer.h"
 #include "image/images.h"
@@ -178,8 +179,14 @@ std::array<Blob, 3> wasm_artifact(std::string wasm, std::int64_t created, const 
   return {std::move(manifest), std::move(config), std::move(layer)};
 }
 
-Result<LayerBlob> export_layer(const store::Store& store, const Digest& layer, std::int64_t mtime,
-                               unsigned threads) {
+Result<LayerBlob> export_layer(store::Store& store, const Digest& layer, std::int64_t mtime, unsigned threads) {
+  // Made before (save, push): the compressed blob is an object until prune.
+  if (auto known = read_layer_name(store, layer, mtime); known && store.has(known->blob.digest)) {
+    auto bytes = store.get(known->blob.digest);  // re-hashed
+    if (bytes.ok() && bytes->size() == known->blob.size) {
+      return LayerBlob{Blob{known->blob, std::move(*bytes)}, known->diff_id};
+    }
+  }
   WIMG_ASSIGN(std::string index, store.get(layer));
   WIMG_ASSIGN(auto entries, layers::decode_index(index, layer.str()));
   WIMG_ASSIGN(std::string tar, write_layer_tar(store, entries, mtime));
@@ -187,6 +194,8 @@ Result<LayerBlob> export_layer(const store::Store& store, const Digest& layer, s
   out.diff_id = sha256_of(tar).str();
   WIMG_ASSIGN(std::string gz, gzip(tar, threads));
   out.blob = make_blob(kOciLayerGzip, std::move(gz));
+  // Best effort, both: without them the next export makes the blob again.
+  if (store.put(out.blob.bytes).ok()) write_layer_name(store, layer, mtime, LayerName{out.blob.desc, out.diff_id});
   return out;
 }
 
@@ -203,7 +212,7 @@ ImageBlobs image_blobs(const image::Manifest& m, const std::string& wimg_text, c
   return out;
 }
 
-Result<OciImage> export_image(const store::Store& store, const Digest& image, unsigned threads) {
+Result<OciImage> export_image(store::Store& store, const Digest& image, unsigned threads) {
   WIMG_ASSIGN(std::string wimg_text, store.get(image));
   WIMG_ASSIGN(image::Manifest m, image::decode_manifest(wimg_text, image.str()));
   OciImage out;
@@ -269,7 +278,8 @@ Result<Digest> import_image(store::Store& store, BlobSource& source, const Descr
       WIMG_ASSIGN(std::string base, fetch_verified(source, bd, stats));
       WIMG_TRY(wasm::parse_module(base, source.where(bd)));
       // Committed with the files: nothing names it before the image does.
-      WIMG_TRY(batch.add_bytes(base));
+      // fetch_verified hashed it: no second hash.
+      WIMG_TRY(batch.add_hashed(base, m.base->digest));
       return {};
     });
   }

@@ -57,7 +57,7 @@ struct OciImage {
   std::vector<Blob> base;   // the base module as a wasm artifact {manifest, config, wasm}; empty without a base
 };
 // `threads` compress each layer (dist/layer_tar.h gzip: the bytes do not depend on it).
-Result<OciImage> export_image(const store::Store& store, const Digest& image, unsigned threads = 1);
+Result<OciImage> export_image(store::Store& store, const Digest& image, unsigned threads = 1);
 
 // The pieces of export_image, for writers that send blobs as they are made
 // (push): one layer's tar+gzip blob and its diff_id (SHA-256 of the tar);
@@ -66,7 +66,7 @@ struct LayerBlob {
   Blob blob;
   std::string diff_id;
 };
-Result<LayerBlob> export_layer(const store::Store& store, const Digest& layer, std::int64_t mtime,
+Result<LayerBlob> export_layer(store::Store& store, const Digest& layer, std::int64_t mtime,
                                unsigned threads = 1);
 struct ImageBlobs {
   Blob manifest;

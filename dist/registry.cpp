@@ -496,7 +496,7 @@ Result<Descriptor> push_wasm(Registry& reg, const RemoteRef& to, std::string was
   return art[0].desc;
 }
 
-Result<Descriptor> push_image(const store::Store& store, const Digest& image, Registry& reg, const RemoteRef& to,
+Result<Descriptor> push_image(store::Store& store, const Digest& image, Registry& reg, const RemoteRef& to,
                               TransferStats& stats, BlobHints* hints, unsigned threads) {
   if (to.reference.starts_with("sha256:")) {
     return make_error(ErrorKind::Usage, to.str() + ": push to a tag, not a digest");
@@ -526,7 +526,6 @@ Result<Descriptor> push_image(const store::Store& store, const Digest& image, Re
       std::optional<LayerBlob> made;
       auto make = [&]() -> Result<const Blob*> {
         WIMG_ASSIGN(made, export_layer(store, layer, m.created, threads));
-        write_layer_name(store, layer, m.created, LayerName{made->blob.desc, made->diff_id});
         return &made->blob;
       };
       if (known) {

@@ -144,7 +144,7 @@ class RegistrySource : public BlobSource {
 // Pushes a store image: every blob the registry lacks, the base's wasm
 // artifact by digest, then the image manifest under `tag`.
 // `threads` compress each layer.
-Result<Descriptor> push_image(const store::Store& store, const Digest& image, Registry& reg, const RemoteRef& to,
+Result<Descriptor> push_image(store::Store& store, const Digest& image, Registry& reg, const RemoteRef& to,
                               TransferStats& stats, BlobHints* hints, unsigned threads = 1);
 // Pushes a rendered module as the CNCF wasm artifact (config
 // application/vnd.wasm.config.v0+json, one application/wasm layer) under `tag`.
