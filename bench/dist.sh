@@ -15,8 +15,10 @@
 #   push: into an empty registry (its storage is wiped before every run,
 #         untimed, so nothing is mounted or found present):
 #         `wimg push`  vs  `skopeo copy oci:LAYOUT docker://` of the layout
-#         `wimg save` wrote (already compressed: wimg tars and gzips the
-#         layer from its store on every push to a registry that lacks it)
+#         `wimg save` wrote (already compressed). Two rows: a first push
+#         (wimg's layer blob names wiped: it tars and gzips the layer), and
+#         a push again (the compressed blob kept in the store since the
+#         last push is read back, as skopeo reads its layout)
 #   pull: `wimg pull` into an empty store  vs  `skopeo copy docker://
 #         oci:DIR` into an empty directory. wimg also unpacks the layer
 #         (one store object per file), rebuilds and verifies it, and
@@ -122,17 +124,28 @@ def wipe_registry():
     shutil.rmtree(os.path.join(tmp, "reg", "docker"), ignore_errors=True)
 
 def wipe_hints():
+    """Mount hints and layer blob names: a first push of the image."""
     wipe_registry()
     shutil.rmtree(os.path.join(store, "cache", "dist"), ignore_errors=True)
 
+def wipe_mount_hints():
+    """Mount hints only: the layer's blob, kept since the last push, is reused."""
+    wipe_registry()
+    d = os.path.join(store, "cache", "dist")
+    for n in os.listdir(d) if os.path.isdir(d) else []:
+        if os.path.isfile(os.path.join(d, n)):
+            os.unlink(os.path.join(d, n))
+
 nothing = lambda i: None
-push = paired(
-    "push",
-    lambda i: wipe_hints(),
-    lambda i: [[wimg, "--store", store, "push", "ruby:3.4", f"{reg}/w/ruby:3.4"]],
-    lambda i: wipe_registry(),
-    lambda i: [["skopeo", "copy", "-q", "--dest-tls-verify=false", f"oci:{layout}:ruby:3.4", f"docker://{reg}/s/ruby:3.4"],
-               ["skopeo", "copy", "-q", "--dest-tls-verify=false", f"oci:{layout}:base", f"docker://{reg}/s/ruby:base"]])
+skopeo_push = lambda i: [
+    ["skopeo", "copy", "-q", "--dest-tls-verify=false", f"oci:{layout}:ruby:3.4", f"docker://{reg}/s/ruby:3.4"],
+    ["skopeo", "copy", "-q", "--dest-tls-verify=false", f"oci:{layout}:base", f"docker://{reg}/s/ruby:base"]]
+wimg_push = lambda i: [[wimg, "--store", store, "push", "ruby:3.4", f"{reg}/w/ruby:3.4"]]
+print("first push of the image: wimg tars and compresses the layer")
+push = paired("push", lambda i: wipe_hints(), wimg_push, lambda i: wipe_registry(), skopeo_push)
+print()
+print("push again (another registry, or after its GC): the compressed layer blob kept in the store is reused")
+push2 = paired("push", lambda i: wipe_mount_hints(), wimg_push, lambda i: wipe_registry(), skopeo_push)
 print()
 wipe_registry()
 run([wimg, "--store", store, "push", "ruby:3.4", f"{reg}/lib/ruby:3.4"])
@@ -144,6 +157,6 @@ pull = paired(
     lambda i: [["skopeo", "copy", "-q", "--src-tls-verify=false", f"docker://{reg}/lib/ruby:3.4", f"oci:{tmp}/oci-{i}:img"],
                ["skopeo", "copy", "-q", "--src-tls-verify=false", f"docker://{reg}/lib/ruby@{base_manifest}", f"oci:{tmp}/oci-{i}:base"]])
 print()
-for name, r in (("push", push), ("pull", pull)):
-    print(f"{name}/skopeo {r:5.2f}  (goal <= 1.0)  {'met' if r <= 1.0 else 'missed'}")
+for name, r in (("first push", push), ("push again", push2), ("pull", pull)):
+    print(f"{name + '/skopeo':<18} {r:5.2f}  (goal <= 1.0)  {'met' if r <= 1.0 else 'missed'}")
 PY
