@@ -84,19 +84,14 @@ echo "image:    ruby:3.4, blobs $(ls "$T/layout/blobs/sha256" | wc -l), $(du -sb
 echo "runs:     median of $RUNS timed runs per column (one untimed warm-up pair; A B A B; sync before every run)"
 echo
 
-python3 - "$WIMG" "$T" "$S" "$REG" "$RUNS" "$BASE_MANIFEST" <<'PY'
-import os, shutil, statistics, subprocess, sys, time
+PYTHONPATH="$WIMG_REPO/bench" python3 - "$WIMG" "$T" "$S" "$REG" "$RUNS" "$BASE_MANIFEST" <<'PY'
+import os, shutil, statistics, sys, time
+
+from benchlib import run  # bench/benchlib.py
 
 wimg, tmp, store, reg, runs, base_manifest = sys.argv[1:7]
 runs = int(runs)
 layout = os.path.join(tmp, "layout")
-
-def run(cmd):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if p.returncode != 0:
-        sys.stderr.write(f"bench: {' '.join(cmd)} exited {p.returncode}:\n{p.stderr.decode(errors='replace')}")
-        sys.exit(1)
-    return p.stdout.decode()
 
 def timed(prepare, cmds):
     prepare()

@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -38,6 +39,22 @@ Error archive_error(const std::string& path, archive* a, std::string_view what) 
                     path + ": " + std::string(what) + (msg != nullptr ? std::string(": ") + msg : std::string()));
 }
 
+// Each data block of the current member with its offset (negative offsets
+// are refused here).
+Status for_each_block(archive* a, const std::string& path, const std::string& member,
+                      const std::function<Status(std::uint64_t, const void*, std::size_t)>& fn) {
+  for (;;) {
+    const void* buf = nullptr;
+    size_t len = 0;
+    la_int64_t offset = 0;
+    int r = archive_read_data_block(a, &buf, &len, &offset);
+    if (r == ARCHIVE_EOF) return {};
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return archive_error(path, a, "member \"" + quote_path(member) + "\"");
+    if (offset < 0) return make_error(ErrorKind::Input, path + ": member \"" + quote_path(member) + "\": negative offset");
+    WIMG_TRY(fn(static_cast<std::uint64_t>(offset), buf, len));
+  }
+}
+
 // Members up to this size are read whole: hashed by the reader (the layer
 // needs digests in member order) and written beside their final name by a
 // worker, so creating the object's file (the costly part on ext4) overlaps
@@ -60,18 +77,13 @@ Result<std::optional<Digest>> store_whole(archive* a, archive_entry* e, const st
   }
   auto bytes = std::make_shared<std::string>();
   bytes->reserve(static_cast<std::size_t>(archive_entry_size(e)));
-  for (;;) {
-    const void* buf = nullptr;
-    size_t len = 0;
-    la_int64_t offset = 0;
-    int r = archive_read_data_block(a, &buf, &len, &offset);
-    if (r == ARCHIVE_EOF) break;
-    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return archive_error(path, a, "member \"" + quote_path(member) + "\"");
-    if (offset < 0 || static_cast<std::uint64_t>(offset) != bytes->size() || bytes->size() + len > kWholeMember) {
+  WIMG_TRY(for_each_block(a, path, member, [&](std::uint64_t offset, const void* buf, std::size_t len) -> Status {
+    if (offset != bytes->size() || bytes->size() + len > kWholeMember) {
       return make_error(ErrorKind::Input, path + ": member \"" + quote_path(member) + "\": data out of order");
     }
     bytes->append(static_cast<const char*>(buf), len);
-  }
+    return {};
+  }));
   *size = bytes->size();
   Digest d = sha256_of(*bytes);
   if (rd.writers == nullptr) {
@@ -92,19 +104,13 @@ Result<std::optional<Digest>> store_whole(archive* a, archive_entry* e, const st
 Result<Digest> store_data(archive* a, archive_entry* e, const std::string& path, const std::string& member,
                           store::Batch& batch, std::uint64_t* size) {
   WIMG_ASSIGN(auto writer, batch.begin());
-  for (;;) {
-    const void* buf = nullptr;
-    size_t len = 0;
-    la_int64_t offset = 0;
-    int r = archive_read_data_block(a, &buf, &len, &offset);
-    if (r == ARCHIVE_EOF) break;
-    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return archive_error(path, a, "member \"" + quote_path(member) + "\"");
-    if (offset < 0 || static_cast<std::uint64_t>(offset) < writer.size()) {
+  WIMG_TRY(for_each_block(a, path, member, [&](std::uint64_t offset, const void* buf, std::size_t len) -> Status {
+    if (offset < writer.size()) {
       return make_error(ErrorKind::Input, path + ": member \"" + quote_path(member) + "\": sparse map out of order");
     }
-    WIMG_TRY(writer.write_zeros(static_cast<std::uint64_t>(offset) - writer.size()));
-    WIMG_TRY(writer.write(buf, len));
-  }
+    if (auto st = writer.write_zeros(offset - writer.size()); !st) return st;
+    return writer.write(buf, len);
+  }));
   // Only a sparse member's recorded size is its logical size: padding any
   // other member would hide a short member and let a few bytes of a hostile
   // archive declare gigabytes of zeros.
