@@ -5,8 +5,11 @@
 # byte-identical rendered .wasm, by tag and by digest; a store that has the
 # base fetches only the rest; 5xx answers and reset connections are retried; skopeo reads what wimg pushed and a layout
 # skopeo copied from the registry loads back; a registry serving wrong or
-# missing bytes gets a clear error and leaves the store without the image.
+# missing bytes gets a clear error and leaves the store without the image;
+# TLS + htpasswd, and Bearer tokens (auth: token, tests/e2e/token_issuer.mjs).
 set -euo pipefail
+# shellcheck source=../../scripts/lib/paths.sh
+source "$(dirname "$0")/../../scripts/lib/paths.sh"
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init test_dist_registry
@@ -189,4 +192,33 @@ assert_eq "$(digest_of "$S" app:1)" "$(tail -n 1 "$E2E_TMP/pull4")" "image diges
 grep -q 'tls: ' "$REG_LOG" && fail "TLS handshake errors in the registry log: $(grep 'tls: ' "$REG_LOG")"
 rm "$XDG_CONFIG_HOME/wimg/certs.d/$REG/ca.crt"
 expect_rc 6 "pull over plain http from a TLS registry" "$WIMG" --store "$E2E_TMP/authpulled" pull "$REG/team/app:1"
+
+# --- Bearer tokens: docker-registry with `auth: token`, a token issuer in node ------
+# The registry is the real one; tests/e2e/token_issuer.mjs signs RS256 JWTs
+# with a key whose certificate the registry trusts (rootcertbundle).
+T=$E2E_TMP/token
+mkdir -p "$T"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 -subj "/CN=wimg token issuer" 2>/dev/null
+"$NODE" "$(dirname "$0")/token_issuer.mjs" "$T/port" "$T/key.pem" "$T/cert.pem" bob t0ken wimg-issuer "$T/grants.log" \
+  >"$T/issuer.log" 2>&1 &
+E2E_PIDS+=("$!")
+for _ in $(seq 100); do [[ -s "$T/port" ]] && break; sleep 0.1; done
+[[ -s "$T/port" ]] || fail "the token issuer did not start: $(cat "$T/issuer.log")"
+start_registry tokenreg "auth:
+  token:
+    realm: http://127.0.0.1:$(cat "$T/port")/token
+    service: wimg-registry
+    issuer: wimg-issuer
+    rootcertbundle: $T/cert.pem"
+expect_rc 3 "push to a token registry without credentials" W push app:1 "$REG/team/app:1"
+assert_contains "authentication required (wimg login $REG)" "$(cat "$E2E_TMP/err")" "Bearer without credentials"
+"$WIMG" login "$REG" -u bob -p t0ken >/dev/null
+W push app:1 "$REG/team/app:1" >/dev/null
+W push two:1 "$REG/team/two:1" >"$E2E_TMP/push7"  # mounts from team/app: a token for both repositories
+assert_contains "2 blobs uploaded" "$(cat "$E2E_TMP/push7")" "Bearer: the second app mounts the shared blobs"
+grep -q '^grant repository:team/two:pull,push repository:team/app:pull' "$T/grants.log" ||
+  fail "no token asked for the mount's two repositories: $(sort "$T/grants.log" | uniq -c)"
+"$WIMG" --store "$E2E_TMP/tokenpulled" pull "$REG/team/two:1" >"$E2E_TMP/pull5"
+assert_eq "$(digest_of "$S" two:1)" "$(tail -n 1 "$E2E_TMP/pull5")" "image digest after a pull with a Bearer token"
+verify_clean "$E2E_TMP/tokenpulled" "store after a Bearer pull"
 note "ok"
