@@ -212,6 +212,21 @@ ImageBlobs image_blobs(const image::Manifest& m, const std::string& wimg_text, c
   return out;
 }
 
+Result<Descriptor> image_manifest_descriptor(store::Store& store, const Digest& image, unsigned threads) {
+  WIMG_ASSIGN(std::string wimg_text, store.get(image));
+  WIMG_ASSIGN(image::Manifest m, image::decode_manifest(wimg_text, image.str()));
+  std::vector<LayerBlob> layers;
+  for (const auto& l : m.layers) {
+    if (auto known = read_layer_name(store, l.digest, m.created)) {
+      layers.push_back(LayerBlob{Blob{known->blob, {}}, known->diff_id});
+      continue;
+    }
+    WIMG_ASSIGN(LayerBlob b, export_layer(store, l.digest, m.created, threads));
+    layers.push_back(LayerBlob{Blob{b.blob.desc, {}}, b.diff_id});
+  }
+  return image_blobs(m, wimg_text, layers).manifest.desc;
+}
+
 Result<OciImage> export_image(store::Store& store, const Digest& image, unsigned threads) {
   WIMG_ASSIGN(std::string wimg_text, store.get(image));
   WIMG_ASSIGN(image::Manifest m, image::decode_manifest(wimg_text, image.str()));

@@ -74,6 +74,9 @@ struct ImageBlobs {
 };
 // `wimg_text`: the image's stored wimg manifest (it goes into the config verbatim).
 ImageBlobs image_blobs(const image::Manifest& m, const std::string& wimg_text, const std::vector<LayerBlob>& layers);
+// The descriptor of the OCI image manifest export_image makes (push and
+// save name the image by it): layers exported as needed (kept blobs reused).
+Result<Descriptor> image_manifest_descriptor(store::Store& store, const Digest& image, unsigned threads = 1);
 
 // The CNCF wasm artifact of a module: {manifest, config, the application/wasm layer}.
 std::array<Blob, 3> wasm_artifact(std::string wasm, std::int64_t created, const std::optional<Descriptor>& subject);

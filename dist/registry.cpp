@@ -428,11 +428,11 @@ Status Registry::ensure_blob(const std::string& repo, const Descriptor& d, const
   return {};
 }
 
-Status Registry::put_manifest(const std::string& repo, const std::string& reference, const Blob& m) {
+Result<std::string> Registry::put_manifest(const std::string& repo, const std::string& reference, const Blob& m) {
   Request req{"PUT", url("/v2/" + repo + "/manifests/" + reference), m.bytes, m.desc.media_type, {}};
   WIMG_ASSIGN(Response r, send(req));
   if (r.status != 201) return http_error(req.method, req.url, r);
-  return {};
+  return r.header("oci-subject");
 }
 
 Result<Registry::Manifest> Registry::get_manifest(const std::string& repo, const std::string& reference) {
@@ -476,9 +476,10 @@ std::string RegistrySource::where(const Descriptor& d) const {
 
 namespace {
 
-// A wasm artifact: its module and config blobs, then its manifest.
-Status push_artifact(Registry& reg, const std::string& repo, const std::string& reference,
-                     const std::array<const Blob*, 3>& art, TransferStats& stats, BlobHints* hints) {
+// A wasm artifact: its module and config blobs, then its manifest; the
+// registry's OCI-Subject answer.
+Result<std::string> push_artifact(Registry& reg, const std::string& repo, const std::string& reference,
+                                  const std::array<const Blob*, 3>& art, TransferStats& stats, BlobHints* hints) {
   WIMG_TRY(reg.ensure_blob(repo, *art[2], stats, hints));
   WIMG_TRY(reg.ensure_blob(repo, *art[1], stats, hints));
   return reg.put_manifest(repo, reference, *art[0]);
@@ -486,14 +487,14 @@ Status push_artifact(Registry& reg, const std::string& repo, const std::string& 
 
 }  // namespace
 
-Result<Descriptor> push_wasm(Registry& reg, const RemoteRef& to, std::string wasm, std::int64_t created,
-                             TransferStats& stats, BlobHints* hints) {
+Result<PushedArtifact> push_wasm(Registry& reg, const RemoteRef& to, std::string wasm, std::int64_t created,
+                                 const std::optional<Descriptor>& subject, TransferStats& stats, BlobHints* hints) {
   if (to.reference.starts_with("sha256:")) {
     return make_error(ErrorKind::Usage, to.str() + ": push to a tag, not a digest");
   }
-  auto art = wasm_artifact(std::move(wasm), created, std::nullopt);
-  WIMG_TRY(push_artifact(reg, to.repo, to.reference, {&art[0], &art[1], &art[2]}, stats, hints));
-  return art[0].desc;
+  auto art = wasm_artifact(std::move(wasm), created, subject);
+  WIMG_ASSIGN(std::string answer, push_artifact(reg, to.repo, to.reference, {&art[0], &art[1], &art[2]}, stats, hints));
+  return PushedArtifact{art[0].desc, subject && answer == subject->digest.str()};
 }
 
 Result<Descriptor> push_image(store::Store& store, const Digest& image, Registry& reg, const RemoteRef& to,
@@ -512,7 +513,8 @@ Result<Descriptor> push_image(store::Store& store, const Digest& image, Registry
       WIMG_ASSIGN(std::string wasm, store.get(m.base->digest));
       auto art = wasm_artifact(std::move(wasm), m.created, std::nullopt);
       // By digest: keeps the base module referenced in the repository.
-      return push_artifact(reg, to.repo, art[0].desc.digest.str(), {&art[0], &art[1], &art[2]}, stats, hints);
+      WIMG_TRY(push_artifact(reg, to.repo, art[0].desc.digest.str(), {&art[0], &art[1], &art[2]}, stats, hints));
+      return {};
     });
   }
   // A layer whose blob name is remembered (dist/layer_names.h) is only

@@ -85,7 +85,9 @@ class Registry {
   // The same for a blob known by its descriptor, made only if it must be sent.
   Status ensure_blob(const std::string& repo, const Descriptor& d, const MakeBlob& make, TransferStats& stats,
                      BlobHints* hints);
-  Status put_manifest(const std::string& repo, const std::string& reference, const Blob& m);
+  // Returns the registry's OCI-Subject answer: the subject's digest when it
+  // indexed the manifest's `subject` (OCI 1.1 referrers), else "".
+  Result<std::string> put_manifest(const std::string& repo, const std::string& reference, const Blob& m);
   struct Manifest {
     std::string bytes;
     std::string media_type;
@@ -147,9 +149,17 @@ class RegistrySource : public BlobSource {
 Result<Descriptor> push_image(store::Store& store, const Digest& image, Registry& reg, const RemoteRef& to,
                               TransferStats& stats, BlobHints* hints, unsigned threads = 1);
 // Pushes a rendered module as the CNCF wasm artifact (config
-// application/vnd.wasm.config.v0+json, one application/wasm layer) under `tag`.
-Result<Descriptor> push_wasm(Registry& reg, const RemoteRef& to, std::string wasm, std::int64_t created,
-                             TransferStats& stats, BlobHints* hints);
+// application/vnd.wasm.config.v0+json, one application/wasm layer) under
+// `tag`, with `subject` (the image manifest it was rendered from) when
+// given. `indexed`: the registry answered OCI-Subject, i.e. lists it among
+// the subject's referrers; one without the OCI 1.1 referrers API (Debian's
+// docker-registry 2.8) keeps the field in the stored bytes and says nothing.
+struct PushedArtifact {
+  Descriptor manifest;
+  bool indexed = false;
+};
+Result<PushedArtifact> push_wasm(Registry& reg, const RemoteRef& to, std::string wasm, std::int64_t created,
+                                 const std::optional<Descriptor>& subject, TransferStats& stats, BlobHints* hints);
 // Pulls an image into the store (dist/oci.h import_image) and names it.
 Result<Digest> pull_image(store::Store& store, Registry& reg, const RemoteRef& from,
                           const std::optional<image::Reference>& name, const layers::ImportOptions& opts,

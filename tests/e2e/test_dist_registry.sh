@@ -124,6 +124,18 @@ assert [l["mediaType"] for l in m["layers"]]==["application/wasm"], m
 print(m["layers"][0]["digest"])' "$raw") || fail "artifact manifest: $raw"
 curl -sf -o "$E2E_TMP/artifact.wasm" "http://$REG/v2/team/app/blobs/$wasm_digest"
 cmp "$E2E_TMP/app1.wasm" "$E2E_TMP/artifact.wasm" || fail "the artifact is not the rendered .wasm"
+# --subject: linked to the image manifest `wimg push app:1` put. distribution
+# 2.8 keeps the field in the stored manifest but has no referrers API, so it
+# answers no OCI-Subject: a warning says so.
+W push --artifact --subject app:1 "$REG/team/app:1-wasm-linked" >"$E2E_TMP/push8" 2>"$E2E_TMP/push8.err"
+assert_contains "did not index it (no OCI-Subject answer" "$(cat "$E2E_TMP/push8.err")" "--subject on a registry without referrers"
+raw=$(skopeo inspect --raw --tls-verify=false "docker://$REG/team/app:1-wasm-linked")
+python3 -c '
+import json,sys
+m=json.loads(sys.argv[1])
+assert m["subject"]["digest"]==sys.argv[2] and m["subject"]["mediaType"]=="application/vnd.oci.image.manifest.v1+json", m
+' "$raw" "$manifest" || fail "the artifact manifest does not name the pushed image manifest as its subject: $raw"
+expect_rc 2 "--subject without --artifact" W push --subject app:1 "$REG/team/app:1"
 
 # --- transient failures: a proxy that fails each request once ---------------------------
 for mode in 5xx-once reset-once; do
