@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "dist/auth.h"
@@ -240,10 +242,21 @@ Status Registry::authenticate(const std::string& challenge, const std::string& f
   auto need_creds = [&]() {
     return make_error(ErrorKind::Input, host_ + ": authentication required (wimg login " + host_ + ")");
   };
+  // Bearer scopes only grow: parallel transfers ask for different ones (HEAD
+  // pull, POST push, a mount's source repository), and a token for fewer
+  // would make another transfer's request fail. Each token asks for all
+  // scopes seen so far.
+  std::set<std::string> scopes;
   {
-    // Another transfer may have authenticated meanwhile: then just retry.
     std::lock_guard lock(mu_);
-    if (auth_header_ != failed_header) return {};
+    bool new_scope = false;
+    if (challenge.starts_with("Bearer") || challenge.starts_with("bearer")) {
+      std::istringstream words(challenge_params(challenge)["scope"]);
+      for (std::string s; words >> s;) new_scope = scopes_.insert(s).second || new_scope;
+    }
+    // Another transfer authenticated meanwhile for what this one needs: retry.
+    if (auth_header_ != failed_header && !new_scope) return {};
+    scopes = scopes_;
   }
   std::string header;
   if (challenge.starts_with("Basic") || challenge.starts_with("basic")) {
@@ -256,7 +269,7 @@ Status Registry::authenticate(const std::string& challenge, const std::string& f
     if (p["realm"].empty()) return make_error(ErrorKind::Input, host_ + ": Bearer challenge without a realm");
     std::string token_url = p["realm"] + (p["realm"].find('?') == std::string::npos ? "?" : "&");
     token_url += "service=" + escape(p["service"]);
-    if (!p["scope"].empty()) token_url += "&scope=" + escape(p["scope"]);
+    for (const auto& s : scopes) token_url += "&scope=" + escape(s);
     std::string basic;
     if (opts_.credentials) basic = "Authorization: Basic " + base64(opts_.credentials->user + ":" + opts_.credentials->password);
     WIMG_ASSIGN(Response r, perform(Request{"GET", token_url}, basic));
@@ -279,9 +292,13 @@ Status Registry::authenticate(const std::string& challenge, const std::string& f
 Result<Registry::Response> Registry::send_once(const Request& req) {
   std::string sent = auth_header();
   WIMG_ASSIGN(Response r, perform(req, sent));
-  if (r.status == 401 && !r.header("www-authenticate").empty()) {
+  // Twice at most: a parallel transfer may replace the token between this
+  // one's authentication and its retry (scopes only grow, so the second
+  // token covers this request too).
+  for (int round = 0; round < 2 && r.status == 401 && !r.header("www-authenticate").empty(); ++round) {
     WIMG_TRY(authenticate(r.header("www-authenticate"), sent));
-    WIMG_ASSIGN(r, perform(req, auth_header()));
+    sent = auth_header();
+    WIMG_ASSIGN(r, perform(req, sent));
   }
   return r;
 }

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,7 @@ class Registry {
   mutable std::mutex mu_;    // guards the two below
   std::string auth_header_;  // "Authorization: ..." once known
   std::vector<void*> idle_;  // libcurl handles not in use (each keeps its connections)
+  std::set<std::string> scopes_;  // every Bearer scope asked for so far
 };
 
 // Reads a pulled image's blobs from the registry; the manifest is served
