@@ -2,8 +2,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <curl/curl.h>
-#include <dlfcn.h>
 #include <openssl/evp.h>
 
 #include <fstream>
@@ -12,6 +10,7 @@
 #include <regex>
 #include <sstream>
 
+#include "net/curl.h"
 #include "support/fs.h"
 
 namespace wimg::base {
@@ -175,46 +174,9 @@ Status check_integrity(std::string_view bytes, std::string_view integrity, std::
                                           std::string(integrity) + "'); refusing an unchecked download");
 }
 
-namespace {
-
-// libcurl, opened when the first download starts: linked into wimg, it and
-// the two dozen libraries it needs were loaded by every command (4 ms of
-// CPU, +45%, for `wimg images`), though only `import npm:` uses them.
-struct Curl {
-  CURL* (*easy_init)();
-  CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
-  CURLcode (*easy_perform)(CURL*);
-  void (*easy_cleanup)(CURL*);
-  const char* (*easy_strerror)(CURLcode);
-};
-
-Result<const Curl*> open_curl() {
-  static const Result<const Curl*> curl = []() -> Result<const Curl*> {
-    void* lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (lib == nullptr) {
-      return make_error(ErrorKind::NotFound, std::string("cannot load libcurl (install Debian's libcurl4): ") + ::dlerror());
-    }
-    static Curl c;
-    auto sym = [&](const char* name) { return ::dlsym(lib, name); };
-    c.easy_init = reinterpret_cast<decltype(c.easy_init)>(sym("curl_easy_init"));
-    c.easy_setopt = reinterpret_cast<decltype(c.easy_setopt)>(sym("curl_easy_setopt"));
-    c.easy_perform = reinterpret_cast<decltype(c.easy_perform)>(sym("curl_easy_perform"));
-    c.easy_cleanup = reinterpret_cast<decltype(c.easy_cleanup)>(sym("curl_easy_cleanup"));
-    c.easy_strerror = reinterpret_cast<decltype(c.easy_strerror)>(sym("curl_easy_strerror"));
-    if (!c.easy_init || !c.easy_setopt || !c.easy_perform || !c.easy_cleanup || !c.easy_strerror) {
-      return make_error(ErrorKind::NotFound, "libcurl.so.4 lacks the curl_easy_* functions");
-    }
-    return &c;
-  }();
-  return curl;
-}
-
-}  // namespace
-
 Result<std::string> curl_get(const std::string& url) {
-  WIMG_ASSIGN(const Curl* curl, open_curl());
-  std::unique_ptr<CURL, void (*)(CURL*)> h(curl->easy_init(), curl->easy_cleanup);
-  if (!h) return make_error(ErrorKind::Io, "GET " + url + ": cannot start libcurl");
+  WIMG_ASSIGN(const net::Curl* curl, net::curl());
+  WIMG_ASSIGN(net::Easy h, net::easy());
   std::string body;
   char errbuf[CURL_ERROR_SIZE] = {0};
   auto set = curl->easy_setopt;

@@ -63,19 +63,14 @@ echo "context: ruby.wasm $(stat -c %s "$CTX/ruby.wasm") bytes; stdlib $(find "$C
 echo "runs:    median of $RUNS timed runs each (one untimed warm-up; sync before every run)"
 echo
 
-python3 - "$BENCH_TMP/wimg" "$BENCH_TMP" "$CTX" "$RUNS" <<'PY'
-import os, statistics, subprocess, sys, time
+PYTHONPATH="$(dirname "$0")" python3 - "$BENCH_TMP/wimg" "$BENCH_TMP" "$CTX" "$RUNS" <<'PY'
+import os, statistics, sys, time
 
 wimg, tmp, ctx, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 store = os.path.join(tmp, "store")
 out = os.path.join(tmp, "out.wasm")
 
-def run(cmd):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if p.returncode != 0:
-        sys.stderr.write(f"bench: {' '.join(cmd)} exited {p.returncode}:\n{p.stderr.decode(errors='replace')}")
-        sys.exit(1)
-    return p.stdout.decode()
+from benchlib import run  # bench/benchlib.py
 
 def bench(prepare, cmd, check=None):
     times = []

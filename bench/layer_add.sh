@@ -50,8 +50,8 @@ echo "tree:   $files files, $bytes bytes ($(( bytes / 1048576 )) MiB), $unique d
 echo "runs:   median of $RUNS timed runs each (one untimed warm-up; sync before every run)"
 echo
 
-python3 - "$BENCH_TMP/wimg" "$BENCH_TMP" "$TREE" "$RUNS" <<'PY'
-import os, shutil, statistics, subprocess, sys, time
+PYTHONPATH="$(dirname "$0")" python3 - "$BENCH_TMP/wimg" "$BENCH_TMP" "$TREE" "$RUNS" <<'PY'
+import os, shutil, statistics, sys, time
 
 wimg, tmp, tree, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 
@@ -61,12 +61,7 @@ def rm(path):
     elif os.path.lexists(path):
         os.unlink(path)
 
-def run(cmd):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if p.returncode != 0:
-        sys.stderr.write(f"bench: {' '.join(cmd)} exited {p.returncode}:\n{p.stderr.decode(errors='replace')}")
-        sys.exit(1)
-    return p.stdout.decode()
+from benchlib import run  # bench/benchlib.py
 
 def bench(prepare, cmd_of, cleanup, check=None):
     """One untimed warm-up, then `runs` timed runs; returns times in ms."""

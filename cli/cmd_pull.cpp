@@ -1,5 +1,7 @@
 // wimg pull REGISTRY/REPO[:TAG|@DIGEST] — download an image into the store
 // and name it as given.
+#include <unistd.h>
+
 #include "cli/commands.h"
 #include "cli/registry_options.h"
 #include "dist/registry.h"
@@ -31,7 +33,10 @@ void register_pull(CLI::App& app, Context& ctx) {
     dist::Registry reg(from.host, registry_options(ctx, from.host, args->insecure));
     dist::ImportStats stats;
     dist::BlobHints hints(store, from.host);
+    dist::Progress progress(&ctx.err, ::isatty(STDERR_FILENO) == 1, "pull " + from.str());
+    reg.set_progress(&progress);
     Digest d = unwrap(dist::pull_image(store, reg, from, name, ctx.import_options(), &stats, &hints));
+    progress.finish("fetched");
     ctx.out << "pulled " << from.str() << ": " << stats.blobs_fetched << " blobs fetched (" << stats.bytes_fetched
             << " bytes), " << stats.layers_present << " layers already present\n"
             << d.str() << "\n";

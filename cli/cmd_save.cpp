@@ -36,7 +36,7 @@ void register_save(CLI::App& app, Context& ctx) {
       Digest d = unwrap(image::resolve_image(store, spec));
       images.push_back({saved_name(spec), d});
     }
-    std::string tar = unwrap(dist::write_layout_tar(store, images));
+    std::string tar = unwrap(dist::write_layout_tar(store, images, ctx.import_options().threads));
     unwrap(fs::atomic_write_file(args->output, tar));
   });
 }

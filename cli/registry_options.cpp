@@ -29,7 +29,12 @@ std::function<Result<Digest>(const std::string&)> image_fetcher(const Context& c
     dist::Registry reg(remote->host, registry_options(ctx, remote->host, false));
     dist::ImportStats stats;
     dist::BlobHints hints(store, remote->host);
+    // On a terminal, bytes as they move; the line below is the summary.
+    bool tty = ::isatty(STDERR_FILENO) == 1;
+    dist::Progress progress(tty ? &ctx.err : nullptr, tty, "pull " + remote->str());
+    reg.set_progress(&progress);
     WIMG_ASSIGN(Digest d, dist::pull_image(store, reg, *remote, name, ctx.import_options(), &stats, &hints));
+    if (tty) ctx.err << "\r\x1b[K";
     ctx.err << "pulled " << remote->str() << ": " << stats.blobs_fetched << " blobs fetched (" << stats.bytes_fetched
             << " bytes)\n";
     return d;

@@ -25,6 +25,7 @@ BlobHints::BlobHints(const store::Store& store, const std::string& host)
 }
 
 std::optional<std::string> BlobHints::repo_for(const Digest& d, const std::string& not_repo) const {
+  std::lock_guard lock(mu_);
   auto it = seen_.find(d);
   if (it == seen_.end()) return std::nullopt;
   for (const auto& repo : it->second) {
@@ -34,6 +35,7 @@ std::optional<std::string> BlobHints::repo_for(const Digest& d, const std::strin
 }
 
 void BlobHints::record(const Digest& d, const std::string& repo) {
+  std::lock_guard lock(mu_);
   if (!seen_[d].insert(repo).second) return;
   // Best effort: a hint that is not written only costs an upload later.
   ::mkdir(file_.substr(0, file_.rfind('/')).c_str(), 0755);

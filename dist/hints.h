@@ -4,10 +4,12 @@
 //   <store>/cache/dist/<sha256 hex of the host>    lines "sha256:<hex> <repo>\n"
 // appended after every upload, HEAD hit, mount and pull; no fsync, never
 // trusted: a stale hint only makes the registry answer the mount with a
-// plain upload session. Unparsable lines are skipped.
+// plain upload session. Unparsable lines are skipped. Thread-safe (parallel
+// blob transfers record into one).
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -26,6 +28,7 @@ class BlobHints {
 
  private:
   std::string file_;
+  mutable std::mutex mu_;
   std::map<Digest, std::set<std::string>> seen_;
 };
 

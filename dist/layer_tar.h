@@ -25,7 +25,10 @@ namespace wimg::dist {
 Result<std::string> write_layer_tar(const store::Store& store, const std::vector<layers::Entry>& entries,
                                     std::int64_t mtime);
 
-// gzip (zlib, level 6, header with mtime 0): deterministic for one zlib.
-Result<std::string> gzip(std::string_view bytes);
+// gzip, deterministic for one zlib whatever `threads` is: deflate level 6
+// in independent 128 KiB blocks, each primed with the 32 KiB before it and
+// ended by a sync flush (pigz's scheme), compressed on up to `threads`
+// threads; the header zlib writes (mtime 0, no name), CRC-32 and size.
+Result<std::string> gzip(std::string_view bytes, unsigned threads = 1);
 
 }  // namespace wimg::dist

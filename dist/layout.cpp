@@ -86,10 +86,11 @@ json docker_manifest(const std::vector<SavedImage>& images, const std::vector<Oc
 
 }  // namespace
 
-Result<std::string> write_layout_tar(const store::Store& store, const std::vector<SavedImage>& images) {
+Result<std::string> write_layout_tar(store::Store& store, const std::vector<SavedImage>& images,
+                                     unsigned threads) {
   std::vector<OciImage> oci;
   for (const auto& i : images) {
-    WIMG_ASSIGN(OciImage o, export_image(store, i.digest));
+    WIMG_ASSIGN(OciImage o, export_image(store, i.digest, threads));
     oci.push_back(std::move(o));
   }
   std::map<std::string, const Blob*> blobs;

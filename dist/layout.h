@@ -23,7 +23,8 @@ struct SavedImage {
 };
 // The layout tar's bytes; every member's mtime is 0, so the same images
 // give the same archive.
-Result<std::string> write_layout_tar(const store::Store& store, const std::vector<SavedImage>& images);
+Result<std::string> write_layout_tar(store::Store& store, const std::vector<SavedImage>& images,
+                                     unsigned threads = 1);
 
 // A layout read whole from a tar (plain or gzip) or a directory.
 class Layout : public BlobSource {

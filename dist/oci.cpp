@@ -2,7 +2,9 @@
 
 #include <ctime>
 
+#include "dist/layer_names.h"
 #include "dist/layer_tar.h"
+#include "dist/transfer.h"
 #include "image/images.h"
 #include "image/manifest.h"
 #include "layers/archive.h"
@@ -64,9 +66,9 @@ json oci_config(const image::Manifest& m, const json& wimg, const std::vector<st
               {"wimg", wimg}};
 }
 
-json manifest_json(const Descriptor& config, const std::vector<Blob>& layers, std::int64_t created) {
+json manifest_json(const Descriptor& config, const std::vector<Descriptor>& layers, std::int64_t created) {
   json ls = json::array();
-  for (const auto& l : layers) ls.push_back(descriptor_json(l.desc));
+  for (const auto& l : layers) ls.push_back(descriptor_json(l));
   return json{{"schemaVersion", 2},
               {"mediaType", kOciManifest},
               {"config", descriptor_json(config)},
@@ -171,27 +173,73 @@ std::array<Blob, 3> wasm_artifact(std::string wasm, std::int64_t created, const 
            {"created", rfc3339(created)},
            {"layerDigests", json::array({layer.desc.digest.str()})}};
   Blob config = make_blob(kWasmConfig, cfg.dump());
-  json m = manifest_json(config.desc, {layer}, created);
+  json m = manifest_json(config.desc, {layer.desc}, created);
   if (subject) m["subject"] = descriptor_json(*subject);
   Blob manifest = make_blob(kOciManifest, m.dump());
   return {std::move(manifest), std::move(config), std::move(layer)};
 }
 
-Result<OciImage> export_image(const store::Store& store, const Digest& image) {
+Result<LayerBlob> export_layer(store::Store& store, const Digest& layer, std::int64_t mtime, unsigned threads) {
+  // Made before (save, push): the compressed blob is an object until prune.
+  if (auto known = read_layer_name(store, layer, mtime); known && store.has(known->blob.digest)) {
+    auto bytes = store.get(known->blob.digest);  // re-hashed
+    if (bytes.ok() && bytes->size() == known->blob.size) {
+      return LayerBlob{Blob{known->blob, std::move(*bytes)}, known->diff_id};
+    }
+  }
+  WIMG_ASSIGN(std::string index, store.get(layer));
+  WIMG_ASSIGN(auto entries, layers::decode_index(index, layer.str()));
+  WIMG_ASSIGN(std::string tar, write_layer_tar(store, entries, mtime));
+  LayerBlob out;
+  out.diff_id = sha256_of(tar).str();
+  WIMG_ASSIGN(std::string gz, gzip(tar, threads));
+  out.blob = make_blob(kOciLayerGzip, std::move(gz));
+  // Best effort, both: without them the next export makes the blob again.
+  if (store.put(out.blob.bytes).ok()) write_layer_name(store, layer, mtime, LayerName{out.blob.desc, out.diff_id});
+  return out;
+}
+
+ImageBlobs image_blobs(const image::Manifest& m, const std::string& wimg_text, const std::vector<LayerBlob>& layers) {
+  std::vector<std::string> diff_ids;
+  std::vector<Descriptor> descs;
+  for (const auto& l : layers) {
+    diff_ids.push_back(l.diff_id);
+    descs.push_back(l.blob.desc);
+  }
+  ImageBlobs out;
+  out.config = make_blob(kOciConfig, oci_config(m, json::parse(wimg_text), diff_ids).dump());
+  out.manifest = make_blob(kOciManifest, manifest_json(out.config.desc, descs, m.created).dump());
+  return out;
+}
+
+Result<Descriptor> image_manifest_descriptor(store::Store& store, const Digest& image, unsigned threads) {
+  WIMG_ASSIGN(std::string wimg_text, store.get(image));
+  WIMG_ASSIGN(image::Manifest m, image::decode_manifest(wimg_text, image.str()));
+  std::vector<LayerBlob> layers;
+  for (const auto& l : m.layers) {
+    if (auto known = read_layer_name(store, l.digest, m.created)) {
+      layers.push_back(LayerBlob{Blob{known->blob, {}}, known->diff_id});
+      continue;
+    }
+    WIMG_ASSIGN(LayerBlob b, export_layer(store, l.digest, m.created, threads));
+    layers.push_back(LayerBlob{Blob{b.blob.desc, {}}, b.diff_id});
+  }
+  return image_blobs(m, wimg_text, layers).manifest.desc;
+}
+
+Result<OciImage> export_image(store::Store& store, const Digest& image, unsigned threads) {
   WIMG_ASSIGN(std::string wimg_text, store.get(image));
   WIMG_ASSIGN(image::Manifest m, image::decode_manifest(wimg_text, image.str()));
   OciImage out;
-  std::vector<std::string> diff_ids;
+  std::vector<LayerBlob> layers;
   for (const auto& l : m.layers) {
-    WIMG_ASSIGN(std::string index, store.get(l.digest));
-    WIMG_ASSIGN(auto entries, layers::decode_index(index, l.digest.str()));
-    WIMG_ASSIGN(std::string tar, write_layer_tar(store, entries, m.created));
-    diff_ids.push_back(sha256_of(tar).str());
-    WIMG_ASSIGN(std::string gz, gzip(tar));
-    out.layers.push_back(make_blob(kOciLayerGzip, std::move(gz)));
+    WIMG_ASSIGN(LayerBlob b, export_layer(store, l.digest, m.created, threads));
+    layers.push_back(std::move(b));
   }
-  out.config = make_blob(kOciConfig, oci_config(m, json::parse(wimg_text), diff_ids).dump());
-  out.manifest = make_blob(kOciManifest, manifest_json(out.config.desc, out.layers, m.created).dump());
+  ImageBlobs ib = image_blobs(m, wimg_text, layers);
+  out.config = std::move(ib.config);
+  out.manifest = std::move(ib.manifest);
+  for (auto& l : layers) out.layers.push_back(std::move(l.blob));
   if (m.base) {
     WIMG_ASSIGN(std::string wasm, store.get(m.base->digest));
     auto art = wasm_artifact(std::move(wasm), m.created, std::nullopt);
@@ -234,26 +282,40 @@ Result<Digest> import_image(store::Store& store, BlobSource& source, const Descr
 
   Ingest in{store, source, opts, stats};
   WIMG_ASSIGN(auto lock, store.writer_lock());
-  std::optional<std::string> base;
-  if (m.base && !store.has(m.base->digest)) {
-    Descriptor bd{std::string(kWasmLayer), m.base->digest, m.base->size, {}};
-    WIMG_ASSIGN(base, fetch_verified(source, bd, stats));
-    WIMG_TRY(wasm::parse_module(*base, source.where(bd)));
-  }
   store::Batch batch(store);
-  std::vector<std::string> indexes;
+  // The base and the missing layers are fetched (and layers rebuilt into
+  // the batch) in parallel when the source allows it; the largest blob, the
+  // base, starts first.
+  Jobs jobs(source.concurrent() ? kParallelTransfers : 1);
+  if (m.base && !store.has(m.base->digest)) {
+    jobs.add([&]() -> Status {
+      Descriptor bd{std::string(kWasmLayer), m.base->digest, m.base->size, {}};
+      WIMG_ASSIGN(std::string base, fetch_verified(source, bd, stats));
+      WIMG_TRY(wasm::parse_module(base, source.where(bd)));
+      // Committed with the files: nothing names it before the image does.
+      // fetch_verified hashed it: no second hash.
+      WIMG_TRY(batch.add_hashed(base, m.base->digest));
+      return {};
+    });
+  }
+  std::vector<std::optional<std::string>> indexes(ldescs.size());
   for (std::size_t i = 0; i < ldescs.size(); ++i) {
     if (store.has(m.layers[i].digest)) {
       if (stats != nullptr) stats->layers_present++;
       continue;
     }
-    WIMG_ASSIGN(std::string index, ingest_layer(in, batch, ldescs[i], m.layers[i], i));
-    indexes.push_back(std::move(index));
+    jobs.add([&, i]() -> Status {
+      WIMG_ASSIGN(indexes[i], ingest_layer(in, batch, ldescs[i], m.layers[i], i));
+      return {};
+    });
   }
-  // Everything fetched is verified: commit files, then indexes, base, image.
+  WIMG_TRY(jobs.wait());
+  // Everything fetched is verified: commit files and the base, then
+  // indexes (a layer index only after its files), then the image.
   WIMG_TRY(batch.commit());
-  for (const auto& index : indexes) WIMG_TRY(store.put(index));
-  if (base) WIMG_TRY(store.put(*base));
+  for (const auto& index : indexes) {
+    if (index) WIMG_TRY(store.put(*index));
+  }
   WIMG_ASSIGN(Digest d, image::put_image(store, m));
   if (name) WIMG_TRY(image::tag_image(store, d, *name));
   return d;

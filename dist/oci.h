@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -14,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "image/manifest.h"
 #include "image/reference.h"
 #include "layers/import.h"
 #include "store/store.h"
@@ -54,7 +56,27 @@ struct OciImage {
   std::vector<Blob> layers; // one tar+gzip per wimg layer, bottom first
   std::vector<Blob> base;   // the base module as a wasm artifact {manifest, config, wasm}; empty without a base
 };
-Result<OciImage> export_image(const store::Store& store, const Digest& image);
+// `threads` compress each layer (dist/layer_tar.h gzip: the bytes do not depend on it).
+Result<OciImage> export_image(store::Store& store, const Digest& image, unsigned threads = 1);
+
+// The pieces of export_image, for writers that send blobs as they are made
+// (push): one layer's tar+gzip blob and its diff_id (SHA-256 of the tar);
+// the config and the image manifest once every layer is known.
+struct LayerBlob {
+  Blob blob;
+  std::string diff_id;
+};
+Result<LayerBlob> export_layer(store::Store& store, const Digest& layer, std::int64_t mtime,
+                               unsigned threads = 1);
+struct ImageBlobs {
+  Blob manifest;
+  Blob config;
+};
+// `wimg_text`: the image's stored wimg manifest (it goes into the config verbatim).
+ImageBlobs image_blobs(const image::Manifest& m, const std::string& wimg_text, const std::vector<LayerBlob>& layers);
+// The descriptor of the OCI image manifest export_image makes (push and
+// save name the image by it): layers exported as needed (kept blobs reused).
+Result<Descriptor> image_manifest_descriptor(store::Store& store, const Digest& image, unsigned threads = 1);
 
 // The CNCF wasm artifact of a module: {manifest, config, the application/wasm layer}.
 std::array<Blob, 3> wasm_artifact(std::string wasm, std::int64_t created, const std::optional<Descriptor>& subject);
@@ -66,14 +88,17 @@ class BlobSource {
   virtual ~BlobSource() = default;
   virtual Result<std::string> fetch(const Descriptor& d) = 0;
   virtual std::string where(const Descriptor& d) const = 0;  // names the blob in errors
+  // True when fetch may be called from several threads at once (import
+  // then fetches and ingests blobs in parallel).
+  virtual bool concurrent() const { return false; }
 };
 // Size and SHA-256 of bytes against the descriptor (Corrupt otherwise).
 Status verify_blob(std::string_view bytes, const Descriptor& d, const std::string& where);
 
-struct ImportStats {
-  std::uint64_t blobs_fetched = 0;
-  std::uint64_t bytes_fetched = 0;
-  std::uint64_t layers_present = 0;  // already in the store: not fetched
+struct ImportStats {  // counted by parallel fetches
+  std::atomic<std::uint64_t> blobs_fetched = 0;
+  std::atomic<std::uint64_t> bytes_fetched = 0;
+  std::atomic<std::uint64_t> layers_present = 0;  // already in the store: not fetched
 };
 // Ingests the image whose OCI manifest is `manifest`: the manifest, config,
 // missing layers and base are fetched and verified, layers are rebuilt

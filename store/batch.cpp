@@ -113,8 +113,9 @@ Result<Digest> Batch::adopt(std::string temp_path, const Digest& d, std::uint64_
   return d;
 }
 
-Result<Digest> Batch::add_bytes(std::string_view bytes) {
-  Digest d = sha256_of(bytes);
+Result<Digest> Batch::add_bytes(std::string_view bytes) { return add_hashed(bytes, sha256_of(bytes)); }
+
+Result<Digest> Batch::add_hashed(std::string_view bytes, const Digest& d) {
   if (known(d)) return d;
   std::string tag;
   {

@@ -66,6 +66,10 @@ class Batch {
   Result<Writer> begin();
   // Stores bytes held in memory (skips the write when the object exists).
   Result<Digest> add_bytes(std::string_view bytes);
+  // The same when the caller has just hashed them: d must be sha256(bytes)
+  // (a reader that needs the digest first, in order, and hands the write to
+  // another thread).
+  Result<Digest> add_hashed(std::string_view bytes, const Digest& d);
   // Stores the rest of fd's content; `size_hint` (e.g. st_size) sizes the
   // read buffer. *size_out receives the byte count actually stored.
   Result<Digest> add_fd(int fd, std::string_view shown_path, std::uint64_t size_hint, std::uint64_t* size_out);

@@ -5,7 +5,9 @@
 MODE "5xx-once": the first request of each method+path (upload sessions
 counted as one path) gets 503, later ones
 are forwarded. MODE "reset-once": the first such request has its connection
-closed without an answer. Writes the port it listens on to LISTEN_PORT_FILE
+closed without an answer. MODE "no-chunks": every PATCH (a chunk of an
+upload) gets 405, as from a registry without chunked uploads; nothing else
+is touched. Writes the port it listens on to LISTEN_PORT_FILE
 and the count of injected faults to stdout as they happen.
 """
 import http.client
@@ -28,7 +30,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         key = (self.command, re.sub(r"/uploads/[^/?]+", "/uploads/ID", self.path.split("?")[0]))
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
-        if key not in seen:
+        if mode == "no-chunks":
+            if self.command == "PATCH":
+                print("fault", self.command, key[1], flush=True)
+                self.send_response(405)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+        elif key not in seen:
             seen.add(key)
             print("fault", self.command, key[1], flush=True)
             if mode == "reset-once":
@@ -56,7 +65,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
-    do_GET = do_HEAD = do_POST = do_PUT = relay
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = relay
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -5,8 +5,11 @@
 # byte-identical rendered .wasm, by tag and by digest; a store that has the
 # base fetches only the rest; 5xx answers and reset connections are retried; skopeo reads what wimg pushed and a layout
 # skopeo copied from the registry loads back; a registry serving wrong or
-# missing bytes gets a clear error and leaves the store without the image.
+# missing bytes gets a clear error and leaves the store without the image;
+# TLS + htpasswd, and Bearer tokens (auth: token, tests/e2e/token_issuer.mjs).
 set -euo pipefail
+# shellcheck source=../../scripts/lib/paths.sh
+source "$(dirname "$0")/../../scripts/lib/paths.sh"
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 e2e_init test_dist_registry
@@ -25,6 +28,15 @@ render() {  # STORE IMAGE OUT
   printf 'FROM %s\n' "$2" >"$E2E_TMP/r/Wasmfile"
   "$WIMG" --store "$1" build -o "$3" "$E2E_TMP/r" >/dev/null
 }
+
+# --- libcurl: loaded by the commands that transfer, never at start-up -----------
+# (net/curl.h: one dlopen for base/ and dist/.) The pull is the control: the
+# same LD_DEBUG output names libcurl once it is needed.
+LD_DEBUG=libs "$WIMG" --version >/dev/null 2>"$E2E_TMP/ld.version"
+assert_contains "calling init: " "$(cat "$E2E_TMP/ld.version")" "LD_DEBUG=libs traces the loader"
+assert_not_contains "libcurl" "$(cat "$E2E_TMP/ld.version")" "wimg --version loads no libcurl"
+LD_DEBUG=libs W images >/dev/null 2>"$E2E_TMP/ld.images"
+assert_not_contains "libcurl" "$(cat "$E2E_TMP/ld.images")" "wimg images loads no libcurl"
 
 # --- push: only what the registry lacks ------------------------------------------
 W push app:1 "$REG/team/app:1" >"$E2E_TMP/push1"
@@ -57,7 +69,8 @@ assert_eq "$own" "$sent" "the second app uploads exactly its own bytes (its laye
 
 # --- pull into an empty store ------------------------------------------------------
 P=$E2E_TMP/pulled
-"$WIMG" --store "$P" pull "$REG/team/app:1" >"$E2E_TMP/pull1"
+LD_DEBUG=libs "$WIMG" --store "$P" pull "$REG/team/app:1" >"$E2E_TMP/pull1" 2>"$E2E_TMP/ld.pull"
+assert_contains "libcurl.so.4" "$(cat "$E2E_TMP/ld.pull")" "pull loads libcurl"
 assert_eq "$(digest_of "$S" app:1)" "$(tail -n 1 "$E2E_TMP/pull1")" "image digest after pull"
 assert_eq "$(digest_of "$S" app:1)" "$(digest_of "$P" "$REG/team/app:1")" "pulled image is named as pulled"
 verify_clean "$P" "store after pull"
@@ -111,6 +124,18 @@ assert [l["mediaType"] for l in m["layers"]]==["application/wasm"], m
 print(m["layers"][0]["digest"])' "$raw") || fail "artifact manifest: $raw"
 curl -sf -o "$E2E_TMP/artifact.wasm" "http://$REG/v2/team/app/blobs/$wasm_digest"
 cmp "$E2E_TMP/app1.wasm" "$E2E_TMP/artifact.wasm" || fail "the artifact is not the rendered .wasm"
+# --subject: linked to the image manifest `wimg push app:1` put. distribution
+# 2.8 keeps the field in the stored manifest but has no referrers API, so it
+# answers no OCI-Subject: a warning says so.
+W push --artifact --subject app:1 "$REG/team/app:1-wasm-linked" >"$E2E_TMP/push8" 2>"$E2E_TMP/push8.err"
+assert_contains "did not index it (no OCI-Subject answer" "$(cat "$E2E_TMP/push8.err")" "--subject on a registry without referrers"
+raw=$(skopeo inspect --raw --tls-verify=false "docker://$REG/team/app:1-wasm-linked")
+python3 -c '
+import json,sys
+m=json.loads(sys.argv[1])
+assert m["subject"]["digest"]==sys.argv[2] and m["subject"]["mediaType"]=="application/vnd.oci.image.manifest.v1+json", m
+' "$raw" "$manifest" || fail "the artifact manifest does not name the pushed image manifest as its subject: $raw"
+expect_rc 2 "--subject without --artifact" W push --subject app:1 "$REG/team/app:1"
 
 # --- transient failures: a proxy that fails each request once ---------------------------
 for mode in 5xx-once reset-once; do
@@ -179,4 +204,33 @@ assert_eq "$(digest_of "$S" app:1)" "$(tail -n 1 "$E2E_TMP/pull4")" "image diges
 grep -q 'tls: ' "$REG_LOG" && fail "TLS handshake errors in the registry log: $(grep 'tls: ' "$REG_LOG")"
 rm "$XDG_CONFIG_HOME/wimg/certs.d/$REG/ca.crt"
 expect_rc 6 "pull over plain http from a TLS registry" "$WIMG" --store "$E2E_TMP/authpulled" pull "$REG/team/app:1"
+
+# --- Bearer tokens: docker-registry with `auth: token`, a token issuer in node ------
+# The registry is the real one; tests/e2e/token_issuer.mjs signs RS256 JWTs
+# with a key whose certificate the registry trusts (rootcertbundle).
+T=$E2E_TMP/token
+mkdir -p "$T"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 -subj "/CN=wimg token issuer" 2>/dev/null
+"$NODE" "$(dirname "$0")/token_issuer.mjs" "$T/port" "$T/key.pem" "$T/cert.pem" bob t0ken wimg-issuer "$T/grants.log" \
+  >"$T/issuer.log" 2>&1 &
+E2E_PIDS+=("$!")
+for _ in $(seq 100); do [[ -s "$T/port" ]] && break; sleep 0.1; done
+[[ -s "$T/port" ]] || fail "the token issuer did not start: $(cat "$T/issuer.log")"
+start_registry tokenreg "auth:
+  token:
+    realm: http://127.0.0.1:$(cat "$T/port")/token
+    service: wimg-registry
+    issuer: wimg-issuer
+    rootcertbundle: $T/cert.pem"
+expect_rc 3 "push to a token registry without credentials" W push app:1 "$REG/team/app:1"
+assert_contains "authentication required (wimg login $REG)" "$(cat "$E2E_TMP/err")" "Bearer without credentials"
+"$WIMG" login "$REG" -u bob -p t0ken >/dev/null
+W push app:1 "$REG/team/app:1" >/dev/null
+W push two:1 "$REG/team/two:1" >"$E2E_TMP/push7"  # mounts from team/app: a token for both repositories
+assert_contains "2 blobs uploaded" "$(cat "$E2E_TMP/push7")" "Bearer: the second app mounts the shared blobs"
+grep '^grant ' "$T/grants.log" | grep 'repository:team/two:pull,push' | grep -q 'repository:team/app:pull' ||
+  fail "no token asked for the mount's two repositories: $(sort "$T/grants.log" | uniq -c)"
+"$WIMG" --store "$E2E_TMP/tokenpulled" pull "$REG/team/two:1" >"$E2E_TMP/pull5"
+assert_eq "$(digest_of "$S" two:1)" "$(tail -n 1 "$E2E_TMP/pull5")" "image digest after a pull with a Bearer token"
+verify_clean "$E2E_TMP/tokenpulled" "store after a Bearer pull"
 note "ok"
