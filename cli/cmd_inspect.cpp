@@ -16,15 +16,6 @@ namespace wimg::cli {
 
 namespace {
 
-// The upper layer's setting in the view (runtime/pack/upper.h).
-std::string writable_text(const std::vector<std::string>& fs) {
-  const std::string setting = fs.empty() ? "" : fs.front();
-  if (setting == "ro") return "no (read-only)";
-  const std::string cap = setting.empty() ? std::to_string(pack::kDefaultUpperBytes) : setting;
-  return "in memory, at most " + cap + " bytes" + (setting.empty() ? " (the default)" : "");
-}
-
-
 struct InspectArgs {
   std::string file;
   bool json = false;
@@ -61,7 +52,7 @@ void print_text(const Context& ctx, const std::string& file, const pack::PackedI
   ctx.out << "Preopens:   " << nlohmann::json(p.view.config.preopens).dump() << "\n";
   if (!m.config.labels.empty()) ctx.out << "Labels:     " << nlohmann::json(m.config.labels).dump() << "\n";
   if (!m.config.volumes.empty()) ctx.out << "Volumes:    " << nlohmann::json(m.config.volumes).dump() << "\n";
-  ctx.out << "Writable:   " << writable_text(p.view.config.fs) << "\n";
+  ctx.out << "Writable:   " << pack::describe_upper(p.view.config.fs) << "\n";
   ctx.out << "Layers:\n  " << pad("SLOT", 6) << pad("DIGEST", 73) << pad("SIZE", 10) << pad("SEGMENT", 10)
           << pad("FILES", 8) << "CREATED BY\n";
   for (const auto& l : m.layers) {

@@ -96,14 +96,9 @@ static int host_var(const u8 *k, u32 klen) {
  * not the guest's: the guest never sees the host's, and cannot turn a
  * mount writable through an ENV of its own (only the host's is read). */
 static int reserved(const u8 *s, u32 klen) {
-  u8 k[10];
+  u8 k[13];
   if (klen == wrt_upper_key(k) && memcmp(s, k, klen) == 0) return 1;
-  wrt_st32(k, 0x474D4957u); /* "WIMG" */
-  if (klen != 13 || memcmp(s, k, 4) != 0) return 0;
-  wrt_st32(k, 0x4145525Fu); /* "_REA" */
-  if (memcmp(s + 4, k, 4) != 0) return 0;
-  wrt_st32(k, 0x4C4E4F44u); /* "DONL" */
-  return memcmp(s + 8, k, 4) == 0 && s[12] == 0x59u;
+  return klen == wrt_readonly_key(k) && memcmp(s, k, klen) == 0;
 }
 
 /* The host variable `key` (ENOENT if unset), for the runtime itself. */

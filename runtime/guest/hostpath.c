@@ -29,7 +29,7 @@
 #define C WRT_C
 
 /* WIMG_READONLY as a key, built without a data segment (the ABI has none). */
-static u32 ro_key(u8 k[13]) {
+u32 wrt_readonly_key(u8 k[13]) {
   wrt_st32(k, 0x474D4957u);     /* "WIMG" */
   wrt_st32(k + 4, 0x4145525Fu); /* "_REA" */
   wrt_st32(k + 8, 0x4C4E4F44u); /* "DONL" */
@@ -49,7 +49,7 @@ static u32 mount_is_ro(const struct wrt_mount *m, u32 *ro) {
   const u8 *val, *name = m->name;
   u32 vlen, nlen = m->name_len;
   *ro = 0;
-  u32 err = wrt_host_env_value(key, ro_key(key), &val, &vlen);
+  u32 err = wrt_host_env_value(key, wrt_readonly_key(key), &val, &vlen);
   if (err == WRT_ENOENT) return 0;
   if (err) return err;
   /* A name too long to compare is read-only if anything is: never wider. */

@@ -688,7 +688,7 @@ u32 wrt_upper_key(u8 k[10]) {
 }
 
 /* The image's setting (the config's fs list: "ro" or the cap in bytes;
- * none: writable, WRT_UPPER_DEFAULT), overridden by the host's
+ * none: writable, WIMG_UPPER_DEFAULT), overridden by the host's
  * WIMG_UPPER (wimg run --read-only / --tmpfs-size). Then /tmp, unless the
  * image has one: 1777 like every Linux /tmp. */
 u32 wrt_upper_init(void) {
@@ -696,7 +696,7 @@ u32 wrt_upper_init(void) {
   const u8 *val;
   u32 off, len, vlen, id;
   U.enabled = 1;
-  U.cap = WRT_UPPER_DEFAULT;
+  U.cap = WIMG_UPPER_DEFAULT;
   if (C.view.lists[WRT_CFG_FS].count > 0) {
     WRT_TRY(wrt_view_string(WRT_CFG_FS, 0, &off, &len));
     if (len > WRT_NAME_MAX) return WRT_EIO;

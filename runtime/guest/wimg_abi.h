@@ -129,6 +129,7 @@
 #define WIMG_NODE_SLOT_MASK 0xFFFFu /* a file node's slot field: the slot */
 #define WIMG_NODE_LZ4 0x10000u      /* ... and the compressed flag (§6) */
 #define WIMG_LZ4_CHUNK 65536u       /* uncompressed bytes per chunk (§6) */
+#define WIMG_UPPER_DEFAULT (256ull << 20) /* the upper layer's cap when the fs list sets none (§5) */
 /* The largest LZ4 block of n input bytes (LZ4_COMPRESSBOUND of lz4.h). */
 #define WIMG_LZ4_BOUND(n) ((n) + (n) / 255u + 16u)
 

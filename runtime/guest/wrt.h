@@ -311,7 +311,6 @@ struct wrt_entry {
 #define WRT_INODE_CHUNK 64u /* 6 KiB: an empty upper layer stays small */
 #define WRT_INODE_CHUNKS 4096u /* up to 262,144 inodes */
 #define WRT_HEAP_CLASSES 25u /* 2^4 .. 2^28 bytes */
-#define WRT_UPPER_DEFAULT (256ull << 20)
 struct wrt_upper {
   u32 enabled; /* writable: not --read-only */
   u64 cap, used;
@@ -441,6 +440,7 @@ u32 wrt_resolve(u32 dir_node, u32 follow, struct wrt_lookup *out);
 
 /* ---- host directories (hostpath.c) ---- */
 u32 wrt_mount_add(u32 host_fd, u32 *mount);
+u32 wrt_readonly_key(u8 k[13]); /* "WIMG_READONLY", without a data segment */
 int wrt_mount_is_root(const struct wrt_mount *m);
 u32 wrt_fd_ro(const struct wrt_fd *e);
 void wrt_mounts_place(void);

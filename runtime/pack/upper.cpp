@@ -44,6 +44,13 @@ Result<std::vector<std::string>> upper_setting(const std::map<std::string, std::
   return std::vector<std::string>{std::to_string(bytes)};
 }
 
+std::string describe_upper(const std::vector<std::string>& fs) {
+  const std::string setting = fs.empty() ? "" : fs.front();
+  if (setting == "ro") return "no (read-only)";
+  const std::string cap = setting.empty() ? std::to_string(kDefaultUpperBytes) : setting;
+  return "in memory, at most " + cap + " bytes" + (setting.empty() ? " (the default)" : "");
+}
+
 std::string upper_var(bool read_only, std::uint64_t bytes) { return read_only ? "ro" : std::to_string(bytes); }
 
 }  // namespace wimg::pack

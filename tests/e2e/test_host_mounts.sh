@@ -129,7 +129,7 @@ efault /data: 21 21 21 21 21 21 21" "$(cat "$E2E_TMP/out")" "symlinks inside the
 RO=$E2E_TMP/ro
 mkdir -p "$RO/d"
 echo "ro" >"$RO/f.txt"
-expect_rc 0 "read-only mounts" R --dir "$RO::/ro:ro" -v "$RO:/ro2:ro" -v "$H:/rw" "$APP" \
+expect_rc 0 "read-only mounts" R --dir "$RO::/ro:ro" -v "$RO:/ro2:ro" -v "$H:/rw" --tmpfs-size 64m "$APP" \
   cat /ro/f.txt ls /ro write /ro/f.txt x append /ro/f.txt x write /ro/new.txt x mkdir /ro/n unlink /ro/f.txt \
   rmdir /ro/d rename /ro/f.txt /ro/g.txt symlink f.txt /ro/l link /ro/f.txt /ro/h.txt rename /ro/f.txt /rw/g.txt \
   unlink /ro/f.txt/ rmdir /ro/f.txt/ unlink /ro/f.txt/x \
@@ -156,6 +156,7 @@ write /rw/rw.txt ok: ok
 cat /rw/rw.txt: ok ok
 unlink /rw/rw.txt/: ENOTDIR" "$(grep -v '^env ' <<<"$out")" "read-only mounts"
 assert_not_contains "WIMG_READONLY" "$out" "the guest does not see WIMG_READONLY"
+assert_not_contains "WIMG_UPPER" "$out" "the guest does not see WIMG_UPPER (--tmpfs-size)"
 [[ $(cat "$RO/f.txt") == ro && -d $RO/d && ! -e $RO/new.txt && ! -e $H/g.txt ]] || fail "a read-only mount changed"
 [[ $(cat "$H/rw.txt") == ok ]] || fail "the writable mount beside them was not written"
 
