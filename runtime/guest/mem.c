@@ -58,15 +58,28 @@ u32 wrt_put_u64(u32 gptr, u64 v) {
 /* Checks an iovec array and every buffer it names. Needed before handing
  * it to the host too: the host sees the whole memory, runtime region
  * included, so an iovec pointing above the guest's size must not pass. */
-u32 wrt_iovs_check(u32 iovs, u32 n) {
-  u8 chunk[16 * 8];
-  if (wrt_gcheck_array(iovs, n, 8)) return WRT_EFAULT;
-  for (u32 i = 0; i < n; i += 16) {
-    u32 k = n - i < 16 ? n - i : 16;
-    wimg_copy_in(chunk, iovs + i * 8, k * 8);
-    for (u32 j = 0; j < k; ++j)
-      if (wrt_gcheck(wrt_ld32(chunk + j * 8), wrt_ld32(chunk + j * 8 + 4))) return WRT_EFAULT;
+/* The next (buf, len) of a guest iovec array, copied in 16 entries at a
+ * time (one wimg_copy_in per 16, not per entry); 0 past the last. The
+ * array's range was checked (wrt_iovs_check, or wrt_gcheck_array). */
+int wrt_iov_next(struct wrt_iov_walk *w, u32 *buf, u32 *len) {
+  if (w->i == w->n) return 0;
+  u32 j = w->i % WRT_IOV_BATCH;
+  if (j == 0) {
+    u32 k = w->n - w->i < WRT_IOV_BATCH ? w->n - w->i : WRT_IOV_BATCH;
+    wimg_copy_in(w->chunk, w->iovs + w->i * 8, k * 8);
   }
+  *buf = wrt_ld32(w->chunk + j * 8);
+  *len = wrt_ld32(w->chunk + j * 8 + 4);
+  ++w->i;
+  return 1;
+}
+
+u32 wrt_iovs_check(u32 iovs, u32 n) {
+  struct wrt_iov_walk w = {iovs, n, 0, {0}};
+  u32 buf, len;
+  if (wrt_gcheck_array(iovs, n, 8)) return WRT_EFAULT;
+  while (wrt_iov_next(&w, &buf, &len))
+    if (wrt_gcheck(buf, len)) return WRT_EFAULT;
   return 0;
 }
 

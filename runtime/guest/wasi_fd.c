@@ -31,27 +31,23 @@ u32 wrt_put_filestat(u32 gbuf, const struct wrt_node *n) {
 static u32 image_read(struct wrt_fd *e, u32 iovs, u32 n, u64 off, u32 *total) {
   struct wrt_node node;
   struct wrt_file f;
-  u8 chunk[16 * 8];
+  struct wrt_iov_walk w = {iovs, n, 0, {0}};
+  u32 buf, len;
   WRT_TRY(wrt_iovs_check(iovs, n));
   WRT_TRY(wrt_fs_node(e->node, &node));
   int up = wrt_is_up(node.index);
   if (!up) WRT_TRY(wrt_view_file(&node, &f));
   *total = 0;
-  for (u32 i = 0; i < n; i += 16) {
-    u32 k = n - i < 16 ? n - i : 16;
-    wimg_copy_in(chunk, iovs + i * 8, k * 8);
-    for (u32 j = 0; j < k; ++j) {
-      u32 buf = wrt_ld32(chunk + j * 8), len = wrt_ld32(chunk + j * 8 + 4);
-      u64 avail = off < node.size ? node.size - off : 0;
-      u32 m = len < avail ? len : (u32)avail;
-      /* Overlapping iovecs could add up past what nread can say: stop
-       * there, a short read the caller retries. */
-      if ((u64)*total + m > 0xFFFFFFFFu) return 0;
-      if (m) WRT_TRY(up ? wrt_up_read(node.index, buf, off, m) : wrt_file_read_guest(&f, buf, off, m));
-      off += m;
-      *total += m;
-      if (m < len) return 0;
-    }
+  while (wrt_iov_next(&w, &buf, &len)) {
+    u64 avail = off < node.size ? node.size - off : 0;
+    u32 m = len < avail ? len : (u32)avail;
+    /* Overlapping iovecs could add up past what nread can say: stop
+     * there, a short read the caller retries. */
+    if ((u64)*total + m > 0xFFFFFFFFu) return 0;
+    if (m) WRT_TRY(up ? wrt_up_read(node.index, buf, off, m) : wrt_file_read_guest(&f, buf, off, m));
+    off += m;
+    *total += m;
+    if (m < len) return 0;
   }
   return 0;
 }
@@ -88,20 +84,16 @@ WRT_EXPORT(fd_pread) u32 wimg_wasi_fd_pread(u32 fd, u32 iovs, u32 n, u64 off, u3
 /* Writes the guest's iovecs into an upper file at `off`; *total = bytes.
  * Out of space after some bytes: a short write (write(2)'s rule). */
 static u32 upper_write(struct wrt_fd *e, u32 iovs, u32 n, u64 off, u32 *total) {
-  u8 chunk[16 * 8];
+  struct wrt_iov_walk w = {iovs, n, 0, {0}};
+  u32 buf, len;
   WRT_TRY(wrt_iovs_check(iovs, n));
   *total = 0;
-  for (u32 i = 0; i < n; i += 16) {
-    u32 k = n - i < 16 ? n - i : 16;
-    wimg_copy_in(chunk, iovs + i * 8, k * 8);
-    for (u32 j = 0; j < k; ++j) {
-      u32 buf = wrt_ld32(chunk + j * 8), len = wrt_ld32(chunk + j * 8 + 4);
-      if ((u64)*total + len > 0x7FFFFFFFu) return 0;
-      u32 err = wrt_up_write(e->node, buf, off, len);
-      if (err) return *total ? 0 : err;
-      off += len;
-      *total += len;
-    }
+  while (wrt_iov_next(&w, &buf, &len)) {
+    if ((u64)*total + len > 0x7FFFFFFFu) return 0;
+    u32 err = wrt_up_write(e->node, buf, off, len);
+    if (err) return *total ? 0 : err;
+    off += len;
+    *total += len;
   }
   return 0;
 }

@@ -404,6 +404,12 @@ u32 wrt_gcheck_array(u32 ptr, u32 count, u32 size);
 u32 wrt_put_u32(u32 gptr, u32 v);
 u32 wrt_put_u64(u32 gptr, u64 v);
 u32 wrt_iovs_check(u32 iovs, u32 n);
+#define WRT_IOV_BATCH 16u
+struct wrt_iov_walk {
+  u32 iovs, n, i;
+  u8 chunk[WRT_IOV_BATCH * 8];
+};
+int wrt_iov_next(struct wrt_iov_walk *w, u32 *buf, u32 *len);
 void wrt_st32(u8 *p, u32 v);
 void wrt_st64(u8 *p, u64 v);
 u32 wrt_ld32(const u8 *p);
