@@ -1,6 +1,8 @@
 // wimg inspect FILE.wasm [--json] [--verify] — what a packed binary holds:
 // base, runtime, config and layers, read host-side from its custom sections
 // and slots (runtime/pack/packed.h); --verify re-derives every digest.
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -34,6 +36,16 @@ std::string abi_of(const pack::PackedImage& p) {
   return "reactor (_initialize)";
 }
 
+// The functions the module needs from its host, "module.name", sorted.
+std::vector<std::string> host_functions(const wasm::Module& m) {
+  std::vector<std::string> out;
+  for (const auto& imp : m.imports) {
+    if (imp.kind == wasm::ExternKind::Func) out.push_back(std::string(imp.module) + "." + std::string(imp.name));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 void print_text(const Context& ctx, const std::string& file, const pack::PackedImage& p) {
   const pack::PackManifest& m = p.manifest;
   ctx.out << "File:       " << file << " (" << p.file->size() << " bytes)\n";
@@ -53,6 +65,19 @@ void print_text(const Context& ctx, const std::string& file, const pack::PackedI
   if (!m.config.labels.empty()) ctx.out << "Labels:     " << nlohmann::json(m.config.labels).dump() << "\n";
   if (!m.config.volumes.empty()) ctx.out << "Volumes:    " << nlohmann::json(m.config.volumes).dump() << "\n";
   ctx.out << "Writable:   " << pack::describe_upper(p.view.config.fs) << "\n";
+  // Grouped by module: "N host functions: wasi_snapshot_preview1: a b c".
+  std::vector<std::string> imports = host_functions(p.module);
+  ctx.out << "Imports:    " << imports.size() << " host functions";
+  std::optional<std::string_view> group;
+  for (std::string_view i : imports) {
+    std::size_t dot = i.find('.');
+    if (i.substr(0, dot) != group) {
+      ctx.out << (group ? "; " : ": ") << i.substr(0, dot) << ":";
+      group = i.substr(0, dot);
+    }
+    ctx.out << " " << i.substr(dot + 1);
+  }
+  ctx.out << "\n";
   ctx.out << "Layers:\n  " << pad("SLOT", 6) << pad("DIGEST", 73) << pad("SIZE", 10) << pad("SEGMENT", 10)
           << pad("FILES", 8) << "CREATED BY\n";
   for (const auto& l : m.layers) {
@@ -71,6 +96,7 @@ nlohmann::json to_json(const std::string& file, const pack::PackedImage& p) {
   j["slots"] = nlohmann::json::array();
   for (std::string_view s : p.slots) j["slots"].push_back(s.size());
   j["preopens"] = p.view.config.preopens;
+  j["imports"] = host_functions(p.module);
   j["host_warnings"] = pack::host_limit_warnings(p.file->size(), p.module.data.size());
   return j;
 }

@@ -14,7 +14,7 @@ Result<std::vector<ReplacedImport>> replace_wasi_imports(BinaryenModuleRef modul
   std::map<std::string, const FunctionImport*> added;  // base -> the import that added its host
   const std::vector<FunctionImport> imports = function_imports(module, kWasiModule);
   for (const FunctionImport& imp : imports) {
-    std::string host = "wimg$host$" + imp.base;
+    std::string host = std::string(kHostPrefix) + imp.base;
     auto first = added.find(imp.base);
     if (first == added.end() && BinaryenGetFunction(module, host.c_str()) != nullptr) {
       return make_error(ErrorKind::Input, "the module already defines " + host + "; was it processed by wimg twice?");

@@ -13,6 +13,7 @@
 #include <binaryen-c.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "support/result.h"
@@ -20,6 +21,8 @@
 namespace wimg::inject {
 
 inline constexpr const char* kWasiModule = "wasi_snapshot_preview1";
+// The internal names of the host imports the injector adds: kHostPrefix + X.
+inline constexpr std::string_view kHostPrefix = "wimg$host$";
 
 struct ReplacedImport {
   std::string name;           // the WASI function, e.g. "fd_read"

@@ -15,7 +15,6 @@ namespace wimg::inject {
 
 namespace {
 
-constexpr const char* kRtPrefix = "wimg$rt$";
 constexpr const char* kIntrinsicPrefix = "wimg$i$";
 constexpr const char* kDataInit = "wimg$rt_data_init";
 constexpr std::string_view kExportPrefix = "wimg_wasi_";
@@ -152,11 +151,11 @@ Result<BinaryenExpressionRef> rewrite_body(const B& b, BinaryenExpressionRef bod
     } else if (id == BinaryenCallId()) {
       std::string t = BinaryenCallGetTarget(e);
       auto it = call_map.find(t);
-      BinaryenCallSetTarget(e, it != call_map.end() ? it->second.c_str() : (kRtPrefix + t).c_str());
+      BinaryenCallSetTarget(e, it != call_map.end() ? it->second.c_str() : (std::string(kRuntimePrefix) + t).c_str());
     } else if (id == BinaryenGlobalGetId()) {
-      BinaryenGlobalGetSetName(e, (kRtPrefix + std::string(BinaryenGlobalGetGetName(e))).c_str());
+      BinaryenGlobalGetSetName(e, (std::string(kRuntimePrefix) + std::string(BinaryenGlobalGetGetName(e))).c_str());
     } else if (id == BinaryenGlobalSetId()) {
-      BinaryenGlobalSetSetName(e, (kRtPrefix + std::string(BinaryenGlobalSetGetName(e))).c_str());
+      BinaryenGlobalSetSetName(e, (std::string(kRuntimePrefix) + std::string(BinaryenGlobalSetGetName(e))).c_str());
     } else if (id == BinaryenLoadId()) {
       if (BinaryenLoadIsAtomic(e)) bad = "an atomic load";
       BinaryenLoadSetPtr(e, b.rebase(BinaryenLoadGetPtr(e)));
@@ -180,7 +179,7 @@ Result<BinaryenExpressionRef> rewrite_body(const B& b, BinaryenExpressionRef bod
 Status copy_runtime(const B& b, BinaryenModuleRef rt, const RuntimeInfo& info) {
   for (BinaryenIndex i = 0; i < BinaryenGetNumGlobals(rt); ++i) {
     BinaryenGlobalRef g = BinaryenGetGlobalByIndex(rt, i);
-    std::string name = kRtPrefix + std::string(BinaryenGlobalGetName(g));
+    std::string name = std::string(kRuntimePrefix) + std::string(BinaryenGlobalGetName(g));
     BinaryenAddGlobal(b.m, name.c_str(), BinaryenGlobalGetType(g), BinaryenGlobalIsMutable(g),
                       BinaryenExpressionCopy(BinaryenGlobalGetInitExpr(g), b.m));
   }
@@ -192,7 +191,7 @@ Status copy_runtime(const B& b, BinaryenModuleRef rt, const RuntimeInfo& info) {
         return refuse("imports unknown intrinsic wimg." + imp.base);
       }
     } else if (imp.module == "wimg_host") {
-      std::string host = "wimg$host$" + imp.base;
+      std::string host = std::string(kHostPrefix) + imp.base;
       if (BinaryenGetFunction(b.m, host.c_str()) == nullptr) {
         BinaryenAddFunctionImport(b.m, host.c_str(), kWasiModule, imp.base.c_str(), imp.params, imp.results);
       }
@@ -202,7 +201,7 @@ Status copy_runtime(const B& b, BinaryenModuleRef rt, const RuntimeInfo& info) {
     }
   }
   for (BinaryenFunctionRef f : info.functions) {
-    std::string name = kRtPrefix + std::string(BinaryenFunctionGetName(f));
+    std::string name = std::string(kRuntimePrefix) + std::string(BinaryenFunctionGetName(f));
     std::vector<BinaryenType> vars;
     for (BinaryenIndex v = 0; v < BinaryenFunctionGetNumVars(f); ++v) vars.push_back(BinaryenFunctionGetVar(f, v));
     BinaryenExpressionRef body = BinaryenExpressionCopy(BinaryenFunctionGetBody(f), b.m);
@@ -231,7 +230,7 @@ Status route_imports(const B& b, BinaryenModuleRef rt, const RuntimeInfo& info,
     }
     BinaryenType res = BinaryenFunctionGetResults(def);
     BinaryenExpressionRef call =
-        b.call(kRtPrefix + it->second, forward_params(b.m, BinaryenFunctionGetParams(def)), res);
+        b.call(std::string(kRuntimePrefix) + it->second, forward_params(b.m, BinaryenFunctionGetParams(def)), res);
     // The region must exist before the runtime touches its memory.
     BinaryenFunctionSetBody(def, b.block({BinaryenCall(b.m, kVmemInit, nullptr, 0, BinaryenTypeNone()), call},
                                          nullptr, res));
@@ -272,7 +271,7 @@ std::uint32_t add_segments(const B& b, BinaryenModuleRef rt, const RuntimeInfo& 
   }
   if (opts.runtime_start) {
     BinaryenFunctionRef start = BinaryenGetFunctionByIndex(rt, *opts.runtime_start);
-    init.push_back(BinaryenCall(b.m, (kRtPrefix + std::string(BinaryenFunctionGetName(start))).c_str(), nullptr, 0,
+    init.push_back(BinaryenCall(b.m, (std::string(kRuntimePrefix) + std::string(BinaryenFunctionGetName(start))).c_str(), nullptr, 0,
                                 BinaryenTypeNone()));
   }
   init.push_back(BinaryenNop(b.m));
@@ -304,7 +303,7 @@ Result<Injected> inject_runtime(BinaryenModuleRef guest, BinaryenModuleRef runti
   add_intrinsics(b, out.first_slot, opts.slots);
   WIMG_TRY(copy_runtime(b, runtime, info));
   WIMG_TRY(route_imports(b, runtime, info, replaced, &out));
-  for (const auto& [name, fn] : info.wasi) out.runtime_wasi[name] = kRtPrefix + fn;
+  for (const auto& [name, fn] : info.wasi) out.runtime_wasi[name] = std::string(kRuntimePrefix) + fn;
   return out;
 }
 

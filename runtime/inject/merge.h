@@ -25,11 +25,15 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "support/result.h"
 
 namespace wimg::inject {
+
+// The internal names of the runtime's functions and globals in a merged module.
+inline constexpr std::string_view kRuntimePrefix = "wimg$rt$";
 
 struct InjectOptions {
   std::uint32_t initial_pages = 0;          // the guest memory's declared initial size

@@ -4,6 +4,7 @@
 
 #include "runtime/guest/wimg_abi.h"
 #include "runtime/inject/binaryen.h"
+#include "runtime/inject/host_imports.h"
 #include "runtime/inject/merge.h"
 #include "runtime/inject/ruby_command.h"
 #include "runtime/inject/vmem.h"
@@ -63,6 +64,8 @@ Result<std::string> prepare_base(std::string_view base_wasm, std::string_view ru
     auto injected = inject_runtime(guest, rt.get(), facts.inject);
     if (!injected) return Error{injected.error().kind, std::string(shown) + ": " + injected.error().message};
     if (opts.ruby_command) WIMG_TRY(make_ruby_command(guest, *injected, shown));
+    auto trimmed = trim_host_imports(guest);
+    if (!trimmed) return Error{trimmed.error().kind, std::string(shown) + ": " + trimmed.error().message};
     nlohmann::json j = {{"base", base_digest},       {"first_slot", injected->first_slot},
                         {"region_pages", injected->region_pages}, {"runtime", rt_digest},
                         {"slots", facts.inject.slots}, {"version", kPreparedVersion}};

@@ -22,7 +22,7 @@ inline constexpr const char* kRuntimeSection = "wimg.runtime";
 inline constexpr std::uint32_t kPreparedVersion = 1;
 // Bumped whenever the injection's output changes for the same inputs (a
 // fix in merge/vmem/imports): it is part of the prepared-base cache key.
-inline constexpr std::string_view kInjectorRevision = "wimg-inject-2";
+inline constexpr std::string_view kInjectorRevision = "wimg-inject-3";
 
 struct PrepareOptions {
   bool validate = true;  // run binaryen's validator on the result

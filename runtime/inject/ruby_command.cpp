@@ -102,7 +102,7 @@ std::string wasi_fn(const E& e, const Injected& inj, const std::string& x, std::
   BinaryenType p = BinaryenTypeCreate(params.data(), static_cast<BinaryenIndex>(params.size()));
   auto it = inj.runtime_wasi.find(x);
   if (it == inj.runtime_wasi.end()) {
-    std::string host = "wimg$host$" + x;
+    std::string host = std::string(kHostPrefix) + x;
     if (BinaryenGetFunction(e.m, host.c_str()) == nullptr) {
       BinaryenAddFunctionImport(e.m, host.c_str(), kWasiModule, x.c_str(), p, result);
     }

@@ -10,8 +10,9 @@
 #     ENTRYPOINT makes them WASI command modules (_start, no _initialize).
 #     Each prints its expected.txt (exit 0, empty stderr) under `wimg run
 #     NAME.wasm`, under a plain node:wasi runner (plain_wasi.mjs: no
-#     preopens, no env, no wimg code) and as `wimg run NAME:1`; multi also
-#     with arguments (expected-args.txt).
+#     preopens, no env, no wimg code), under uwasi (tests/hosts/uwasi-run.mjs:
+#     a third JS WASI host, without file system or sockets) and as `wimg run
+#     NAME:1`; multi also with arguments (expected-args.txt).
 #  3. The same apps built WITHOUT ENTRYPOINT stay reactors (_initialize, no
 #     _start) and print the same through @ruby/wasm-wasi's RubyVM (run.mjs).
 #  4. A status app (WORKDIR + a relative CMD, replaced by run arguments):
@@ -129,11 +130,15 @@ for app in hello multi gem; do
   assert_eq "command" "$(abi_of "$WORK/$app.wasm")" "inspect --json abi of $app.wasm"
   check "$app-run" 0 "$EX/$app/expected.txt" "" "$WIMG" --store "$STORE" run "$WORK/$app.wasm"
   check "$app-plain" 0 "$EX/$app/expected.txt" "" "$NODE" "$HERE/plain_wasi.mjs" "$WORK/$app.wasm"
+  # A third host without a file system or sockets: the image serves its
+  # files and the module imports nothing the guest did not (FORMATS.md).
+  check "$app-uwasi" 0 "$EX/$app/expected.txt" "" "$NODE" "$SRC/tests/hosts/uwasi-run.mjs" "$WORK/$app.wasm"
   check "$app-image" 0 "$EX/$app/expected.txt" "" "$WIMG" --store "$STORE" run "$app:1"
 done
 multi_args=(--title "Reorder list" --sort value --low 10 --json)
 check multi-run-args 0 "$EX/multi/expected-args.txt" "" "$WIMG" --store "$STORE" run "$WORK/multi.wasm" "${multi_args[@]}"
 check multi-plain-args 0 "$EX/multi/expected-args.txt" "" "$NODE" "$HERE/plain_wasi.mjs" "$WORK/multi.wasm" "${multi_args[@]}"
+check multi-uwasi-args 0 "$EX/multi/expected-args.txt" "" "$NODE" "$SRC/tests/hosts/uwasi-run.mjs" "$WORK/multi.wasm" "${multi_args[@]}"
 check multi-image-args 0 "$EX/multi/expected-args.txt" "" "$WIMG" --store "$STORE" run multi:1 "${multi_args[@]}"
 check multi-bad-option 2 /dev/null "invalid argument: --sort price" "$WIMG" --store "$STORE" run "$WORK/multi.wasm" --sort price
 
