@@ -58,13 +58,13 @@ rescue Errno::ENOENT => e
 end
 
 # the standard library as files
-std = App::Inventory.stdlib_summary("/usr/local/lib/ruby/3.4.0")
+std = App::Inventory.stdlib_summary(RbConfig::CONFIG["rubylibdir"])
 puts "stdlib #{std}"
 
 # erb
 puts App::Report.render(File.join(__dir__, "templates/report.erb"), name: opts[:name], items: inv.files.first(4))
 
 # GC and allocation churn interleaved with file reads
-App::Churn.run(__dir__, "/usr/local/lib/ruby/3.4.0") { |l| puts l }
+App::Churn.run(__dir__, RbConfig::CONFIG["rubylibdir"]) { |l| puts l }
 
 puts "OK"
