@@ -1,5 +1,6 @@
 #include "store/batch.h"
 
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <vector>
 
 namespace wimg::store {
@@ -192,17 +194,38 @@ Status Batch::commit() {
 
 Status Batch::commit_locked() {
   if (pending_.empty()) return {};
+  std::vector<std::pair<Digest, std::string>> order(pending_.begin(), pending_.end());
+  std::sort(order.begin(), order.end());
+  if (order.size() <= kFsyncEachMax) return commit_each(order);
   WIMG_ASSIGN(fs::UniqueFd dfd, fs::open_file(store_.root(), O_RDONLY | O_DIRECTORY));
   // First sync: every pending file's data is durable before any is visible.
   if (::syncfs(dfd.get()) != 0) return fs::os_error("cannot sync filesystem of", store_.root(), errno);
-  std::vector<std::pair<Digest, std::string>> order(pending_.begin(), pending_.end());
-  std::sort(order.begin(), order.end());
   for (auto& [d, temp] : order) {
     WIMG_TRY(store_.install_temp(temp, d));
     pending_.erase(d);
   }
   // Second sync: the renames themselves are durable.
   if (::syncfs(dfd.get()) != 0) return fs::os_error("cannot sync filesystem of", store_.root(), errno);
+  pending_bytes_ = 0;
+  return {};
+}
+
+// A few objects (an app layer of a rebuild): an fsync each and one per
+// shard directory, as Store::put does. syncfs flushes everything dirty on
+// the file system, other processes' writes too: 35-75 ms each on a busy
+// machine against a few ms for the files of this batch alone.
+Status Batch::commit_each(const std::vector<std::pair<Digest, std::string>>& order) {
+  for (const auto& [d, temp] : order) {
+    WIMG_ASSIGN(fs::UniqueFd fd, fs::open_file(temp, O_RDONLY));
+    WIMG_TRY(fs::fsync_fd(fd.get(), temp));
+  }
+  std::set<std::string> dirs;
+  for (const auto& [d, temp] : order) {
+    WIMG_ASSIGN(bool created, store_.install_temp(temp, d));
+    if (created) dirs.insert(store_.shard_dir(d));
+    pending_.erase(d);
+  }
+  for (const std::string& dir : dirs) WIMG_TRY(fs::fsync_dir(dir));
   pending_bytes_ = 0;
   return {};
 }

@@ -7,7 +7,9 @@
 // once (syncfs: every pending file's data is durable), renames each into
 // objects/ without overwriting (an existing object with that name holds the
 // same bytes), and syncs once more so the renames are durable — one journal
-// commit instead of an fsync per shard directory. Until commit() nothing is
+// commit instead of an fsync per shard directory. A batch of a few objects
+// (kFsyncEachMax) is cheaper with an fsync each: syncfs also waits for
+// everything else dirty on the file system. Until commit() nothing is
 // visible; if the process dies, the batch directory is garbage that prune
 // removes. Destroying an uncommitted batch removes its directory, so a
 // failed import leaves the store unchanged.
@@ -20,10 +22,16 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "store/store.h"
 
 namespace wimg::store {
+
+// Batches of at most this many objects are committed with an fsync per
+// object instead of two syncfs (Batch::commit_each).
+inline constexpr std::size_t kFsyncEachMax = 16;
 
 struct BatchLimits {
   std::size_t max_objects = 4096;          // commit automatically beyond this
@@ -83,6 +91,7 @@ class Batch {
   bool known(const Digest& d) const;  // pending or already stored
   Result<Digest> adopt(std::string temp_path, const Digest& d, std::uint64_t size);
   Status commit_locked();
+  Status commit_each(const std::vector<std::pair<Digest, std::string>>& order);
   void discard();
 
   Store& store_;
