@@ -20,8 +20,10 @@ std::optional<Digest> build_cache_lookup(const store::Store& store, const Digest
 }
 
 Status build_cache_record(store::Store& store, const Digest& key, const Digest& object) {
+  const std::string path = fs::join(cache_root(store), key.hex());
+  if (read_cache_entry(path) == object) return {};  // a cached step: nothing to write
   // A lost entry only costs a rebuild of one step: no fsync.
-  return write_cache_entry(fs::join(cache_root(store), key.hex()), object, fs::Durability::NoFsync);
+  return write_cache_entry(path, object, fs::Durability::NoFsync);
 }
 
 Result<std::vector<BuildCacheEntry>> list_build_cache(const store::Store& store) {

@@ -77,6 +77,7 @@ void StatCache::record(const std::string& rel_path, const StatKey& key, const Di
 }
 
 Status StatCache::save() const {
+  if (fresh_ == old_) return {};
   std::string out(kMagic);
   le::put<std::uint64_t>(out, fresh_.size());
   for (const auto& [path, r] : fresh_) {

@@ -45,7 +45,8 @@ class StatCache {
 
   std::optional<Digest> lookup(const std::string& rel_path, const StatKey& key) const;
   void record(const std::string& rel_path, const StatKey& key, const Digest& d);
-  // Writes the records of this walk (not stale ones) atomically.
+  // Writes the records of this walk (not stale ones) atomically; nothing
+  // when they are the ones loaded (an unchanged tree's rebuild).
   Status save() const;
   // The content digests a cache file records; nullopt if it is unreadable
   // or not a stat cache. `wimg prune` drops a cache none of whose objects
@@ -56,6 +57,7 @@ class StatCache {
   struct Record {
     StatKey key;
     Digest digest;
+    bool operator==(const Record&) const = default;
   };
   std::string file_;
   std::int64_t walk_start_ns_ = 0;

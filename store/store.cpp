@@ -350,7 +350,9 @@ Result<std::map<std::string, Digest>> Store::read_refs() const {
 Status Store::update_refs(const std::function<Status(std::map<std::string, Digest>&)>& fn) {
   WIMG_ASSIGN(auto lock, fs::FileLock::acquire(root_ + "/refs.lock", fs::FileLock::Mode::Exclusive));
   WIMG_ASSIGN(auto refs, read_refs());
+  const auto before = refs;
   WIMG_TRY(fn(refs));
+  if (refs == before && fs::exists(root_ + "/refs.json")) return {};  // a re-tag: nothing to write
   nlohmann::json j;
   j["refs"] = nlohmann::json::object();
   for (const auto& [name, d] : refs) j["refs"][name] = d.str();

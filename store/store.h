@@ -109,7 +109,8 @@ class Store {
 
   // Refs: "<name>:<tag>" -> image manifest digest.
   Result<std::map<std::string, Digest>> read_refs() const;
-  // Applies fn to the refs map under refs.lock and writes it back atomically.
+  // Applies fn to the refs map under refs.lock and writes it back atomically
+  // (nothing is written when fn leaves the map as it was).
   Status update_refs(const std::function<Status(std::map<std::string, Digest>&)>& fn);
 
   // Creates a fresh temp file under tmp/; returns its path and fd.
