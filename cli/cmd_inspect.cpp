@@ -108,7 +108,12 @@ void run_inspect(const InspectArgs& a, const Context& ctx) {
   if (a.verify) rep = unwrap(pack::verify_packed(p, a.file));
   if (a.json) {
     nlohmann::json j = to_json(a.file, p);
-    if (rep) j["verified"] = {{"layers", rep->layers}, {"contents", rep->contents}, {"bytes", rep->bytes}};
+    if (rep) {
+      j["verified"] = {{"layers", rep->layers},
+                       {"contents", rep->contents},
+                       {"bytes", rep->bytes},
+                       {"prepared_bytes", rep->prepared_bytes}};
+    }
     ctx.out << j.dump(2) << "\n";
     return;
   }
@@ -118,7 +123,7 @@ void run_inspect(const InspectArgs& a, const Context& ctx) {
   }
   if (rep) {
     ctx.out << "Verified:   " << rep->layers << " layer digests, " << rep->contents << " contents (" << rep->bytes
-            << " bytes), view matches the layers\n";
+            << " bytes), view matches the layers, prepared base (" << rep->prepared_bytes << " bytes) matches\n";
   }
 }
 
@@ -129,7 +134,7 @@ void register_inspect(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("inspect", "Show what a packed .wasm file holds");
   cmd->add_option("FILE", a->file, "Packed WebAssembly file")->required();
   cmd->add_flag("--json", a->json, "Machine-readable output");
-  cmd->add_flag("--verify", a->verify, "Re-derive every layer digest and content hash; check the view (exit 5 if not)");
+  cmd->add_flag("--verify", a->verify, "Re-derive every layer digest, content hash and the prepared base's digest; check the view (exit 5 if not)");
   cmd->callback([a, &ctx] { run_inspect(*a, ctx); });
 }
 
