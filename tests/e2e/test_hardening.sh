@@ -276,7 +276,24 @@ for cmd in "ls" "cat"; do
   assert_contains "index hashes to" "$(cat "$E2E_TMP/err")" "$cmd of a lying .wasm"
 done
 expect_rc 0 "ls of the good .wasm" W ls "$E2E_TMP/good.wasm" /app
-note "ls/cat check each layer index against the manifest"
+# A false prepared.size (or a damaged byte of the prepared base, its code
+# say) fails --verify: the bytes outside the slots are hashed again.
+"$E2E_PY" - "$E2E_TMP/good.wasm" "$E2E_TMP/lying.wasm" <<'PY'
+import re, sys
+b = open(sys.argv[1], "rb").read()
+m = re.search(rb'"prepared":\{"digest":"sha256:[0-9a-f]{64}","size":([0-9])', b)
+assert m, "no prepared size in the manifest section"
+i = m.start(1)
+b = b[:i] + (b"1" if b[i:i + 1] != b"1" else b"2") + b[i + 1:]
+open(sys.argv[2], "wb").write(b)
+PY
+expect_rc 0 "inspect of a .wasm with a false prepared.size" W inspect "$E2E_TMP/lying.wasm"
+expect_rc 5 "inspect --verify of a .wasm with a false prepared.size" W inspect --verify "$E2E_TMP/lying.wasm"
+assert_contains "lying.wasm: the prepared base (every byte outside the slots and the manifest) hashes to" \
+  "$(cat "$E2E_TMP/err")" "inspect --verify of a false prepared.size"
+expect_rc 0 "inspect --verify of the good .wasm" W inspect --verify "$E2E_TMP/good.wasm"
+assert_contains "prepared base (" "$(cat "$E2E_TMP/out")" "inspect --verify output"
+note "ls/cat check each layer index against the manifest; --verify checks the prepared base"
 
 # --- export cleans up after a write error ----------------------------------
 # A file-size limit (EFBIG, as a full disk gives ENOSPC) hits the second file.
@@ -294,3 +311,54 @@ assert_contains "the partial export was removed" "$(cat "$E2E_TMP/err")" "export
 expect_rc 0 "export without the limit" W export "$exp_img" -o "$E2E_TMP/exported"
 cmp "$EX/a/b/zbig" "$E2E_TMP/exported/a/b/zbig" || fail "export content"
 note "export: a write error removes the partial tree"
+
+# --- export never writes through a directory swapped for a symlink --------
+# The content object of one file is replaced by a FIFO: export blocks on it
+# at a known point (its directory made and open), the test swaps that
+# directory for a symlink out of the target, then feeds the same bytes.
+# Writing by path name used to follow the link (files and the final chmod
+# landed outside); through O_NOFOLLOW directory fds nothing does.
+# swap_during_export IMAGE OUT DIR_IN_OUT HELD_CONTENT
+swap_during_export() {
+  local img=$1 out=$2 dir=$3 held=$4 obj fifo rc=0
+  obj=$(printf '%s' "$held" | sha256sum | cut -d' ' -f1)
+  fifo=$S/objects/sha256/${obj:0:2}/${obj:2}
+  [[ -f "$fifo" ]] || fail "no content object for [$held]"
+  rm -f "$fifo" && mkfifo "$fifo"
+  "$WIMG" --store "$S" export "$img" -o "$out" >"$E2E_TMP/out" 2>"$E2E_TMP/err" &
+  local pid=$!
+  "$E2E_PY" - "$fifo" "$out/$dir" "$ES/outside" "$held" <<'PY' || rc=$?
+import os, signal, sys
+fifo, d, target, held = sys.argv[1:]
+signal.alarm(120)  # export never reached the file: fail rather than hang
+fd = os.open(fifo, os.O_WRONLY)  # returns once export opened it to read
+os.rename(d, d + ".moved")
+os.symlink(target, d)
+os.write(fd, held.encode())
+os.close(fd)
+PY
+  wait "$pid" || rc=$?
+  rm -f "$fifo"
+  rm -rf "$ES/held" && mkdir "$ES/held" && printf '%s' "$held" >"$ES/held/f"
+  wimg_add "$S" "$ES/held" >/dev/null  # the object again
+  echo "$rc"
+}
+ES=$E2E_TMP/export-swap
+mkdir -p "$ES/outside" "$ES/src1/a/d" "$ES/src2/a"
+chmod 755 "$ES/outside"
+printf 'held at a/b' >"$ES/src1/a/b"
+printf 'c' >"$ES/src1/a/c"
+printf 'e' >"$ES/src1/a/d/e"
+printf 'held at a/z' >"$ES/src2/a/z"
+chmod 700 "$ES/src1/a" "$ES/src2/a"
+# 1: entries follow below the swapped directory (a/c, a/d, a/d/e).
+rc=$(swap_during_export "$(W image create --layer "$ES/src1")" "$ES/out1" a "held at a/b")
+[[ "$rc" != 0 ]] || fail "export went on through a swapped directory"
+assert_contains "$ES/out1/a/d" "$(cat "$E2E_TMP/err")" "export through a swapped directory names where it stopped"
+# 2: only the directory modes are left to set (the final chmod of a).
+rc=$(swap_during_export "$(W image create --layer "$ES/src2")" "$ES/out2" a "held at a/z")
+[[ "$rc" != 0 ]] || fail "export set a mode through a swapped directory"
+assert_eq "" "$(ls -A "$ES/outside")" "files written outside the export's target"
+assert_eq 755 "$(stat -c %a "$ES/outside")" "the mode of the directory outside the target"
+verify_clean "$S" "after the swapped exports"
+note "export: a directory swapped for a symlink mid-export redirects nothing"
