@@ -38,7 +38,7 @@ build() {
   local t0
   t0=$(date +%s%N)
   W build "$@" "$ctx" >"$log" 2>&1 || { cat "$log" >&2; fail "wimg build $* $ctx failed"; }
-  note "build $(basename "$ctx") $*: $(ms_since "$t0") ms"
+  note "build $(basename "$ctx") $*: $(ms_since "$t0") ms" >&2
   sed -n 's/^image \(sha256:[0-9a-f]*\): .*/\1/p' "$log"
 }
 
@@ -81,9 +81,13 @@ if grep -q ' app/vendor' "$WORK/gem_layer.txt"; then fail "the RUN layer holds u
 # 2. Cached rebuild; a --no-cache rebuild gives the same layer and image.
 img2=$(build "$WORK/b2.log" "$APP" -t gems:1 -o "$WORK/gems.wasm")
 assert_eq "$img1" "$img2" "image digest of a rebuild"
-steps=$(grep -c '^\[[0-9]*/[0-9]*\]' "$WORK/b2.log")
-cached=$(grep -c '^\[[0-9]*/[0-9]*\] .*  CACHED$' "$WORK/b2.log")
-assert_eq "$steps" "$cached" "CACHED steps of a rebuild (of $steps)"
+# Every step that makes a layer (FROM, COPY, RUN) is CACHED; config steps
+# (WORKDIR, ENTRYPOINT) have nothing to run and are never marked.
+steps=$(grep -cE '^\[[0-9]+/[0-9]+\] (FROM|COPY|RUN) ' "$WORK/b2.log")
+cached=$(grep -cE '^\[[0-9]+/[0-9]+\] (FROM|COPY|RUN) .*  CACHED$' "$WORK/b2.log")
+assert_eq 4 "$steps" "layer steps of the example"
+assert_eq "$steps" "$cached" "CACHED layer steps of a rebuild"
+grep -q "^image $img1: .*, 4/6 steps cached" "$WORK/b2.log" || fail "the rebuild's summary: $(cat "$WORK/b2.log")"
 grep -q '^unchanged ' "$WORK/b2.log" || fail "the rebuild rewrote the output: $(cat "$WORK/b2.log")"
 img3=$(build "$WORK/b3.log" "$APP" --no-cache -t gems:2)
 grep -q 'Successfully installed greeter-1.0.0' "$WORK/b3.log" || fail "--no-cache did not run the RUN again"
