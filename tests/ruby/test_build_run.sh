@@ -52,7 +52,10 @@ print(rows[0] if rows else "")' "$2"
 
 # layer_at IMAGE N: the digest of the Nth layer from the top (0 = the last).
 layer_at() {
-  W history --json "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)[int(sys.argv[1])]["layer"])' "$2"
+  W history --json "$1" | python3 -c '
+import json, sys
+rows = [r["layer"] for r in json.load(sys.stdin) if r["layer"].startswith("sha256:") and r["created_by"] != "base wasm"]
+print(rows[int(sys.argv[1])])' "$2"
 }
 
 t0=$(date +%s%N)
