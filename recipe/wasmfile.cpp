@@ -127,6 +127,7 @@ class Parser {
   Status do_copy(Instruction& in, std::size_t kw, std::size_t rest);
   Status do_command(Instruction& in, std::size_t kw, std::size_t rest);
   Status do_run(Instruction& in, std::size_t rest);
+  Status command_words(Instruction& in, std::size_t rest, bool substitute);
   Status do_volume(Instruction& in, std::size_t rest);
   Status do_path(Instruction& in, std::size_t kw, std::size_t rest);
   Status resolve_references();
@@ -537,22 +538,32 @@ Status Parser::do_copy(Instruction& in, std::size_t kw, std::size_t rest) {
   return {};
 }
 
-Status Parser::do_command(Instruction& in, std::size_t kw, std::size_t rest) {
+// ENTRYPOINT, CMD and RUN: a JSON array (exec form, the words as written)
+// or words split like sh would (shell form: there is no shell, so `$VAR`
+// is substituted only where the Wasmfile is the last to see it, RUN).
+Status Parser::command_words(Instruction& in, std::size_t rest, bool substitute) {
   const std::string& t = line_->text;
-  const std::string what = in.kind == InstructionKind::Cmd ? "CMD" : "ENTRYPOINT";
-  (void)kw;
-  if (rest >= t.size()) return err(line_->at(t.size()), what + " requires a command");
   if (t[rest] == '[') {
     in.form = Form::Exec;
     auto r = lex::parse_json_array(std::string_view(t).substr(rest));
     if (auto* e = std::get_if<lex::WordError>(&r)) return err(line_->at(rest + e->offset), e->message);
     in.args = std::get<std::vector<std::string>>(std::move(r));
-  } else {
-    in.form = Form::Shell;
-    WIMG_ASSIGN(auto ws, words(rest, std::string::npos, true, true, false));
-    for (auto& w : ws) in.args.push_back(std::move(w.text));
-    in.notes.push_back("shell form: there is no shell; the words are split like sh would and run directly (no $VAR expansion)");
+    return {};
   }
+  in.form = Form::Shell;
+  WIMG_ASSIGN(auto ws, words(rest, std::string::npos, true, true, substitute));
+  for (auto& w : ws) in.args.push_back(std::move(w.text));
+  in.notes.push_back(std::string("shell form: there is no shell; the words are split like sh would and run directly") +
+                     (substitute ? "" : " (no $VAR expansion)"));
+  return {};
+}
+
+Status Parser::do_command(Instruction& in, std::size_t kw, std::size_t rest) {
+  const std::string& t = line_->text;
+  const std::string what = in.kind == InstructionKind::Cmd ? "CMD" : "ENTRYPOINT";
+  (void)kw;
+  if (rest >= t.size()) return err(line_->at(t.size()), what + " requires a command");
+  WIMG_TRY(command_words(in, rest, /*substitute=*/false));
   auto& cfg = stage().config;
   if (in.kind == InstructionKind::Cmd) {
     cfg.cmd = in.args;
@@ -572,21 +583,11 @@ Status Parser::do_command(Instruction& in, std::size_t kw, std::size_t rest) {
 Status Parser::do_run(Instruction& in, std::size_t rest) {
   const std::string& t = line_->text;
   if (rest >= t.size()) return err(line_->at(t.size()), "RUN requires a command");
-  if (t[rest] == '[') {
-    in.form = Form::Exec;
-    auto r = lex::parse_json_array(std::string_view(t).substr(rest));
-    if (auto* e = std::get_if<lex::WordError>(&r)) return err(line_->at(rest + e->offset), e->message);
-    in.args = std::get<std::vector<std::string>>(std::move(r));
-  } else {
-    if (t.compare(rest, 2, "--") == 0) {
-      return err(line_->at(rest), "RUN takes no flags: RUN --mount, --network and --security are not supported "
-                                  "(a RUN has no network and sees only the image)");
-    }
-    in.form = Form::Shell;
-    WIMG_ASSIGN(auto ws, words(rest, std::string::npos, true, true, true));
-    for (auto& w : ws) in.args.push_back(std::move(w.text));
-    in.notes.push_back("shell form: there is no shell; the words are split like sh would and run directly");
+  if (t.compare(rest, 2, "--") == 0) {
+    return err(line_->at(rest), "RUN takes no flags: RUN --mount, --network and --security are not supported "
+                                "(a RUN has no network and sees only the image)");
   }
+  WIMG_TRY(command_words(in, rest, /*substitute=*/true));
   if (in.args.empty() || in.args.front().empty()) return err(line_->at(rest), "RUN requires a command");
   return {};
 }
