@@ -227,7 +227,9 @@ Result<RunStepOutput> run_step(store::Store& store, store::Batch& batch, const R
   sp.req.seed = in.seed;
   sp.log = tmp.path + "/log";
   sp.timeout = in.timeout;
-  WIMG_ASSIGN(proc::Exit ex, run(sp));
+  auto ran = run(sp);
+  if (!ran.ok()) return make_error(ran.error().kind, in.where + ": " + ran.error().message);
+  const proc::Exit ex = *ran;
   RunStepOutput out;
   out.output = proc::log_tail(sp.log, 64 * 1024);
   if (ex.timed_out) {

@@ -6,8 +6,9 @@
 # call all three even for local work, so this program first gives them
 # what a local `gem install --local` needs:
 # - `socket` and `io/wait` count as loaded (net/http is required by the
-#   installer but never used without a network; a RUN has none) and
-#   Socket.do_not_reverse_lookup= is accepted;
+#   installer but never used without a network; a RUN has none),
+#   Socket.do_not_reverse_lookup= is accepted and SocketError exists
+#   (Bundler names it);
 # - Thread.new runs its block at once and hands back its value (RubyGems
 #   downloads in a pool of threads; locally there is nothing to wait for);
 # - File.chmod answers as done where WASI has no chmod (ENOSYS): modes of
@@ -15,6 +16,7 @@
 name = ARGV.shift
 %w[socket.rb io/wait.rb].each { |f| $LOADED_FEATURES << f }
 class Socket; def self.do_not_reverse_lookup=(_); end; end unless defined?(Socket)
+class SocketError < StandardError; end unless defined?(SocketError)
 finished = Struct.new(:value) do
   def join(*) = self
   def alive? = false
@@ -32,6 +34,7 @@ when "gem"
   require "rubygems/gem_runner"
   Gem::GemRunner.new.run(ARGV.clone)
 when "bundle", "bundler"
+  require "bundler"
   require "bundler/friendly_errors"
   Bundler.with_friendly_errors do
     require "bundler/cli"

@@ -11,6 +11,8 @@
 #  3. A RUN that deletes an image file (one of the base's, one COPYed)
 #     makes OCI whiteouts; a file it writes is added; the clock it sees is
 #     SOURCE_DATE_EPOCH and rand/SecureRandom repeat across --no-cache builds.
+#     `RUN bundle install --local` installs from vendor/cache and writes
+#     Gemfile.lock.
 #  4. A failing RUN fails the build naming Wasmfile:LINE with its output,
 #     names nothing; a RUN past --run-timeout is stopped with a clear error;
 #     a program a CRuby image lacks is refused.
@@ -124,6 +126,24 @@ assert_match '1700000000 [0-9]+ [0-9a-f]{16}' "$seen1" "what the RUN saw (clock,
 build "$WORK/w2.log" "$CTX" --no-cache -t wh:2 >/dev/null
 assert_eq "$seen1" "$(W cat wh:2 /data/seen.txt)" "clock and random of the same RUN built twice"
 unset SOURCE_DATE_EPOCH
+
+# 3b. Bundler: `RUN bundle install --local` from vendor/cache, then the app
+# requires the gems through bundler/setup.
+B=$WORK/bundle
+mkdir -p "$B/vendor/cache"
+cp "$APP"/app/vendor/cache/*.gem "$B/vendor/cache/"
+printf 'source "https://rubygems.org"\ngem "greeter"\ngem "wordcount"\n' >"$B/Gemfile"
+cat >"$B/Wasmfile" <<'EOF'
+FROM ruby:3.4
+WORKDIR /app
+COPY . /app/
+RUN bundle install --local
+ENTRYPOINT ["-e", "require 'bundler/setup'; require 'greeter'; puts Greeter.hello(Bundler.definition.specs.map(&:name).sort.join(','))"]
+EOF
+build "$WORK/bu.log" "$B" -t bun:1 -o "$WORK/bun.wasm" >/dev/null
+grep -q 'Bundle complete! 2 Gemfile dependencies' "$WORK/bu.log" || fail "bundle install output: $(cat "$WORK/bu.log")"
+assert_eq "Hello, bundler,greeter,wordcount!" "$(W run "$WORK/bun.wasm")" "the bundled app"
+W layer ls "$(layer_at bun:1 0)" | grep -q ' app/Gemfile.lock$' || fail "no Gemfile.lock in the bundle layer"
 
 # 4. Failures: the exit status, the line, the output; nothing named.
 FAILCTX=$WORK/fail
