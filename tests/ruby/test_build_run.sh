@@ -10,7 +10,8 @@
 #     same layer digest (fixed clock and random seed), and the same image.
 #  3. A RUN that deletes an image file (one of the base's, one COPYed)
 #     makes OCI whiteouts; a file it writes is added; the clock it sees is
-#     SOURCE_DATE_EPOCH and rand/SecureRandom repeat across --no-cache builds.
+#     SOURCE_DATE_EPOCH and rand, SecureRandom and Hash#hash repeat across
+#     --no-cache builds, as does the layer.
 #     `RUN bundle install --local` installs from vendor/cache and writes
 #     Gemfile.lock.
 #  4. A failing RUN fails the build naming Wasmfile:LINE with its output,
@@ -107,24 +108,24 @@ echo two >"$CTX/data/keep.txt"
 cat >"$CTX/Wasmfile" <<'EOF'
 FROM ruby:3.4
 COPY data/ /data/
-RUN ruby -e 'File.delete("/data/a.txt", "/usr/local/lib/ruby/3.4.0/ostruct.rb"); File.write("/data/new.txt", "new\n")'
-RUN ["ruby", "-rsecurerandom", "-e", "File.write('/data/seen.txt', [Time.now.to_i, rand(1 << 30), SecureRandom.hex(8)].join(' ') + \"\\n\")"]
+RUN ["ruby", "-rsecurerandom", "-e", "File.delete('/data/a.txt', '/usr/local/lib/ruby/3.4.0/ostruct.rb'); File.write('/data/new.txt', 'new'); File.write('/data/seen.txt', [Time.now.to_i, rand(1 << 30), SecureRandom.hex(8), {a: 1}.hash].join(' '))"]
 EOF
 export SOURCE_DATE_EPOCH=1700000000
 wimg1=$(build "$WORK/w1.log" "$CTX" -t wh:1)
-del_layer=$(layer_at wh:1 1)
+del_layer=$(layer_at wh:1 0)
 assert_match 'sha256:[0-9a-f]{64}' "$del_layer" "the deleting RUN's layer"
 W layer ls "$del_layer" >"$WORK/del_layer.txt"
 grep -q '^w .* data/a.txt$' "$WORK/del_layer.txt" || fail "no whiteout of data/a.txt: $(cat "$WORK/del_layer.txt")"
 grep -q '^w .* usr/local/lib/ruby/3.4.0/ostruct.rb$' "$WORK/del_layer.txt" || fail "no whiteout of ostruct.rb: $(cat "$WORK/del_layer.txt")"
 grep -q '^f .* data/new.txt$' "$WORK/del_layer.txt" || fail "data/new.txt not added: $(cat "$WORK/del_layer.txt")"
-assert_eq 3 "$(grep -c '^[wfl] ' "$WORK/del_layer.txt")" "changed entries of the deleting RUN (a.txt, ostruct.rb, new.txt)"
+assert_eq 4 "$(grep -c '^[wfl] ' "$WORK/del_layer.txt")" "changed entries of the RUN (a.txt, ostruct.rb, new.txt, seen.txt)"
 assert_eq "keep.txt new.txt seen.txt" "$(W ls wh:1 /data | tr '\n' ' ' | sed 's/ $//')" "ls /data after the RUNs"
 W ls wh:1 /usr/local/lib/ruby/3.4.0/ostruct.rb >/dev/null 2>&1 && fail "ostruct.rb still in the image"
 seen1=$(W cat wh:1 /data/seen.txt)
-assert_match '1700000000 [0-9]+ [0-9a-f]{16}' "$seen1" "what the RUN saw (clock, rand, SecureRandom)"
+assert_match '1700000000 [0-9]+ [0-9a-f]{16} -?[0-9]+' "$seen1" "what the RUN saw (clock, rand, SecureRandom, Hash#hash)"
 build "$WORK/w2.log" "$CTX" --no-cache -t wh:2 >/dev/null
-assert_eq "$seen1" "$(W cat wh:2 /data/seen.txt)" "clock and random of the same RUN built twice"
+assert_eq "$seen1" "$(W cat wh:2 /data/seen.txt)" "clock, random and hash seed of the same RUN built twice"
+assert_eq "$del_layer" "$(layer_at wh:2 0)" "the layer of the same RUN built twice"
 unset SOURCE_DATE_EPOCH
 
 # 3b. Bundler: `RUN bundle install --local` from vendor/cache, then the app
