@@ -189,9 +189,46 @@ Status render(store::Store& store, const RunStepInput& in, const image::Preparer
   return fs::atomic_write_file(out, w.bytes, 0644, fs::Durability::NoFsync);
 }
 
+// Step 3's request: the tree at "/", the image's preopens from it, the
+// scratch directories, the words, the clock and the seed.
+StepProcess request_of(const RunStepInput& in, const std::string& tmp) {
+  const std::string root = tmp + "/root";
+  StepProcess sp;
+  sp.req.module = tmp + "/module.wasm";
+  sp.req.dirs.push_back({root, "/", false});
+  // The image's preopens: a guest picks the longest matching preopen, and
+  // a base's own in-binary mounts (ruby.wasm's wasi-vfs /usr) would
+  // otherwise answer below them.
+  for (const auto& mnt : in.image->config.mounts) {
+    if (mnt.size() < 2) continue;
+    const auto* e = in.view->find(std::string_view(mnt).substr(1));
+    if (e != nullptr && e->entry.kind == layers::Kind::Dir) sp.req.dirs.push_back({root + mnt, mnt, false});
+  }
+  sp.req.dirs.push_back({tmp + "/dev", "/dev", false});
+  sp.req.dirs.push_back({tmp + "/tmp", "/tmp", false});
+  sp.req.args = in.words;
+  sp.req.clock = in.clock;
+  sp.req.seed = in.seed;
+  sp.log = tmp + "/log";
+  sp.timeout = in.timeout;
+  return sp;
+}
+
 std::string seconds(std::chrono::milliseconds ms) {
   const auto s = ms.count() / 1000;
   return ms.count() % 1000 == 0 ? std::to_string(s) + " s" : std::to_string(ms.count()) + " ms";
+}
+
+// A timeout or a non-zero exit fails the step with the end of its output.
+Status check_exit(const proc::Exit& ex, const RunStepInput& in, const std::string& log) {
+  if (!ex.timed_out && ex.status == 0) return {};
+  const std::string tail = proc::log_tail(log);
+  const std::string output = tail.empty() ? "" : "; its output:\n" + tail;
+  if (ex.timed_out) {
+    return make_error(ErrorKind::Input, in.where + ": still running after " + seconds(in.timeout) +
+                                            " (--run-timeout): stopped, nothing committed" + output);
+  }
+  return make_error(ErrorKind::Input, in.where + ": failed (exit " + std::to_string(ex.status) + ")" + output);
 }
 
 }  // namespace
@@ -208,39 +245,13 @@ Result<RunStepOutput> run_step(store::Store& store, store::Batch& batch, const R
   for (const char* scratch : {"/dev", "/tmp"}) WIMG_TRY(fs::mkdirs(tmp.path + scratch, 0755));
   WIMG_TRY(fs::atomic_write_file(tmp.path + "/dev/null", "", 0666, fs::Durability::NoFsync));
 
-  StepProcess sp;
-  sp.req.module = tmp.path + "/module.wasm";
+  StepProcess sp = request_of(in, tmp.path);
   WIMG_TRY(render(store, in, prep, sp.req.module));
-  sp.req.dirs.push_back({root, "/", false});
-  // The image's preopens: a guest picks the longest matching preopen, and
-  // a base's own in-binary mounts (ruby.wasm's wasi-vfs /usr) would
-  // otherwise answer below them.
-  for (const auto& mnt : in.image->config.mounts) {
-    if (mnt.size() < 2) continue;
-    const auto* e = in.view->find(std::string_view(mnt).substr(1));
-    if (e != nullptr && e->entry.kind == layers::Kind::Dir) sp.req.dirs.push_back({root + mnt, mnt, false});
-  }
-  sp.req.dirs.push_back({tmp.path + "/dev", "/dev", false});
-  sp.req.dirs.push_back({tmp.path + "/tmp", "/tmp", false});
-  sp.req.args = in.words;
-  sp.req.clock = in.clock;
-  sp.req.seed = in.seed;
-  sp.log = tmp.path + "/log";
-  sp.timeout = in.timeout;
   auto ran = run(sp);
   if (!ran.ok()) return make_error(ran.error().kind, in.where + ": " + ran.error().message);
-  const proc::Exit ex = *ran;
+  WIMG_TRY(check_exit(*ran, in, sp.log));
   RunStepOutput out;
   out.output = proc::log_tail(sp.log, 64 * 1024);
-  if (ex.timed_out) {
-    return make_error(ErrorKind::Input, in.where + ": still running after " + seconds(in.timeout) +
-                                            " (--run-timeout): stopped, nothing committed" +
-                                            (out.output.empty() ? "" : "; its output:\n" + proc::log_tail(sp.log)));
-  }
-  if (ex.status != 0) {
-    return make_error(ErrorKind::Input, in.where + ": failed (exit " + std::to_string(ex.status) + ")" +
-                                            (out.output.empty() ? "" : "; its output:\n" + proc::log_tail(sp.log)));
-  }
   Capture capture(batch, *in.view, written, root, in.where);
   WIMG_ASSIGN(out.entries, capture.run());
   return out;
