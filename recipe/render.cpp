@@ -91,6 +91,7 @@ std::string render_plan(const Plan& plan) {
           break;
         case InstructionKind::Entrypoint:
         case InstructionKind::Cmd:
+        case InstructionKind::Run:
           out += std::string(in.form == Form::Exec ? " exec " : " shell ") + list(in.args);
           break;
         case InstructionKind::Workdir:

@@ -29,7 +29,6 @@ std::string lower(std::string_view s) {
 
 const std::vector<std::pair<const char*, const char*>>& unsupported() {
   static const std::vector<std::pair<const char*, const char*>> u = {
-      {"RUN", "RUN is not supported: a build never executes the guest"},
       {"SHELL", "SHELL is not supported: a wasm image has no shell; write ENTRYPOINT and CMD in exec form"},
       {"HEALTHCHECK", "HEALTHCHECK is not supported: there is no daemon to run health checks"},
       {"ONBUILD", "ONBUILD is not supported: wimg images record no triggers for later builds"},
@@ -43,7 +42,7 @@ const std::vector<std::pair<const char*, const char*>>& unsupported() {
 
 const std::vector<const char*>& supported() {
   static const std::vector<const char*> s = {"FROM", "ARG",        "COPY", "ADD",  "ENV",
-                                             "LABEL", "WORKDIR", "ENTRYPOINT", "CMD", "MOUNT", "VOLUME"};
+                                             "LABEL", "WORKDIR", "ENTRYPOINT", "CMD", "MOUNT", "VOLUME", "RUN"};
   return s;
 }
 
@@ -127,6 +126,8 @@ class Parser {
   Status do_env_label(Instruction& in, std::size_t rest);
   Status do_copy(Instruction& in, std::size_t kw, std::size_t rest);
   Status do_command(Instruction& in, std::size_t kw, std::size_t rest);
+  Status do_run(Instruction& in, std::size_t rest);
+  Status command_words(Instruction& in, std::size_t rest, bool substitute);
   Status do_volume(Instruction& in, std::size_t rest);
   Status do_path(Instruction& in, std::size_t kw, std::size_t rest);
   Status resolve_references();
@@ -261,6 +262,9 @@ Status Parser::instruction() {
   } else if (name == "ENTRYPOINT" || name == "CMD") {
     in.kind = name == "CMD" ? InstructionKind::Cmd : InstructionKind::Entrypoint;
     WIMG_TRY(do_command(in, kw, rest));
+  } else if (name == "RUN") {
+    in.kind = InstructionKind::Run;
+    WIMG_TRY(do_run(in, rest));
   } else if (name == "VOLUME") {
     in.kind = InstructionKind::Volume;
     WIMG_TRY(do_volume(in, rest));
@@ -534,22 +538,32 @@ Status Parser::do_copy(Instruction& in, std::size_t kw, std::size_t rest) {
   return {};
 }
 
-Status Parser::do_command(Instruction& in, std::size_t kw, std::size_t rest) {
+// ENTRYPOINT, CMD and RUN: a JSON array (exec form, the words as written)
+// or words split like sh would (shell form: there is no shell, so `$VAR`
+// is substituted only where the Wasmfile is the last to see it, RUN).
+Status Parser::command_words(Instruction& in, std::size_t rest, bool substitute) {
   const std::string& t = line_->text;
-  const std::string what = in.kind == InstructionKind::Cmd ? "CMD" : "ENTRYPOINT";
-  (void)kw;
-  if (rest >= t.size()) return err(line_->at(t.size()), what + " requires a command");
   if (t[rest] == '[') {
     in.form = Form::Exec;
     auto r = lex::parse_json_array(std::string_view(t).substr(rest));
     if (auto* e = std::get_if<lex::WordError>(&r)) return err(line_->at(rest + e->offset), e->message);
     in.args = std::get<std::vector<std::string>>(std::move(r));
-  } else {
-    in.form = Form::Shell;
-    WIMG_ASSIGN(auto ws, words(rest, std::string::npos, true, true, false));
-    for (auto& w : ws) in.args.push_back(std::move(w.text));
-    in.notes.push_back("shell form: there is no shell; the words are split like sh would and run directly (no $VAR expansion)");
+    return {};
   }
+  in.form = Form::Shell;
+  WIMG_ASSIGN(auto ws, words(rest, std::string::npos, true, true, substitute));
+  for (auto& w : ws) in.args.push_back(std::move(w.text));
+  in.notes.push_back(std::string("shell form: there is no shell; the words are split like sh would and run directly") +
+                     (substitute ? "" : " (no $VAR expansion)"));
+  return {};
+}
+
+Status Parser::do_command(Instruction& in, std::size_t kw, std::size_t rest) {
+  const std::string& t = line_->text;
+  const std::string what = in.kind == InstructionKind::Cmd ? "CMD" : "ENTRYPOINT";
+  (void)kw;
+  if (rest >= t.size()) return err(line_->at(t.size()), what + " requires a command");
+  WIMG_TRY(command_words(in, rest, /*substitute=*/false));
   auto& cfg = stage().config;
   if (in.kind == InstructionKind::Cmd) {
     cfg.cmd = in.args;
@@ -559,6 +573,22 @@ Status Parser::do_command(Instruction& in, std::size_t kw, std::size_t rest) {
     if (!cmd_set_) cfg.cmd.reset();  // Docker: a new ENTRYPOINT drops an inherited CMD
     if (in.form == Form::Shell) in.notes.push_back("as in Docker, a shell-form ENTRYPOINT ignores CMD");
   }
+  return {};
+}
+
+// RUN ["prog", "arg"] (exec form: the words as written) or RUN prog arg
+// (no shell: split like sh would, with ARG/ENV substituted, since no shell
+// will do it at run time). A flag (RUN --mount=..., --network=...) is
+// refused rather than ignored.
+Status Parser::do_run(Instruction& in, std::size_t rest) {
+  const std::string& t = line_->text;
+  if (rest >= t.size()) return err(line_->at(t.size()), "RUN requires a command");
+  if (t.compare(rest, 2, "--") == 0) {
+    return err(line_->at(rest), "RUN takes no flags: RUN --mount, --network and --security are not supported "
+                                "(a RUN has no network and sees only the image)");
+  }
+  WIMG_TRY(command_words(in, rest, /*substitute=*/true));
+  if (in.args.empty() || in.args.front().empty()) return err(line_->at(rest), "RUN requires a command");
   return {};
 }
 
@@ -715,6 +745,7 @@ const char* kind_name(InstructionKind k) {
     case InstructionKind::Cmd: return "CMD";
     case InstructionKind::Mount: return "MOUNT";
     case InstructionKind::Volume: return "VOLUME";
+    case InstructionKind::Run: return "RUN";
   }
   return "?";
 }
