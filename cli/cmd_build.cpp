@@ -128,7 +128,7 @@ void run_build(const BuildArgs& a, const Context& ctx) {
     // one) but not fsynced: a build output is re-made from the store in
     // milliseconds, and an fsync of 30 MB would cost more than the whole
     // rebuild (as `cp` does not). Not rewritten when it already holds this image.
-    wasm = unwrap(image::write_wasm(store, r.manifest, guest_preparer(), shown, a.output));
+    wasm = unwrap(image::write_wasm(store, r.manifest, guest_preparer(&ctx), shown, a.output));
     for (const auto& w : pack::host_limit_warnings(wasm->size, wasm->data_segments)) ctx.warn(a.output + ": " + w);
   }
   for (const auto& ref : refs) unwrap(image::tag_image(store, r.image, ref));
