@@ -144,9 +144,11 @@ void run_build(const BuildArgs& a, const Context& ctx) {
   for (const auto& t : refs) progress.event({{"event", "tag"}, {"name", t.str()}}, "tagged " + t.str());
   if (wasm) {
     progress.event({{"event", "output"}, {"path", a.output}, {"size", wasm->size},
-                    {"base_prepared", wasm->base_prepared}, {"unchanged", wasm->unchanged}},
+                    {"base_prepared", wasm->base_prepared}, {"unchanged", wasm->unchanged},
+                    {"snapshot_taken", wasm->snapshot_taken}},
                    (wasm->unchanged ? "unchanged " : "wrote ") + a.output + ": " + std::to_string(wasm->size) +
-                       " bytes" + (wasm->base_prepared ? ", base prepared" : ""));
+                       " bytes" + (wasm->base_prepared ? ", base prepared" : "") +
+                       (wasm->snapshot_taken ? ", snapshot taken (PREINIT)" : ""));
   }
 }
 
