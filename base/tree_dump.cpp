@@ -16,53 +16,12 @@
 #include "layers/index.h"
 #include "support/digest.h"
 #include "support/fs.h"
+#include "support/spawn.h"
 
-extern char** environ;
 
 namespace wimg::base {
 
 namespace {
-
-// Removes a temp directory on every way out.
-struct TempDir {
-  std::string path;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
-// Runs argv with stdout and stderr to `log`; the exit status (128+signal
-// when killed).
-Result<int> run_logged(const std::vector<std::string>& argv, const std::string& log) {
-  std::vector<char*> cargv;
-  for (const auto& s : argv) cargv.push_back(const_cast<char*>(s.c_str()));
-  cargv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0].c_str(), &fa, nullptr, cargv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return fs::os_error("cannot run", argv[0], rc);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return fs::os_error("waitpid", argv[0], errno);
-  }
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WEXITSTATUS(status);
-}
-
-std::string tail_of(const std::string& path) {
-  auto text = fs::read_file(path);
-  if (!text.ok()) return "";
-  std::string t = *text;
-  if (t.size() > 2000) t = "..." + t.substr(t.size() - 2000);
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  return t;
-}
 
 struct Want {
   std::string sha256;
@@ -222,7 +181,7 @@ Result<DumpedTree> dump_tree(store::Store& store, const DumpRequest& req, const 
   WIMG_ASSIGN(int rc, run_logged(argv, log));
   if (rc != 0) {
     return make_error(ErrorKind::Input, req.shown + ": taking " + req.guest_root + " out failed (exit " +
-                                            std::to_string(rc) + "):\n" + tail_of(log));
+                                            std::to_string(rc) + "):\n" + log_tail(log));
   }
   WIMG_ASSIGN(Manifest want, read_manifest(out + "/manifest.txt", req.shown));
   WIMG_TRY(check_copy(dest, want, req.shown));

@@ -1,8 +1,5 @@
 #include "cli/snapshot.h"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,6 +11,7 @@
 #include "runtime/wasm/abi.h"
 #include "runtime/wasm/module.h"
 #include "support/fs.h"
+#include "support/spawn.h"
 
 namespace wimg::cli {
 
@@ -35,20 +33,6 @@ Result<std::string> find_wizer(const Context& ctx) {
                         "; wizer: not on PATH)");
 }
 
-// A temp directory removed with its files when this goes.
-struct TempDir {
-  std::string path;
-  std::vector<std::string> files;
-  ~TempDir() {
-    for (const auto& f : files) ::unlink(fs::join(path, f).c_str());
-    if (!path.empty()) ::rmdir(path.c_str());
-  }
-  std::string file(const std::string& name) {
-    files.push_back(name);
-    return fs::join(path, name);
-  }
-};
-
 Result<std::unique_ptr<TempDir>> temp_dir(const Context& ctx) {
   const char* t = ctx.getenv("TMPDIR");
   std::string tmpl = std::string(t != nullptr && *t != '\0' ? t : "/tmp") + "/wimg-preinit.XXXXXX";
@@ -57,31 +41,6 @@ Result<std::unique_ptr<TempDir>> temp_dir(const Context& ctx) {
   d->path = tmpl;
   return d;
 }
-
-// Runs argv with env, stdin from /dev/null and stdout + stderr into `log`;
-// the exit status (-1: could not start or killed).
-int run(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& log) {
-  std::vector<char*> av, ev;
-  for (const auto& a : argv) av.push_back(const_cast<char*>(a.c_str()));
-  av.push_back(nullptr);
-  for (const auto& e : env) ev.push_back(const_cast<char*>(e.c_str()));
-  ev.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, av[0], &fa, nullptr, av.data(), ev.data());
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return -1;
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string tail(std::string s, std::size_t n) { return s.size() > n ? "..." + s.substr(s.size() - n) : s; }
 
 }  // namespace
 
@@ -126,16 +85,15 @@ image::Snapshotter wizer_snapshotter(const Context& ctx) {
     }
     WIMG_ASSIGN(auto id, resolve());
     WIMG_ASSIGN(auto dir, temp_dir(ctx));
-    const std::string in = dir->file("in.wasm"), out = dir->file("out.wasm"), log = dir->file("init.log");
+    const std::string in = dir->path + "/in.wasm", out = dir->path + "/out.wasm", log = dir->path + "/init.log";
     WIMG_TRY(fs::atomic_write_file(in, module, 0600, fs::Durability::NoFsync));
-    const int status = run({id.first, "--allow-wasi", "--inherit-env=true", "--inherit-stdio=true", "-f",
-                            std::string(inject::kPreinitExport), "-o", out, in},
-                           {"WIMG_PREINIT=" + preinit_env_value(words)}, log);
+    const std::vector<std::string> env = {"WIMG_PREINIT=" + preinit_env_value(words)};
+    WIMG_ASSIGN(int status, run_logged({id.first, "--allow-wasi", "--inherit-env=true", "--inherit-stdio=true", "-f",
+                                        std::string(inject::kPreinitExport), "-o", out, in},
+                                       log, &env));
     if (status != 0) {
-      auto said = fs::read_file(log);
-      return make_error(ErrorKind::Input, std::string(shown) + ": PREINIT: " + id.first + " failed" +
-                                              (status < 0 ? "" : " (exit " + std::to_string(status) + ")") + ":\n" +
-                                              tail(said.ok() ? *said : std::string(), 4000));
+      return make_error(ErrorKind::Input, std::string(shown) + ": PREINIT: " + id.first + " failed (exit " +
+                                              std::to_string(status) + "):\n" + log_tail(log, 4000));
     }
     return fs::read_file(out);
   };

@@ -13,8 +13,13 @@
   if defined?(__wimg_run)
     argv, env = __wimg_run
     ARGV.replace(argv)
+    gem_vars = -> { ENV.to_h.select { |k, _| k.start_with?("GEM_") } }
+    built = gem_vars.call
     ENV.replace(env.to_h { |kv| k, v = kv.split("=", 2); [k, v.to_s] })
-    Gem.clear_paths if defined?(Gem) && Gem.respond_to?(:clear_paths)
+    # RubyGems' paths come from GEM_*: recomputed only when the run changed
+    # them (clear_paths also drops the default gems' specs RubyGems loaded
+    # at init, and reading them again costs more than Ruby's init saved).
+    Gem.clear_paths if defined?(Gem) && Gem.respond_to?(:clear_paths) && gem_vars.call != built
     srand
   end
   words = ARGV.dup
