@@ -173,7 +173,7 @@ void run_build(const BuildArgs& a, const Context& ctx) {
     // one) but not fsynced: a build output is re-made from the store in
     // milliseconds, and an fsync of 30 MB would cost more than the whole
     // rebuild (as `cp` does not). Not rewritten when it already holds this image.
-    wasm = unwrap(image::write_wasm(store, r.manifest, guest_preparer(), shown, a.output));
+    wasm = unwrap(image::write_wasm(store, r.manifest, guest_preparer(&ctx), shown, a.output));
     for (const auto& w : pack::host_limit_warnings(wasm->size, wasm->data_segments)) ctx.warn(a.output + ": " + w);
   }
   for (const auto& ref : refs) unwrap(image::tag_image(store, r.image, ref));
@@ -189,9 +189,11 @@ void run_build(const BuildArgs& a, const Context& ctx) {
   for (const auto& t : refs) progress.event({{"event", "tag"}, {"name", t.str()}}, "tagged " + t.str());
   if (wasm) {
     progress.event({{"event", "output"}, {"path", a.output}, {"size", wasm->size},
-                    {"base_prepared", wasm->base_prepared}, {"unchanged", wasm->unchanged}},
+                    {"base_prepared", wasm->base_prepared}, {"unchanged", wasm->unchanged},
+                    {"snapshot_taken", wasm->snapshot_taken}},
                    (wasm->unchanged ? "unchanged " : "wrote ") + a.output + ": " + std::to_string(wasm->size) +
-                       " bytes" + (wasm->base_prepared ? ", base prepared" : ""));
+                       " bytes" + (wasm->base_prepared ? ", base prepared" : "") +
+                       (wasm->snapshot_taken ? ", snapshot taken (PREINIT)" : ""));
   }
 }
 

@@ -1,5 +1,7 @@
 #include "recipe/builder.h"
 
+#include "image/preinit.h"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -283,6 +285,9 @@ void apply_config(const Instruction& ins, image::Config& c, bool& cmd_set) {
       for (const auto& v : ins.args)
         if (std::find(c.volumes.begin(), c.volumes.end(), v) == c.volumes.end()) c.volumes.push_back(v);
       break;
+    case InstructionKind::Preinit:
+      c.labels[std::string(image::kPreinitLabel)] = image::preinit_label(ins.args);
+      break;
     default:
       break;
   }
@@ -547,6 +552,9 @@ std::string step_text(const Plan& plan, const Instruction& ins) {
     case InstructionKind::Volume:
     case InstructionKind::Run:
       t += " " + nlohmann::json(ins.args).dump();
+      break;
+    case InstructionKind::Preinit:
+      if (!ins.args.empty()) t += " " + nlohmann::json(ins.args).dump();
       break;
   }
   return t;

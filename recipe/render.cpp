@@ -99,6 +99,7 @@ std::string render_plan(const Plan& plan) {
           out += " " + quote(in.path);
           break;
         case InstructionKind::Volume:
+        case InstructionKind::Preinit:
           out += " " + list(in.args);
           break;
       }

@@ -1,5 +1,7 @@
 #include "recipe/wasmfile.h"
 
+#include "image/preinit.h"
+
 #include <algorithm>
 #include <cctype>
 #include <set>
@@ -42,7 +44,8 @@ const std::vector<std::pair<const char*, const char*>>& unsupported() {
 
 const std::vector<const char*>& supported() {
   static const std::vector<const char*> s = {"FROM", "ARG",        "COPY", "ADD",  "ENV",
-                                             "LABEL", "WORKDIR", "ENTRYPOINT", "CMD", "MOUNT", "VOLUME", "RUN"};
+                                             "LABEL", "WORKDIR", "ENTRYPOINT", "CMD", "MOUNT", "VOLUME",
+                                             "RUN",  "PREINIT"};
   return s;
 }
 
@@ -129,6 +132,7 @@ class Parser {
   Status do_run(Instruction& in, std::size_t rest);
   Status command_words(Instruction& in, std::size_t rest, bool substitute);
   Status do_volume(Instruction& in, std::size_t rest);
+  Status do_preinit(Instruction& in, std::size_t rest);
   Status do_path(Instruction& in, std::size_t kw, std::size_t rest);
   Status resolve_references();
   Status prune();
@@ -268,6 +272,9 @@ Status Parser::instruction() {
   } else if (name == "VOLUME") {
     in.kind = InstructionKind::Volume;
     WIMG_TRY(do_volume(in, rest));
+  } else if (name == "PREINIT") {
+    in.kind = InstructionKind::Preinit;
+    WIMG_TRY(do_preinit(in, rest));
   } else {
     in.kind = name == "WORKDIR" ? InstructionKind::Workdir : InstructionKind::Mount;
     WIMG_TRY(do_path(in, kw, rest));
@@ -618,6 +625,24 @@ Status Parser::do_volume(Instruction& in, std::size_t rest) {
   return {};
 }
 
+// PREINIT (no words) or PREINIT ["-r", "json", ...] (exec form only: the
+// words are the interpreter's options, image/preinit.h). The image's
+// config gets the label wimg.preinit; the last PREINIT wins.
+Status Parser::do_preinit(Instruction& in, std::size_t rest) {
+  const std::string& t = line_->text;
+  if (rest < t.size()) {
+    if (t[rest] != '[') {
+      return err(line_->at(rest), "PREINIT takes no words or a JSON array of interpreter options, e.g. PREINIT [\"-r\", \"json\"]");
+    }
+    in.form = Form::Exec;
+    auto r = lex::parse_json_array(std::string_view(t).substr(rest));
+    if (auto* e = std::get_if<lex::WordError>(&r)) return err(line_->at(rest + e->offset), e->message);
+    in.args = std::get<std::vector<std::string>>(std::move(r));
+  }
+  stage().config.labels[std::string(image::kPreinitLabel)] = image::preinit_label(in.args);
+  return {};
+}
+
 Status Parser::do_path(Instruction& in, std::size_t kw, std::size_t rest) {
   const std::string& t = line_->text;
   const bool workdir = in.kind == InstructionKind::Workdir;
@@ -746,6 +771,7 @@ const char* kind_name(InstructionKind k) {
     case InstructionKind::Mount: return "MOUNT";
     case InstructionKind::Volume: return "VOLUME";
     case InstructionKind::Run: return "RUN";
+    case InstructionKind::Preinit: return "PREINIT";
   }
   return "?";
 }

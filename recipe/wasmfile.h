@@ -31,7 +31,7 @@ struct Location {
   std::size_t column = 1;  // 1-based, bytes
 };
 
-enum class InstructionKind { Arg, Copy, Add, Env, Label, Workdir, Entrypoint, Cmd, Mount, Volume, Run };
+enum class InstructionKind { Arg, Copy, Add, Env, Label, Workdir, Entrypoint, Cmd, Mount, Volume, Run, Preinit };
 const char* kind_name(InstructionKind k);  // "ARG", "COPY", ...
 
 // ENTRYPOINT/CMD (and COPY/ADD): JSON array or plain words.

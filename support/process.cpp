@@ -45,10 +45,14 @@ bool wait_until(pid_t pid, std::chrono::steady_clock::time_point deadline) {
 }  // namespace
 
 Result<Exit> run_logged(const std::vector<std::string>& argv, const std::string& log,
-                        std::optional<std::chrono::milliseconds> limit) {
-  std::vector<char*> cargv;
+                        std::optional<std::chrono::milliseconds> limit, const std::vector<std::string>* env) {
+  std::vector<char*> cargv, cenv;
   for (const auto& s : argv) cargv.push_back(const_cast<char*>(s.c_str()));
   cargv.push_back(nullptr);
+  if (env != nullptr) {
+    for (const auto& s : *env) cenv.push_back(const_cast<char*>(s.c_str()));
+    cenv.push_back(nullptr);
+  }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -56,7 +60,7 @@ Result<Exit> run_logged(const std::vector<std::string>& argv, const std::string&
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
   pid_t pid = 0;
   const auto start = std::chrono::steady_clock::now();
-  const int rc = posix_spawn(&pid, argv[0].c_str(), &fa, nullptr, cargv.data(), environ);
+  const int rc = posix_spawn(&pid, argv[0].c_str(), &fa, nullptr, cargv.data(), env != nullptr ? cenv.data() : environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) return fs::os_error("cannot run", argv[0], rc);
   Exit out;
