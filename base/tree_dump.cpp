@@ -1,13 +1,9 @@
 #include "base/tree_dump.h"
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
@@ -16,53 +12,11 @@
 #include "layers/index.h"
 #include "support/digest.h"
 #include "support/fs.h"
-
-extern char** environ;
+#include "support/process.h"
 
 namespace wimg::base {
 
 namespace {
-
-// Removes a temp directory on every way out.
-struct TempDir {
-  std::string path;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
-// Runs argv with stdout and stderr to `log`; the exit status (128+signal
-// when killed).
-Result<int> run_logged(const std::vector<std::string>& argv, const std::string& log) {
-  std::vector<char*> cargv;
-  for (const auto& s : argv) cargv.push_back(const_cast<char*>(s.c_str()));
-  cargv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0].c_str(), &fa, nullptr, cargv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return fs::os_error("cannot run", argv[0], rc);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return fs::os_error("waitpid", argv[0], errno);
-  }
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WEXITSTATUS(status);
-}
-
-std::string tail_of(const std::string& path) {
-  auto text = fs::read_file(path);
-  if (!text.ok()) return "";
-  std::string t = *text;
-  if (t.size() > 2000) t = "..." + t.substr(t.size() - 2000);
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  return t;
-}
 
 struct Want {
   std::string sha256;
@@ -207,7 +161,7 @@ Result<DumpedTree> dump_tree(store::Store& store, const DumpRequest& req, const 
   WIMG_ASSIGN(image::RenderedWasm w, image::render_wasm_from_base(store, std::string(req.module), req.shown, m, prep));
 
   WIMG_TRY(fs::mkdirs(store.tmp_dir()));
-  TempDir tmp{store.tmp_dir() + "/dump-" + fs::unique_tag()};
+  fs::TempDir tmp{store.tmp_dir() + "/dump-" + fs::unique_tag()};
   const std::string out = tmp.path + "/out";
   // The tree lands at root/<guest_root>, so that the layer names its parents.
   const std::string root = out + "/root";
@@ -219,10 +173,10 @@ Result<DumpedTree> dump_tree(store::Store& store, const DumpRequest& req, const 
   std::vector<std::string> argv = cmd;
   argv.insert(argv.end(), {"--dir", out + "::" + mount, "--", module});
   const std::string log = tmp.path + "/log";
-  WIMG_ASSIGN(int rc, run_logged(argv, log));
-  if (rc != 0) {
+  WIMG_ASSIGN(proc::Exit ran, proc::run_logged(argv, log));
+  if (ran.status != 0) {
     return make_error(ErrorKind::Input, req.shown + ": taking " + req.guest_root + " out failed (exit " +
-                                            std::to_string(rc) + "):\n" + tail_of(log));
+                                            std::to_string(ran.status) + "):\n" + proc::log_tail(log));
   }
   WIMG_ASSIGN(Manifest want, read_manifest(out + "/manifest.txt", req.shown));
   WIMG_TRY(check_copy(dest, want, req.shown));

@@ -1,5 +1,6 @@
 // wimg build [-f Wasmfile] [-t name:tag]... [-o out.wasm] [--build-arg K=V]...
-//            [--target STAGE] [--no-cache] [--progress auto|plain|json] [CONTEXT]
+//            [--target STAGE] [--no-cache] [--run-timeout DURATION]
+//            [--progress auto|plain|json] [CONTEXT]
 // Parses the Wasmfile (recipe/wasmfile.h), runs the plan with the build
 // cache (recipe/builder.h), stores the image, names it, and renders the
 // .wasm with the code `wimg pack` and `wimg run` use (image/packing.h).
@@ -8,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/registry_options.h"
 #include "cli/preparer.h"
+#include "cli/wasi_host.h"
 #include "image/images.h"
 #include "image/packing.h"
 #include "layers/tree.h"
@@ -16,6 +18,7 @@
 #include "runtime/pack/host_limits.h"
 #include "support/errors.h"
 #include "support/fs.h"
+#include "support/process.h"
 
 namespace wimg::cli {
 
@@ -29,8 +32,38 @@ struct BuildArgs {
   std::string target;
   bool no_cache = false;
   std::string progress = "auto";
+  std::string run_timeout = "10m";
   std::string context = ".";
 };
+
+// "90", "90s", "500ms", "10m", "1h": a positive duration.
+std::chrono::milliseconds parse_duration(const std::string& text, const std::string& flag) {
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  const std::string unit = text.substr(digits);
+  const std::map<std::string, long long> ms_per{{"", 1000}, {"s", 1000}, {"ms", 1}, {"m", 60000}, {"h", 3600000}};
+  auto it = ms_per.find(unit);
+  if (digits == 0 || digits > 9 || it == ms_per.end() || std::stoll(text.substr(0, digits)) == 0) {
+    throw Failure(ErrorKind::Usage, flag + " " + text + ": expected a positive duration such as 90s, 500ms, 10m or 1h");
+  }
+  return std::chrono::milliseconds(std::stoll(text.substr(0, digits)) * it->second);
+}
+
+// RUN steps run under node 24 with the runner embedded in wimg, the one
+// host that can fix the guest's clock and seed its random_get
+// (runtime/runner/wasi-run.mjs).
+recipe::RunProcess step_runner(const Context& ctx, const store::Store& store) {
+  return [&ctx, &store](const recipe::StepProcess& sp) -> Result<proc::Exit> {
+    HostChoice h;
+    try {
+      h = choose_host("node", ctx);
+    } catch (const Failure& f) {
+      return make_error(f.kind(), std::string("RUN needs node >= 24: ") + f.what());
+    }
+    return proc::run_logged(runner::host_argv(runner::Host::Node, h.program, runner_script(store), sp.req), sp.log,
+                            sp.timeout);
+  };
+}
 
 std::map<std::string, std::string> parse_build_args(const std::vector<std::string>& args) {
   std::map<std::string, std::string> out;
@@ -52,6 +85,7 @@ class Progress {
     if (json_) {
       nlohmann::json j{{"event", "step"}, {"step", e.number}, {"total", e.total}, {"stage", e.stage},
                        {"text", e.text},  {"cached", e.cached}, {"ms", static_cast<std::int64_t>(e.ms + 0.5)}};
+      if (!e.output.empty()) j["output"] = e.output;
       ctx_.out << j.dump() << "\n";
       return;
     }
@@ -64,6 +98,14 @@ class Progress {
       ctx_.out << buf;
     }
     ctx_.out << "\n";
+    // A RUN's output, indented under its step.
+    std::size_t at = 0;
+    while (at < e.output.size()) {
+      std::size_t nl = e.output.find('\n', at);
+      if (nl == std::string::npos) nl = e.output.size();
+      ctx_.out << "    " << std::string_view(e.output).substr(at, nl - at) << "\n";
+      at = nl + 1;
+    }
   }
 
   void event(const nlohmann::json& j, const std::string& line) const {
@@ -110,8 +152,11 @@ void run_build(const BuildArgs& a, const Context& ctx) {
   bo.created = ctx.source_date_epoch();
   bo.import = ctx.import_options();
   bo.fetch_image = image_fetcher(ctx);
+  bo.run_timeout = parse_duration(a.run_timeout, "--run-timeout");
+  bo.preparer = guest_preparer();
   const Progress progress(ctx, a.progress == "json");
   store::Store store = ctx.open_store();
+  bo.run_process = step_runner(ctx, store);
   // One lock from the first object to the last name: prune waits.
   auto lock = unwrap(store.writer_lock());
   auto t0 = std::chrono::steady_clock::now();
@@ -128,7 +173,7 @@ void run_build(const BuildArgs& a, const Context& ctx) {
     // one) but not fsynced: a build output is re-made from the store in
     // milliseconds, and an fsync of 30 MB would cost more than the whole
     // rebuild (as `cp` does not). Not rewritten when it already holds this image.
-    wasm = unwrap(image::write_wasm(store, r.manifest, guest_preparer(), shown, a.output));
+    wasm = unwrap(image::write_wasm(store, r.manifest, guest_preparer(&ctx), shown, a.output));
     for (const auto& w : pack::host_limit_warnings(wasm->size, wasm->data_segments)) ctx.warn(a.output + ": " + w);
   }
   for (const auto& ref : refs) unwrap(image::tag_image(store, r.image, ref));
@@ -144,9 +189,11 @@ void run_build(const BuildArgs& a, const Context& ctx) {
   for (const auto& t : refs) progress.event({{"event", "tag"}, {"name", t.str()}}, "tagged " + t.str());
   if (wasm) {
     progress.event({{"event", "output"}, {"path", a.output}, {"size", wasm->size},
-                    {"base_prepared", wasm->base_prepared}, {"unchanged", wasm->unchanged}},
+                    {"base_prepared", wasm->base_prepared}, {"unchanged", wasm->unchanged},
+                    {"snapshot_taken", wasm->snapshot_taken}},
                    (wasm->unchanged ? "unchanged " : "wrote ") + a.output + ": " + std::to_string(wasm->size) +
-                       " bytes" + (wasm->base_prepared ? ", base prepared" : ""));
+                       " bytes" + (wasm->base_prepared ? ", base prepared" : "") +
+                       (wasm->snapshot_taken ? ", snapshot taken (PREINIT)" : ""));
   }
 }
 
@@ -162,6 +209,8 @@ void register_build(CLI::App& app, Context& ctx) {
   cmd->add_option("--build-arg", a->build_args, "K=V for an ARG (repeatable)")->allow_extra_args(false);
   cmd->add_option("--target", a->target, "Build this stage (name or index) and the stages it needs");
   cmd->add_flag("--no-cache", a->no_cache, "Do not reuse cached steps");
+  cmd->add_option("--run-timeout", a->run_timeout,
+                  "Stop a RUN step that runs longer than this (e.g. 90s, 500ms, 10m; default 10m) and fail the build");
   cmd->add_option("--progress", a->progress, "auto|plain|json (auto = plain)");
   cmd->add_option("CONTEXT", a->context, "The build context directory (default: .)");
   cmd->callback([a, &ctx] { run_build(*a, ctx); });

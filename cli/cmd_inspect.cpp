@@ -10,6 +10,8 @@
 #include "runtime/pack/host_limits.h"
 #include "runtime/pack/packed.h"
 #include "runtime/pack/upper.h"
+#include "image/preinit.h"
+#include "runtime/inject/ruby_command.h"
 #include "runtime/wasm/abi.h"
 #include "support/errors.h"
 #include "support/fs.h"
@@ -46,6 +48,22 @@ std::vector<std::string> host_functions(const wasm::Module& m) {
   return out;
 }
 
+// PREINIT (image/preinit.h): the words, and whether this file is the
+// snapshot (the snapshotter removed the init export) or not (yet).
+std::optional<std::pair<std::vector<std::string>, bool>> preinit_of(const pack::PackedImage& p) {
+  image::Config c;
+  c.labels = p.manifest.config.labels;
+  auto words = image::preinit_words(c, "the image");
+  if (!words.ok() || !*words) return std::nullopt;
+  return std::make_pair(**words, wasm::find_function_export(p.module, inject::kPreinitExport) == nullptr);
+}
+
+std::string describe_preinit(const std::pair<std::vector<std::string>, bool>& pre) {
+  const std::string what = "ruby-init + PREINIT " + nlohmann::json(pre.first).dump();
+  return pre.second ? "pre-initialised: starts from a snapshot taken after " + what
+                    : "asks for a snapshot after " + what + ", but this file is not one (init export still present)";
+}
+
 void print_text(const Context& ctx, const std::string& file, const pack::PackedImage& p) {
   const pack::PackManifest& m = p.manifest;
   ctx.out << "File:       " << file << " (" << p.file->size() << " bytes)\n";
@@ -56,6 +74,7 @@ void print_text(const Context& ctx, const std::string& file, const pack::PackedI
           << " slots from data segment " << p.runtime.first_slot << ", region " << p.runtime.region_pages
           << " pages)\n";
   ctx.out << "ABI:        " << abi_of(p) << "\n";
+  if (auto pre = preinit_of(p)) ctx.out << "Preinit:    " << describe_preinit(*pre) << "\n";
   ctx.out << "Created:    " << m.created << "\n";
   ctx.out << "Entrypoint: " << list_or_null(m.config.entrypoint).dump() << "\n";
   ctx.out << "Cmd:        " << list_or_null(m.config.cmd).dump() << "\n";
@@ -93,6 +112,7 @@ nlohmann::json to_json(const std::string& file, const pack::PackedImage& p) {
   j["manifest"] = nlohmann::json::parse(pack::encode_pack_manifest(p.manifest).value());
   j["runtime"] = nlohmann::json::parse(pack::encode_runtime_section(p.runtime));
   j["abi"] = wasm::is_command(p.module) ? "command" : "reactor";
+  if (auto pre = preinit_of(p)) j["preinit"] = {{"words", pre->first}, {"snapshot", pre->second}};
   j["slots"] = nlohmann::json::array();
   for (std::string_view s : p.slots) j["slots"].push_back(s.size());
   j["preopens"] = p.view.config.preopens;
@@ -108,7 +128,12 @@ void run_inspect(const InspectArgs& a, const Context& ctx) {
   if (a.verify) rep = unwrap(pack::verify_packed(p, a.file));
   if (a.json) {
     nlohmann::json j = to_json(a.file, p);
-    if (rep) j["verified"] = {{"layers", rep->layers}, {"contents", rep->contents}, {"bytes", rep->bytes}};
+    if (rep) {
+      j["verified"] = {{"layers", rep->layers},
+                       {"contents", rep->contents},
+                       {"bytes", rep->bytes},
+                       {"prepared_bytes", rep->prepared_bytes}};
+    }
     ctx.out << j.dump(2) << "\n";
     return;
   }
@@ -118,7 +143,7 @@ void run_inspect(const InspectArgs& a, const Context& ctx) {
   }
   if (rep) {
     ctx.out << "Verified:   " << rep->layers << " layer digests, " << rep->contents << " contents (" << rep->bytes
-            << " bytes), view matches the layers\n";
+            << " bytes), view matches the layers, prepared base (" << rep->prepared_bytes << " bytes) matches\n";
   }
 }
 
@@ -129,7 +154,7 @@ void register_inspect(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("inspect", "Show what a packed .wasm file holds");
   cmd->add_option("FILE", a->file, "Packed WebAssembly file")->required();
   cmd->add_flag("--json", a->json, "Machine-readable output");
-  cmd->add_flag("--verify", a->verify, "Re-derive every layer digest and content hash; check the view (exit 5 if not)");
+  cmd->add_flag("--verify", a->verify, "Re-derive every layer digest, content hash and the prepared base's digest; check the view (exit 5 if not)");
   cmd->callback([a, &ctx] { run_inspect(*a, ctx); });
 }
 

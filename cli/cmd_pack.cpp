@@ -84,7 +84,7 @@ void run_pack(const PackArgs& a, const Context& ctx) {
     m.layers.push_back({p.digest, st.files, st.bytes, p.created_by});
   }
   // Like `wimg build -o`: streamed, atomic, not fsynced (cli/cmd_build.cpp says why).
-  auto r = unwrap(image::write_wasm_from_base(store, std::move(base), a.base, m, guest_preparer(), a.output));
+  auto r = unwrap(image::write_wasm_from_base(store, std::move(base), a.base, m, guest_preparer(&ctx), a.output));
   for (const auto& w : pack::host_limit_warnings(r.size, r.data_segments)) ctx.warn(a.output + ": " + w);
   ctx.out << "packed " << a.output << ": " << r.size << " bytes, " << m.layers.size() << " layers"
           << (r.base_prepared ? ", base prepared" : "") << "\n"

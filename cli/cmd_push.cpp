@@ -45,7 +45,7 @@ void register_push(CLI::App& app, Context& ctx) {
     dist::Descriptor m;
     if (args->artifact) {
       image::Manifest im = unwrap(image::load_image(store, d));
-      image::RenderedWasm w = unwrap(image::render_wasm(store, im, guest_preparer(), args->image));
+      image::RenderedWasm w = unwrap(image::render_wasm(store, im, guest_preparer(&ctx), args->image));
       std::optional<dist::Descriptor> subject;
       if (args->subject) subject = unwrap(dist::image_manifest_descriptor(store, d, ctx.import_options().threads));
       dist::PushedArtifact a =

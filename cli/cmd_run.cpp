@@ -39,9 +39,9 @@ struct RunArgs {
 
 // A store image rendered to a packed module, cached per (image, preparer):
 // a second run of the same image with the same wimg starts at once.
-std::string rendered_path(store::Store& store, const std::string& spec) {
+std::string rendered_path(store::Store& store, const std::string& spec, const Context& ctx) {
   const Digest d = resolve_image_arg(store, spec);
-  image::Preparer prep = guest_preparer();
+  image::Preparer prep = guest_preparer(&ctx);
   // "-cmd": rendered as a command (RenderOptions::as_command).
   std::string path = image::run_cache_path(store, d, run_cache_key(prep));
   // The render's digest is kept beside it and checked on every hit, so a
@@ -108,7 +108,7 @@ void run_run(const RunArgs& a, const Context& ctx) {
     }
     std::optional<store::Store> store;
     if (!file || host.host == runner::Host::Node) store.emplace(ctx.open_store());
-    req.module = file ? a.image : rendered_path(*store, a.image);
+    req.module = file ? a.image : rendered_path(*store, a.image, ctx);
     if (host.host == runner::Host::Node) runner = runner_script(*store);
   }
   std::vector<std::string> argv = runner::host_argv(host.host, host.program, runner, req);

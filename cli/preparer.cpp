@@ -1,12 +1,14 @@
 #include "cli/preparer.h"
 
+#include "cli/snapshot.h"
+
 #include "runtime/guest/embedded.h"
 #include "runtime/inject/injector.h"
 #include "runtime/inject/prepare.h"
 
 namespace wimg::cli {
 
-image::Preparer guest_preparer() {
+image::Preparer guest_preparer(const Context* ctx) {
   const std::string_view runtime = guest::runtime_wasm();
   // Loaded on the first prepare only: no other command loads libbinaryen.
   auto injector = std::make_shared<std::shared_ptr<inject::Injector>>();
@@ -19,7 +21,9 @@ image::Preparer guest_preparer() {
     opts.ruby_command = mode == image::PrepareMode::RubyCommand;
     return (*injector)->prepare_base(base, runtime, shown, opts);
   };
-  return image::Preparer{inject::preparer_digest(runtime), inject::ruby_command_preparer_digest(runtime), prepare};
+  image::Preparer p{inject::preparer_digest(runtime), inject::ruby_command_preparer_digest(runtime), prepare, {}};
+  if (ctx != nullptr) p.snapshotter = wizer_snapshotter(*ctx);
+  return p;
 }
 
 std::string run_cache_key(const image::Preparer& prep) {

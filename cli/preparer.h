@@ -3,11 +3,13 @@
 // with binaryen (runtime/inject/prepare.h).
 #pragma once
 
+#include "cli/context.h"
 #include "image/packing.h"
 
 namespace wimg::cli {
 
-image::Preparer guest_preparer();
+// With `ctx`, images with PREINIT are snapshotted by Wizer (cli/snapshot.h).
+image::Preparer guest_preparer(const Context* ctx = nullptr);
 
 // This wimg's key in `wimg run`'s render cache (image::run_cache_path):
 // either preparation may render an image (packing.h), so both name it.

@@ -19,8 +19,6 @@ extern char** environ;
 
 namespace wimg::cli {
 
-namespace {
-
 bool is_executable_file(const std::string& p) {
   struct stat st;
   return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
@@ -39,6 +37,8 @@ std::optional<std::string> find_on_path(const std::string& name, const Context& 
     rest.remove_prefix(colon + 1);
   }
 }
+
+namespace {
 
 // `node --version` of an executable, or "" if it does not answer.
 std::string node_version(const std::string& node) {

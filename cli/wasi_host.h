@@ -3,6 +3,7 @@
 // node on PATH).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "cli/context.h"
@@ -10,6 +11,10 @@
 #include "runtime/runner/hosts.h"
 
 namespace wimg::cli {
+
+bool is_executable_file(const std::string& p);
+// The first executable `name` in the context's PATH, like execvp would pick.
+std::optional<std::string> find_on_path(const std::string& name, const Context& ctx);
 
 struct HostChoice {
   runner::Host host;

@@ -71,13 +71,16 @@ std::vector<std::string> mark_cache(const store::Store& store, const std::vector
   return stale;
 }
 
-// Prepared bases of reachable bases and rendered segments (image/segments.h)
-// of reachable layers stay cached.
+// Prepared bases of reachable bases, rendered segments (image/segments.h)
+// of reachable layers and snapshots of reachable images stay cached.
 Result<std::vector<std::string>> mark_caches(const store::Store& store, DigestSet& live) {
   WIMG_ASSIGN(std::vector<PreparedEntry> prepared, list_prepared(store));
   WIMG_ASSIGN(std::vector<SegmentEntry> segments, list_segment_entries(store));
+  WIMG_ASSIGN(std::vector<PreparedEntry> preinit, list_preinit(store));
   std::vector<std::string> stale = mark_cache(store, prepared, [](const PreparedKey& k) { return k.base; }, live);
   for (auto& p : mark_cache(store, segments, [](const Digest& layer) { return layer; }, live)) stale.push_back(p);
+  // Snapshots (image/preinit.h) of images a name still reaches.
+  for (auto& p : mark_cache(store, preinit, [](const PreparedKey& k) { return k.base; }, live)) stale.push_back(p);
   return stale;
 }
 

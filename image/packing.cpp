@@ -10,6 +10,8 @@
 
 #include "image/base.h"
 #include "image/prepared.h"
+#include "image/preinit.h"
+#include "image/manifest.h"
 #include "image/segments.h"
 #include "support/fs.h"
 #include "layers/index.h"
@@ -170,6 +172,44 @@ Result<Digest> write_atomically(const std::string& path, const pack::AssembledMo
   return h.finish();
 }
 
+// PREINIT: the snapshot of `m` through the store's cache (image/preinit.h);
+// nullopt when the image does not ask for one. `render_module` renders the
+// module to snapshot (only on a miss).
+Result<std::optional<PreparedBase>> snapshot(store::Store& store, const Manifest& m, const Preparer& prep,
+                                             PrepareMode mode, std::string_view shown,
+                                             const std::function<Result<RenderedWasm>()>& render_module) {
+  WIMG_ASSIGN(auto words, preinit_words(m.config, shown));
+  if (!words) return std::optional<PreparedBase>();
+  if (mode != PrepareMode::RubyCommand) {
+    return make_error(ErrorKind::Input, std::string(shown) +
+                                            ": PREINIT needs ENTRYPOINT or CMD: only a command module is pre-initialised");
+  }
+  if (!prep.snapshotter.identity || !prep.snapshotter.snapshot) {
+    return make_error(ErrorKind::Usage, std::string(shown) + ": PREINIT: no snapshotter in this wimg");
+  }
+  WIMG_ASSIGN(std::string id, prep.snapshotter.identity());
+  const PreparedKey key{sha256_of(encode_manifest(m)), preinit_key(prep.digest_for(mode), id, *words)};
+  WIMG_ASSIGN(PreparedBase snap, preinit_snapshot(store, key, [&]() -> Result<std::string> {
+                WIMG_ASSIGN(RenderedWasm module, render_module());
+                return prep.snapshotter.snapshot(module.bytes, *words, shown);
+              }));
+  return std::optional<PreparedBase>(std::move(snap));
+}
+
+// A snapshot written to `path` as write_wasm writes a module (atomically,
+// not fsynced); left alone when `path` already holds these bytes.
+Result<WrittenWasm> write_snapshot(const std::string& path, const PreparedBase& snap) {
+  WrittenWasm out;
+  out.size = snap.bytes.view.size();
+  WIMG_ASSIGN(wasm::Module parsed, wasm::parse_module(snap.bytes.view, path));
+  out.data_segments = parsed.data.size();
+  out.snapshot_taken = !snap.cached;
+  auto old = fs::exists(path) ? fs::read_file(path) : Result<std::string>(std::string());
+  out.unchanged = old.ok() && *old == snap.bytes.view;
+  if (!out.unchanged) WIMG_TRY(fs::atomic_write_file(path, snap.bytes.view, 0644, fs::Durability::NoFsync));
+  return out;
+}
+
 }  // namespace
 
 Result<RenderedWasm> render_wasm(store::Store& store, const Manifest& m, const Preparer& prep,
@@ -181,8 +221,13 @@ Result<RenderedWasm> render_wasm(store::Store& store, const Manifest& m, const P
   const std::string base_shown = std::string(shown) + " (base " + m.base->digest.str() + ")";
   auto load = [&]() { return store.get(m.base->digest, /*verify=*/true); };
   const PrepareMode mode = opts.as_command ? PrepareMode::RubyCommand : wanted_mode(m);
-  WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, mode, load, base_shown, prep));
-  return render(store, std::move(p), m.base->size, base_shown, m);
+  auto module = [&]() -> Result<RenderedWasm> {
+    WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, mode, load, base_shown, prep));
+    return render(store, std::move(p), m.base->size, base_shown, m);
+  };
+  WIMG_ASSIGN(auto snap, snapshot(store, m, prep, mode, shown, module));
+  if (!snap) return module();
+  return RenderedWasm{std::string(snap->bytes.view), false, !snap->cached};
 }
 
 Result<WrittenWasm> write_wasm(store::Store& store, const Manifest& m, const Preparer& prep, std::string_view shown,
@@ -191,6 +236,11 @@ Result<WrittenWasm> write_wasm(store::Store& store, const Manifest& m, const Pre
   WIMG_ASSIGN(auto lock, store.writer_lock());  // as render_wasm, until the file is written
   const std::string base_shown = std::string(shown) + " (base " + m.base->digest.str() + ")";
   auto load = [&]() { return store.get(m.base->digest, /*verify=*/true); };
+  WIMG_ASSIGN(auto snap, snapshot(store, m, prep, wanted_mode(m), shown, [&]() -> Result<RenderedWasm> {
+                WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, wanted_mode(m), load, base_shown, prep));
+                return render(store, std::move(p), m.base->size, base_shown, m);
+              }));
+  if (snap) return write_snapshot(path, *snap);
   WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, wanted_mode(m), load, base_shown, prep));
   const bool prepared_now = p.prepared_now;
   WIMG_ASSIGN(auto planned, plan(store, std::move(p), m.base->size, base_shown, m));

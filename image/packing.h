@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "image/manifest.h"
+#include "image/preinit.h"
 #include "store/store.h"
 #include "support/digest.h"
 #include "support/result.h"
@@ -35,6 +36,8 @@ struct Preparer {
   Digest ruby_command_digest;
   // Injects the runtime into `base`; `shown` names the base in errors.
   std::function<Result<std::string>(std::string_view base, std::string_view shown, PrepareMode mode)> prepare;
+  // Takes the snapshot of an image with PREINIT (image/preinit.h).
+  Snapshotter snapshotter;
 
   const Digest& digest_for(PrepareMode mode) const {
     return mode == PrepareMode::RubyCommand ? ruby_command_digest : digest;
@@ -44,6 +47,7 @@ struct Preparer {
 struct RenderedWasm {
   std::string bytes;           // the packed module: a pure function of the inputs
   bool base_prepared = false;  // true when the prepare step ran (not cached)
+  bool snapshot_taken = false; // PREINIT: the snapshotter ran (not cached)
 };
 
 struct RenderOptions {
@@ -55,7 +59,8 @@ struct RenderOptions {
 };
 
 // The image `m` (base and layers read from the store, every object
-// verified) as a packed module. Takes the store's shared writer lock for
+// verified) as a packed module; with PREINIT (image/preinit.h) its
+// snapshot, from the store's cache or taken now. Takes the store's shared writer lock for
 // the duration (a prepared base may be stored). `shown` names the image in
 // errors. Errors: Input when the image has no base or a MOUNT is not a
 // directory of the image, NotFound/Corrupt for missing or damaged objects.
@@ -68,6 +73,7 @@ struct WrittenWasm {
   bool base_prepared = false;
   bool unchanged = false;  // the path already held this module: not rewritten
   std::optional<Digest> digest;  // of the file, when computed (write_wasm_from_base)
+  bool snapshot_taken = false;   // PREINIT: the snapshotter ran (not cached)
 };
 
 // render_wasm's module (as the image's config asks) written to `path`

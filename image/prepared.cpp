@@ -9,9 +9,10 @@ namespace wimg::image {
 
 namespace {
 
-std::string cache_root(const store::Store& store) {
-  return store.cache_dir() + "/prepared";
-}
+constexpr const char* kPrepared = "prepared";
+constexpr const char* kPreinit = "preinit";  // image/preinit.h
+
+std::string cache_root(const store::Store& store, const char* kind) { return store.cache_dir() + "/" + kind; }
 
 std::string entry_name(const PreparedKey& k) {
   return k.base.hex() + "-" + k.runtime.hex();
@@ -30,13 +31,13 @@ std::optional<PreparedKey> parse_name(std::string_view name) {
 // otherwise become binaries that pass `inspect --verify` and fail to
 // instantiate. A corrupt one fails, naming it (and is moved aside, so the
 // next run prepares it afresh).
-Result<std::optional<PreparedBase>> lookup(const store::Store& store, const PreparedKey& key) {
-  auto d = read_cache_entry(fs::join(cache_root(store), entry_name(key)));
+Result<std::optional<PreparedBase>> lookup(const store::Store& store, const PreparedKey& key, const char* kind) {
+  auto d = read_cache_entry(fs::join(cache_root(store, kind), entry_name(key)));
   if (!d) return std::optional<PreparedBase>();
   auto bytes = store.get_mapped(*d);
   if (!bytes.ok()) {
     if (bytes.error().kind == ErrorKind::Corrupt) {
-      return make_error(ErrorKind::Corrupt, "prepared base (cache entry " + entry_name(key) + "): " +
+      return make_error(ErrorKind::Corrupt, std::string(kind) + " cache entry " + entry_name(key) + ": " +
                                                 bytes.error().message);
     }
     return std::optional<PreparedBase>();
@@ -44,20 +45,34 @@ Result<std::optional<PreparedBase>> lookup(const store::Store& store, const Prep
   return std::optional<PreparedBase>(PreparedBase{std::move(bytes).value(), *d, true});
 }
 
+Result<PreparedBase> cached(store::Store& store, const PreparedKey& key,
+                           const std::function<Result<std::string>()>& make, const char* kind) {
+  WIMG_ASSIGN(auto hit, lookup(store, key, kind));
+  if (hit) return std::move(*hit);
+  WIMG_ASSIGN(std::string bytes, make());
+  WIMG_ASSIGN(Digest d, store.put(bytes));  // durable before the entry names it
+  WIMG_TRY(write_cache_entry(fs::join(cache_root(store, kind), entry_name(key)), d, fs::Durability::Fsync));
+  return PreparedBase{fs::hold(std::move(bytes)), d, false};
+}
+
 }  // namespace
 
 Result<PreparedBase> prepared_base(store::Store& store, const PreparedKey& key,
                                    const std::function<Result<std::string>()>& prepare) {
-  WIMG_ASSIGN(auto hit, lookup(store, key));
-  if (hit) return std::move(*hit);
-  WIMG_ASSIGN(std::string bytes, prepare());
-  WIMG_ASSIGN(Digest d, store.put(bytes));  // durable before the entry names it
-  WIMG_TRY(write_cache_entry(fs::join(cache_root(store), entry_name(key)), d, fs::Durability::Fsync));
-  return PreparedBase{fs::hold(std::move(bytes)), d, false};
+  return cached(store, key, prepare, kPrepared);
 }
 
 Result<std::vector<PreparedEntry>> list_prepared(const store::Store& store) {
-  return list_cache<PreparedKey>(cache_root(store), parse_name);
+  return list_cache<PreparedKey>(cache_root(store, kPrepared), parse_name);
+}
+
+Result<PreparedBase> preinit_snapshot(store::Store& store, const PreparedKey& key,
+                                      const std::function<Result<std::string>()>& snapshot) {
+  return cached(store, key, snapshot, kPreinit);
+}
+
+Result<std::vector<PreparedEntry>> list_preinit(const store::Store& store) {
+  return list_cache<PreparedKey>(cache_root(store, kPreinit), parse_name);
 }
 
 }  // namespace wimg::image

@@ -44,4 +44,10 @@ using PreparedEntry = CacheListing<PreparedKey>;
 // Every cache entry (prune walks them under the exclusive lock).
 Result<std::vector<PreparedEntry>> list_prepared(const store::Store& store);
 
+// The same cache for pre-initialised modules (image/preinit.h), under
+// cache/preinit: key.base is the image's digest, key.runtime preinit_key().
+Result<PreparedBase> preinit_snapshot(store::Store& store, const PreparedKey& key,
+                                      const std::function<Result<std::string>()>& snapshot);
+Result<std::vector<PreparedEntry>> list_preinit(const store::Store& store);
+
 }  // namespace wimg::image

@@ -1,5 +1,7 @@
 #include "recipe/builder.h"
 
+#include "image/preinit.h"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -93,6 +95,17 @@ struct Run {
 
 Error at(const std::string& where, const Error& e) { return make_error(e.kind, where + ": " + e.message); }
 
+// Whether a base is a CRuby reactor (wasm::is_ruby_reactor), read once per base.
+Result<bool> is_ruby_base(Run& run, const image::BaseRef& base) {
+  auto it = run.ruby_bases.find(base.digest);
+  if (it == run.ruby_bases.end()) {
+    WIMG_ASSIGN(std::string bytes, run.store.get(base.digest, /*verify=*/false));
+    WIMG_ASSIGN(const wasm::Module mod, wasm::parse_module(bytes, base.digest.str()));
+    it = run.ruby_bases.emplace(base.digest, wasm::is_ruby_reactor(mod)).first;
+  }
+  return it->second;
+}
+
 // Files of a COPY layer its base cannot use (runtime/inject/ruby_base.h:
 // native extensions in a CRuby image) are a build warning naming them. The
 // base is read only when a layer has a candidate, once per base.
@@ -105,13 +118,8 @@ Status warn_unusable(Run& run, const image::Manifest& m, const Digest& layer, co
     if (e.kind != layers::Kind::File) continue;
     std::string note = inject::copy_warning(e.path);
     if (note.empty()) continue;
-    auto it = run.ruby_bases.find(m.base->digest);
-    if (it == run.ruby_bases.end()) {
-      WIMG_ASSIGN(std::string bytes, run.store.get(m.base->digest, /*verify=*/false));
-      WIMG_ASSIGN(const wasm::Module mod, wasm::parse_module(bytes, m.base->digest.str()));
-      it = run.ruby_bases.emplace(m.base->digest, wasm::is_ruby_reactor(mod)).first;
-    }
-    if (!it->second) return {};
+    WIMG_ASSIGN(bool ruby, is_ruby_base(run, *m.base));
+    if (!ruby) return {};
     notes.push_back(std::move(note));
   }
   for (const auto& n : notes) run.opts.import.warn(where + ": " + n);
@@ -122,6 +130,7 @@ struct LayerOut {
   Digest digest;
   layers::LayerStats stats;
   bool cached = false;
+  std::string output;  // RUN: what it printed
 };
 
 // Stores a finished layer (its objects are in `batch`) unless present.
@@ -158,7 +167,7 @@ Result<LayerOut> copy_context(Run& run, const Instruction& ins, const std::strin
   const bool hit = run.lookup(key).has_value();
   WIMG_ASSIGN(Digest d, put_layer(run.store, batch, entries));
   WIMG_TRY(image::build_cache_record(run.store, key, d));
-  return LayerOut{d, layers::stats_of(entries), hit};
+  return LayerOut{d, layers::stats_of(entries), hit, ""};
 }
 
 // An image named by FROM or COPY --from: from the store, else fetched
@@ -186,7 +195,7 @@ Result<LayerOut> copy_view(Run& run, const Instruction& ins, const std::string& 
   }
   if (auto hit = run.lookup(key)) {
     WIMG_ASSIGN(auto stats, stats_of_layer(run.store, *hit));
-    return LayerOut{*hit, stats, true};
+    return LayerOut{*hit, stats, true, ""};
   }
   WIMG_ASSIGN(layers::Overlay view, image::image_view(run.store, src));
   layers::LayerBuilder builder(where);
@@ -195,7 +204,47 @@ Result<LayerOut> copy_view(Run& run, const Instruction& ins, const std::string& 
   store::Batch batch(run.store);
   WIMG_ASSIGN(Digest d, put_layer(run.store, batch, entries));
   WIMG_TRY(image::build_cache_record(run.store, key, d));
-  return LayerOut{d, layers::stats_of(entries), false};
+  return LayerOut{d, layers::stats_of(entries), false, ""};
+}
+
+// The guest's argv after argv[0] for a RUN's words: a CRuby base's
+// programs are its interpreter's policy (runtime/inject/ruby_base.h); any
+// other base is itself the program, so the first word only names it.
+Result<std::vector<std::string>> run_words(Run& run, const image::Manifest& m, const Instruction& ins,
+                                           const std::string& where) {
+  if (!m.base) return make_error(ErrorKind::Input, where + ": the image has no base to run");
+  WIMG_ASSIGN(bool ruby, is_ruby_base(run, *m.base));
+  if (!ruby) return std::vector<std::string>(ins.args.begin() + 1, ins.args.end());
+  std::string error;
+  auto words = inject::ruby_run_words(ins.args, error);
+  if (!error.empty()) return make_error(ErrorKind::Input, where + ": " + error);
+  return words;
+}
+
+// RUN: keyed by the parent key (the image so far), the text and the clock,
+// so a hit runs nothing.
+Result<LayerOut> run_instruction(Run& run, StageResult& r, const Instruction& ins, const std::string& text,
+                                 Digest& key) {
+  const std::string where = run.where(ins.loc) + ": " + text;
+  const std::int64_t clock = run.opts.created.value_or(0);
+  key = step_key(key, text, "clock:" + std::to_string(clock));
+  if (auto hit = run.lookup(key)) {
+    WIMG_ASSIGN(auto stats, stats_of_layer(run.store, *hit));
+    return LayerOut{*hit, stats, true, ""};
+  }
+  RunStepInput in;
+  in.image = &r.m;
+  WIMG_ASSIGN(in.view, stage_view(run.store, r));
+  WIMG_ASSIGN(in.words, run_words(run, r.m, ins, where));
+  in.where = where;
+  in.clock = clock;
+  in.seed = key.str();
+  in.timeout = run.opts.run_timeout;
+  store::Batch batch(run.store);
+  WIMG_ASSIGN(RunStepOutput out, run_step(run.store, batch, in, run.opts.preparer, run.opts.run_process));
+  WIMG_ASSIGN(Digest d, put_layer(run.store, batch, out.entries));
+  WIMG_TRY(image::build_cache_record(run.store, key, d));
+  return LayerOut{d, layers::stats_of(out.entries), false, std::move(out.output)};
 }
 
 void set_env(image::Config& c, const std::string& k, const std::string& v) {
@@ -235,6 +284,9 @@ void apply_config(const Instruction& ins, image::Config& c, bool& cmd_set) {
     case InstructionKind::Volume:
       for (const auto& v : ins.args)
         if (std::find(c.volumes.begin(), c.volumes.end(), v) == c.volumes.end()) c.volumes.push_back(v);
+      break;
+    case InstructionKind::Preinit:
+      c.labels[std::string(image::kPreinitLabel)] = image::preinit_label(ins.args);
       break;
     default:
       break;
@@ -360,28 +412,33 @@ Result<StageResult> run_stage(Run& run, const Stage& st) {
   WIMG_ASSIGN(StageResult r, run_from(run, st, from_cached));
   std::string from = "FROM " + st.from.text + (st.name.empty() ? "" : " AS " + st.name);
   run.cached += from_cached ? 1 : 0;
-  run.progress({++run.number, run.total, st.index, from, from_cached, true, ms_since(t0)});
+  run.progress({++run.number, run.total, st.index, from, from_cached, true, ms_since(t0), ""});
   bool cmd_set = false;
   for (const Instruction& ins : st.instructions) {
     t0 = Clock::now();
     const std::string text = step_text(run.plan, ins);
-    StepEvent ev{++run.number, run.total, st.index, text, false, false, 0};
-    if (ins.kind == InstructionKind::Copy || ins.kind == InstructionKind::Add) {
+    StepEvent ev{++run.number, run.total, st.index, text, false, false, 0, ""};
+    if (ins.kind == InstructionKind::Copy || ins.kind == InstructionKind::Add || ins.kind == InstructionKind::Run) {
       LayerOut out;
-      WIMG_ASSIGN(const Instruction copy, into_existing_dir(run, r, ins));
-      if (ins.from.kind == CopySource::Kind::Context) {
-        WIMG_ASSIGN(out, copy_context(run, copy, text, r.key));
+      if (ins.kind == InstructionKind::Run) {
+        WIMG_ASSIGN(out, run_instruction(run, r, ins, text, r.key));
       } else {
-        WIMG_ASSIGN(out, copy_view(run, copy, text, r.key));
+        WIMG_ASSIGN(const Instruction copy, into_existing_dir(run, r, ins));
+        if (ins.from.kind == CopySource::Kind::Context) {
+          WIMG_ASSIGN(out, copy_context(run, copy, text, r.key));
+        } else {
+          WIMG_ASSIGN(out, copy_view(run, copy, text, r.key));
+        }
+        std::string dest = ins.path;
+        while (dest.size() > 1 && dest.back() == '/') dest.pop_back();
+        if (dest != "/") r.copy_dests.push_back(dest);
       }
       WIMG_TRY(warn_unusable(run, r.m, out.digest, run.where(ins.loc) + ": " + text));
       r.m.layers.push_back({out.digest, out.stats.files, out.stats.bytes, text});
-      std::string dest = ins.path;
-      while (dest.size() > 1 && dest.back() == '/') dest.pop_back();
-      if (dest != "/") r.copy_dests.push_back(dest);
       r.m.history.push_back({text, false});
       ev.cached = out.cached;
       ev.layer = true;
+      ev.output = std::move(out.output);
       run.cached += out.cached ? 1 : 0;
     } else {
       r.key = step_key(r.key, text, "");
@@ -444,7 +501,8 @@ Status check_layer_limit(const Run& run) {
       }
     }
     for (const auto& ins : st.instructions) {
-      if (ins.kind != InstructionKind::Copy && ins.kind != InstructionKind::Add) continue;
+      if (ins.kind != InstructionKind::Copy && ins.kind != InstructionKind::Add && ins.kind != InstructionKind::Run)
+        continue;
       if (++n > kMaxLayers) {
         return make_error(ErrorKind::Input, run.where(ins.loc) + ": " + kind_name(ins.kind) + " would make layer " +
                                                 std::to_string(n) + " of its image; an image holds at most " +
@@ -492,7 +550,11 @@ std::string step_text(const Plan& plan, const Instruction& ins) {
     case InstructionKind::Entrypoint:
     case InstructionKind::Cmd:
     case InstructionKind::Volume:
+    case InstructionKind::Run:
       t += " " + nlohmann::json(ins.args).dump();
+      break;
+    case InstructionKind::Preinit:
+      if (!ins.args.empty()) t += " " + nlohmann::json(ins.args).dump();
       break;
   }
   return t;

@@ -7,11 +7,14 @@
 // where text is the instruction after substitution (step_text) and inputs
 // is what the step reads: the digest of the layer its context files make
 // (content digests, modes, paths; never mtimes), the source stage's key or
-// the source image's digest for COPY --from, the base's digest for FROM.
+// the source image's digest for COPY --from, the base's digest for FROM,
+// the guest's clock (SOURCE_DATE_EPOCH, else 0) for RUN, whose other input,
+// the image so far, the parent key already covers.
 // The build cache (image/build_cache.h) maps a key to the object the step
 // made; a hit skips the work that the inputs do not already imply.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -20,6 +23,8 @@
 
 #include "image/manifest.h"
 #include "layers/import.h"
+#include "image/packing.h"
+#include "recipe/run_step.h"
 #include "recipe/wasmfile.h"
 #include "store/store.h"
 
@@ -38,6 +43,12 @@ struct BuildOptions {
   // it (`wimg build` pulls HOST/REPO:TAG from its registry, dist/) and
   // returns its digest, now named as written. Unset: the image is not found.
   std::function<Result<Digest>(const std::string& ref)> fetch_image;
+  // RUN (recipe/run_step.h): how a step's module runs (the CLI passes node
+  // 24 with wimg's runner; unset: a RUN is an error), the preparer that
+  // renders it, and how long one step may take (--run-timeout).
+  RunProcess run_process;
+  image::Preparer preparer;
+  std::chrono::milliseconds run_timeout{std::chrono::minutes(10)};
 };
 
 struct StepEvent {
@@ -48,6 +59,7 @@ struct StepEvent {
   bool cached = false;     // a cache hit (FROM and layer steps only)
   bool layer = false;      // the step made (or reused) a layer or a base
   double ms = 0;           // wall time of the step
+  std::string output;      // RUN: what the step printed (not when cached)
 };
 
 struct BuildResult {

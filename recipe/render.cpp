@@ -91,6 +91,7 @@ std::string render_plan(const Plan& plan) {
           break;
         case InstructionKind::Entrypoint:
         case InstructionKind::Cmd:
+        case InstructionKind::Run:
           out += std::string(in.form == Form::Exec ? " exec " : " shell ") + list(in.args);
           break;
         case InstructionKind::Workdir:
@@ -98,6 +99,7 @@ std::string render_plan(const Plan& plan) {
           out += " " + quote(in.path);
           break;
         case InstructionKind::Volume:
+        case InstructionKind::Preinit:
           out += " " + list(in.args);
           break;
       }

@@ -1,5 +1,7 @@
 #include "recipe/wasmfile.h"
 
+#include "image/preinit.h"
+
 #include <algorithm>
 #include <cctype>
 #include <set>
@@ -29,7 +31,6 @@ std::string lower(std::string_view s) {
 
 const std::vector<std::pair<const char*, const char*>>& unsupported() {
   static const std::vector<std::pair<const char*, const char*>> u = {
-      {"RUN", "RUN is not supported: a build never executes the guest"},
       {"SHELL", "SHELL is not supported: a wasm image has no shell; write ENTRYPOINT and CMD in exec form"},
       {"HEALTHCHECK", "HEALTHCHECK is not supported: there is no daemon to run health checks"},
       {"ONBUILD", "ONBUILD is not supported: wimg images record no triggers for later builds"},
@@ -43,7 +44,8 @@ const std::vector<std::pair<const char*, const char*>>& unsupported() {
 
 const std::vector<const char*>& supported() {
   static const std::vector<const char*> s = {"FROM", "ARG",        "COPY", "ADD",  "ENV",
-                                             "LABEL", "WORKDIR", "ENTRYPOINT", "CMD", "MOUNT", "VOLUME"};
+                                             "LABEL", "WORKDIR", "ENTRYPOINT", "CMD", "MOUNT", "VOLUME",
+                                             "RUN",  "PREINIT"};
   return s;
 }
 
@@ -127,7 +129,10 @@ class Parser {
   Status do_env_label(Instruction& in, std::size_t rest);
   Status do_copy(Instruction& in, std::size_t kw, std::size_t rest);
   Status do_command(Instruction& in, std::size_t kw, std::size_t rest);
+  Status do_run(Instruction& in, std::size_t rest);
+  Status command_words(Instruction& in, std::size_t rest, bool substitute);
   Status do_volume(Instruction& in, std::size_t rest);
+  Status do_preinit(Instruction& in, std::size_t rest);
   Status do_path(Instruction& in, std::size_t kw, std::size_t rest);
   Status resolve_references();
   Status prune();
@@ -261,9 +266,15 @@ Status Parser::instruction() {
   } else if (name == "ENTRYPOINT" || name == "CMD") {
     in.kind = name == "CMD" ? InstructionKind::Cmd : InstructionKind::Entrypoint;
     WIMG_TRY(do_command(in, kw, rest));
+  } else if (name == "RUN") {
+    in.kind = InstructionKind::Run;
+    WIMG_TRY(do_run(in, rest));
   } else if (name == "VOLUME") {
     in.kind = InstructionKind::Volume;
     WIMG_TRY(do_volume(in, rest));
+  } else if (name == "PREINIT") {
+    in.kind = InstructionKind::Preinit;
+    WIMG_TRY(do_preinit(in, rest));
   } else {
     in.kind = name == "WORKDIR" ? InstructionKind::Workdir : InstructionKind::Mount;
     WIMG_TRY(do_path(in, kw, rest));
@@ -534,22 +545,32 @@ Status Parser::do_copy(Instruction& in, std::size_t kw, std::size_t rest) {
   return {};
 }
 
-Status Parser::do_command(Instruction& in, std::size_t kw, std::size_t rest) {
+// ENTRYPOINT, CMD and RUN: a JSON array (exec form, the words as written)
+// or words split like sh would (shell form: there is no shell, so `$VAR`
+// is substituted only where the Wasmfile is the last to see it, RUN).
+Status Parser::command_words(Instruction& in, std::size_t rest, bool substitute) {
   const std::string& t = line_->text;
-  const std::string what = in.kind == InstructionKind::Cmd ? "CMD" : "ENTRYPOINT";
-  (void)kw;
-  if (rest >= t.size()) return err(line_->at(t.size()), what + " requires a command");
   if (t[rest] == '[') {
     in.form = Form::Exec;
     auto r = lex::parse_json_array(std::string_view(t).substr(rest));
     if (auto* e = std::get_if<lex::WordError>(&r)) return err(line_->at(rest + e->offset), e->message);
     in.args = std::get<std::vector<std::string>>(std::move(r));
-  } else {
-    in.form = Form::Shell;
-    WIMG_ASSIGN(auto ws, words(rest, std::string::npos, true, true, false));
-    for (auto& w : ws) in.args.push_back(std::move(w.text));
-    in.notes.push_back("shell form: there is no shell; the words are split like sh would and run directly (no $VAR expansion)");
+    return {};
   }
+  in.form = Form::Shell;
+  WIMG_ASSIGN(auto ws, words(rest, std::string::npos, true, true, substitute));
+  for (auto& w : ws) in.args.push_back(std::move(w.text));
+  in.notes.push_back(std::string("shell form: there is no shell; the words are split like sh would and run directly") +
+                     (substitute ? "" : " (no $VAR expansion)"));
+  return {};
+}
+
+Status Parser::do_command(Instruction& in, std::size_t kw, std::size_t rest) {
+  const std::string& t = line_->text;
+  const std::string what = in.kind == InstructionKind::Cmd ? "CMD" : "ENTRYPOINT";
+  (void)kw;
+  if (rest >= t.size()) return err(line_->at(t.size()), what + " requires a command");
+  WIMG_TRY(command_words(in, rest, /*substitute=*/false));
   auto& cfg = stage().config;
   if (in.kind == InstructionKind::Cmd) {
     cfg.cmd = in.args;
@@ -559,6 +580,22 @@ Status Parser::do_command(Instruction& in, std::size_t kw, std::size_t rest) {
     if (!cmd_set_) cfg.cmd.reset();  // Docker: a new ENTRYPOINT drops an inherited CMD
     if (in.form == Form::Shell) in.notes.push_back("as in Docker, a shell-form ENTRYPOINT ignores CMD");
   }
+  return {};
+}
+
+// RUN ["prog", "arg"] (exec form: the words as written) or RUN prog arg
+// (no shell: split like sh would, with ARG/ENV substituted, since no shell
+// will do it at run time). A flag (RUN --mount=..., --network=...) is
+// refused rather than ignored.
+Status Parser::do_run(Instruction& in, std::size_t rest) {
+  const std::string& t = line_->text;
+  if (rest >= t.size()) return err(line_->at(t.size()), "RUN requires a command");
+  if (t.compare(rest, 2, "--") == 0) {
+    return err(line_->at(rest), "RUN takes no flags: RUN --mount, --network and --security are not supported "
+                                "(a RUN has no network and sees only the image)");
+  }
+  WIMG_TRY(command_words(in, rest, /*substitute=*/true));
+  if (in.args.empty() || in.args.front().empty()) return err(line_->at(rest), "RUN requires a command");
   return {};
 }
 
@@ -585,6 +622,24 @@ Status Parser::do_volume(Instruction& in, std::size_t rest) {
     in.args.push_back(path);
     if (std::find(cfg.volumes.begin(), cfg.volumes.end(), path) == cfg.volumes.end()) cfg.volumes.push_back(path);
   }
+  return {};
+}
+
+// PREINIT (no words) or PREINIT ["-r", "json", ...] (exec form only: the
+// words are the interpreter's options, image/preinit.h). The image's
+// config gets the label wimg.preinit; the last PREINIT wins.
+Status Parser::do_preinit(Instruction& in, std::size_t rest) {
+  const std::string& t = line_->text;
+  if (rest < t.size()) {
+    if (t[rest] != '[') {
+      return err(line_->at(rest), "PREINIT takes no words or a JSON array of interpreter options, e.g. PREINIT [\"-r\", \"json\"]");
+    }
+    in.form = Form::Exec;
+    auto r = lex::parse_json_array(std::string_view(t).substr(rest));
+    if (auto* e = std::get_if<lex::WordError>(&r)) return err(line_->at(rest + e->offset), e->message);
+    in.args = std::get<std::vector<std::string>>(std::move(r));
+  }
+  stage().config.labels[std::string(image::kPreinitLabel)] = image::preinit_label(in.args);
   return {};
 }
 
@@ -715,6 +770,8 @@ const char* kind_name(InstructionKind k) {
     case InstructionKind::Cmd: return "CMD";
     case InstructionKind::Mount: return "MOUNT";
     case InstructionKind::Volume: return "VOLUME";
+    case InstructionKind::Run: return "RUN";
+    case InstructionKind::Preinit: return "PREINIT";
   }
   return "?";
 }

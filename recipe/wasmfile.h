@@ -31,7 +31,7 @@ struct Location {
   std::size_t column = 1;  // 1-based, bytes
 };
 
-enum class InstructionKind { Arg, Copy, Add, Env, Label, Workdir, Entrypoint, Cmd, Mount, Volume };
+enum class InstructionKind { Arg, Copy, Add, Env, Label, Workdir, Entrypoint, Cmd, Mount, Volume, Run, Preinit };
 const char* kind_name(InstructionKind k);  // "ARG", "COPY", ...
 
 // ENTRYPOINT/CMD (and COPY/ADD): JSON array or plain words.
@@ -55,7 +55,7 @@ struct Instruction {
   Location loc;      // of the keyword
   std::string text;  // the instruction as written (continuations joined)
   Form form = Form::Shell;
-  // COPY/ADD: the sources (substituted); ENTRYPOINT/CMD: argv;
+  // COPY/ADD: the sources (substituted); ENTRYPOINT/CMD: argv; RUN: its words;
   // WORKDIR/MOUNT: the one path as written (substituted).
   std::vector<std::string> args;
   std::vector<KeyValue> pairs;  // ARG, ENV, LABEL (in order)

@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <random>
 
 #include "support/hugepages.h"
@@ -217,6 +218,11 @@ Result<std::string> real_path(const std::string& path) {
   std::string out(r);
   std::free(r);
   return out;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
 }
 
 }  // namespace wimg::fs

@@ -103,4 +103,14 @@ std::string dirname(std::string_view path);
 // Absolute, symlink-resolved path of an existing file or directory.
 Result<std::string> real_path(const std::string& path);
 
+// A private temp directory removed with everything in it on every way out
+// (the caller creates it; a failed removal is ignored: prune sweeps tmp/).
+struct TempDir {
+  std::string path;
+  explicit TempDir(std::string p) : path(std::move(p)) {}
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir();
+};
+
 }  // namespace wimg::fs

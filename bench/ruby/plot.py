@@ -13,8 +13,8 @@ data = json.load(open(sys.argv[1]))
 med = data["medians"]
 samples = data["samples"]
 MIB = 1 << 20
-COLS = ["a", "b", "c"]
-COLOR = {"a": "#2b6cb0", "b": "#b7791f", "c": "#2f855a"}
+COLS = [c for c in "abcde" if c in med]
+COLOR = {"a": "#2b6cb0", "b": "#b7791f", "c": "#2f855a", "d": "#9b2c2c", "e": "#6b46c1"}
 PARTS = [("instantiate_ms", "instantiate", 1.0), ("init_ms", "init", 0.65), ("eval_ms", "eval", 0.35)]
 
 W, H = 1000, 470
@@ -51,9 +51,9 @@ def panel(i, title, unit, values, goals, fmt, stacks=None, dots=None):
         t += step
     out.append(f'<text x="{x0 - 50}" y="{Y0 + PH / 2}" transform="rotate(-90 {x0 - 50} {Y0 + PH / 2})" '
                f'text-anchor="middle">{escape(unit)}</text>')
-    bw = PW / 3 * 0.6
+    bw = PW / len(COLS) * 0.6
     for k, c in enumerate(COLS):
-        bx = x0 + PW / 3 * (k + 0.2)
+        bx = x0 + PW / len(COLS) * (k + 0.2)
         if stacks:
             # The phases' medians, scaled to add up to the median total.
             scale = values[c] / sum(stacks[c][key] for key, _n, _o in PARTS)

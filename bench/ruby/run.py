@@ -24,6 +24,8 @@ p = argparse.ArgumentParser()
 for k in ("node", "measure", "script", "expected", "out", "stdlib", "a", "b", "c"):
     p.add_argument("--" + k, required=True)
 p.add_argument("--samples", type=int, required=True)
+p.add_argument("--d", help="the (a) image as a command with PREINIT (its ENTRYPOINT runs the workload)")
+p.add_argument("--e", help="the same with PREINIT of the workload's eight libraries")
 p.add_argument("--node-flag", action="append", default=[])
 args = p.parse_args()
 
@@ -33,6 +35,11 @@ COLUMNS = [
     ("b", "npm ruby+stdlib.wasm (wasi-vfs)", args.b, []),
     ("c", "ruby.wasm + host preopen", args.c, ["--dir", f"{args.stdlib}::/usr/local/lib/ruby"]),
 ]
+if args.d:
+    COLUMNS.append(("d", "(a) + PREINIT, a command", args.d, ["--command"]))
+if args.e:
+    COLUMNS.append(("e", "(a) + PREINIT -r 8 libs, a command", args.e, ["--command"]))
+KEYS = "".join(k for k, *_ in COLUMNS)
 expected = open(args.expected, encoding="utf-8").read()
 result_path = os.path.join(args.out, ".result.json")
 FIELDS = ["total_ms", "instantiate_ms", "init_ms", "eval_ms", "compile_ms", "read_ms", "memory_bytes", "wasm_bytes"]
@@ -42,7 +49,8 @@ def sample(key, wasm, extra):
     """One fresh node process; returns (result dict, process wall ms, stdout, stderr, rc)."""
     if os.path.exists(result_path):
         os.unlink(result_path)
-    cmd = [args.node, *args.node_flag, args.measure, "--result", result_path, *extra, wasm, args.script]
+    script = [] if "--command" in extra else [args.script]
+    cmd = [args.node, *args.node_flag, args.measure, "--result", result_path, *extra, wasm, *script]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wall = (time.perf_counter() - t0) * 1000.0
@@ -85,7 +93,8 @@ for key, label, wasm, extra in COLUMNS:
 
 rows = []
 for rnd in range(args.samples):
-    order = COLUMNS[rnd % 3:] + COLUMNS[:rnd % 3]
+    n = len(COLUMNS)
+    order = COLUMNS[rnd % n:] + COLUMNS[:rnd % n]
     for pos, (key, label, wasm, extra) in enumerate(order):
         res, wall, out, err, rc = sample(key, wasm, extra)
         bad = check(key, label, res, out, err, rc)
@@ -93,7 +102,7 @@ for rnd in range(args.samples):
             sys.exit(f"bench: round {rnd}: " + bad)
         rows.append({"column": key, "round": rnd, "position": pos, **{f: res[f] for f in FIELDS}, "process_ms": wall})
     print(f"round {rnd + 1}/{args.samples}: " + "  ".join(
-        f"({r['column']}) {r['total_ms']:.0f} ms" for r in sorted(rows[-3:], key=lambda r: r["column"])), flush=True)
+        f"({r['column']}) {r['total_ms']:.0f} ms" for r in sorted(rows[-len(COLUMNS):], key=lambda r: r["column"])), flush=True)
 if os.path.exists(result_path):
     os.unlink(result_path)
 load_after = os.getloadavg()
@@ -115,6 +124,10 @@ goals = [
      a["memory_bytes"] <= c["memory_bytes"] + 2 * MIB),
     ("size (a)/(b)", a["wasm_bytes"] / b["wasm_bytes"], "<= 1.00", a["wasm_bytes"] <= b["wasm_bytes"]),
 ]
+if "d" in med:
+    d = med["d"]
+    goals.append(("time (d)/(b)", d["total_ms"] / b["total_ms"], "<= 0.20", d["total_ms"] <= 0.2 * b["total_ms"]))
+
 
 with open(os.path.join(args.out, "samples.csv"), "w", newline="") as f:
     w = csv.DictWriter(f, fieldnames=["column", "round", "position", *FIELDS, "process_ms"])
@@ -138,7 +151,7 @@ print(f"medians of {args.samples} samples per column (one fresh node process eac
 hdr = f"{'column':<36}{'total':>8}{'min':>7}{'max':>7}{'inst':>7}{'init':>7}{'eval':>7}{'compile':>9}{'process':>9}{'memory MiB':>12}{'size bytes':>12}"
 print(hdr)
 print("-" * len(hdr))
-for key in "abc":
+for key in KEYS:
     m = med[key]
     print(f"{'(' + key + ') ' + m['label']:<36}{m['total_ms']:>8.0f}{m['total_min_ms']:>7.0f}{m['total_max_ms']:>7.0f}"
           f"{m['instantiate_ms']:>7.1f}{m['init_ms']:>7.0f}{m['eval_ms']:>7.0f}{m['compile_ms']:>9.0f}"
@@ -146,10 +159,15 @@ for key in "abc":
 print()
 print("total = instantiate + init (RubyVM/ruby-init) + eval of the workload; compile (before) and")
 print("process (spawn to exit, incl. node start and compile) are for context only")
+if "d" in med or "e" in med:
+    print("(d), (e): WASI commands started from a snapshot (Wasmfile PREINIT): _start resumes and runs the")
+    print("workload, so their init is inside eval; (e) preloaded the workload's libraries at build time")
 print(f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after, on {os.cpu_count()} CPUs:"
       " a loaded machine makes V8's background compiles (and so every time) noisy")
 print()
 for g, v, t, met in goals:
     print(f"{g:<22}{v:>9.3f}   goal {t:<9} {'met' if met else 'MISSED'}")
+if "e" in med:
+    print(f"{'time (e)/(b)':<22}{med['e']['total_ms'] / b['total_ms']:>9.3f}   (no goal: reported)")
 print(f"(size: (a) - (b) = {a['wasm_bytes'] - b['wasm_bytes']:+,} bytes;"
       f" memory: (a) - (c) = {a['memory_bytes'] - c['memory_bytes']:+,} bytes)")

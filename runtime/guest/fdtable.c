@@ -73,6 +73,37 @@ static u32 add_image_preopen(u32 i) {
   return 0;
 }
 
+/* The host's side of the file system: its preopens as mounts (each also
+ * a guest fd after the image's preopens, unless the image is
+ * pre-initialised: preinit.c), their places in the image, and the upper
+ * layer's settings (WIMG_UPPER). Run at init, and again by
+ * wimg_rt_resume() when a snapshot starts on another host. */
+u32 wrt_host_side(void) {
+  u32 err;
+  for (u32 m = 0; m < C.mount_count; ++m) {
+    u32 fd;
+    if (C.preinit) break;
+    if ((err = wrt_fd_add_host(C.mounts[m].host_fd, &fd))) return err;
+    C.fds[fd].mount = m + 1;
+  }
+  wrt_mounts_place();
+  /* after the mounts: they are placed on view nodes */
+  return wrt_upper_init();
+}
+
+/* Registers the host's preopens (fd 3.. until prestat fails) as mounts; 1
+ * in *root when one is at "/". */
+u32 wrt_host_mounts(int *root) {
+  *root = 0;
+  for (u32 host_fd = 3; host_fd < WRT_MAX_FDS; ++host_fd) {
+    if (wrt_host_fd_prestat_get(host_fd, wrt_abs(C.scratch)) != 0) break;
+    u32 mount;
+    WRT_TRY(wrt_mount_add(host_fd, &mount));
+    *root |= wrt_mount_is_root(&C.mounts[mount - 1]);
+  }
+  return 0;
+}
+
 static u32 init(void) {
   u32 err = wrt_view_load();
   if (err) return err;
@@ -84,26 +115,14 @@ static u32 init(void) {
    * image's root preopen (--dir H::/ shadows the whole image, as a mount
    * shadows its subtree; the image's other preopens stay). */
   int root_mounted = 0;
-  for (u32 host_fd = 3; host_fd < WRT_MAX_FDS; ++host_fd) {
-    if (wrt_host_fd_prestat_get(host_fd, wrt_abs(C.scratch)) != 0) break;
-    u32 mount;
-    if ((err = wrt_mount_add(host_fd, &mount))) return err;
-    root_mounted |= wrt_mount_is_root(&C.mounts[mount - 1]);
-  }
+  if ((err = wrt_host_mounts(&root_mounted))) return err;
   for (u32 i = 0; i < C.view.lists[WRT_CFG_PREOPENS].count; ++i) {
     u32 off, len;
     if (root_mounted && !wrt_view_string(WRT_CFG_PREOPENS, i, &off, &len) && len == 1) continue; /* "/" */
     if ((err = add_image_preopen(i))) return err;
   }
   /* The host's preopens, in its order, after the image's. */
-  for (u32 m = 0; m < C.mount_count; ++m) {
-    u32 fd;
-    if ((err = wrt_fd_add_host(C.mounts[m].host_fd, &fd))) return err;
-    C.fds[fd].mount = m + 1;
-  }
-  wrt_mounts_place();
-  /* after the mounts: they are placed on view nodes */
-  return wrt_upper_init();
+  return wrt_host_side();
 }
 
 /* Lazy: the first WASI call initialises (docs/ARCHITECTURE.md, "Injection": a start function may

@@ -27,8 +27,9 @@ struct wrt_inode *wrt_inode(u32 id) {
 
 u64 wrt_now(void) {
   /* realtime, 1 ns precision; a host without a clock gives 0 */
-  u32 err = wrt_host_clock_time_get(0, 1, wrt_abs(&C.scratch[2]));
-  return err ? 0 : ((u64)C.scratch[3] << 32 | C.scratch[2]);
+  if (C.frozen) return wrt_frozen_now();
+  u32 err = wrt_host_clock_time_get(0, 1, wrt_abs(&C.now));
+  return err ? 0 : C.now;
 }
 
 static u32 inode_new(u32 mode, u32 *id) {

@@ -327,6 +327,11 @@ struct wrt_upper {
 struct wrt_ctx {
   u32 state; /* 0: not initialised, 1: ready, 2: failed (init_err) */
   u32 init_err;
+  /* A pre-initialised image (preinit.c): host preopens are mounts only (no
+   * guest fd, no prestat), and the build's clock/random stand-ins. */
+  u32 preinit, frozen; /* frozen: the snapshot is being taken */
+  u64 frozen_ns, frozen_rand;
+  u64 now; /* wrt_now()'s answer: 8-aligned, as wasmtime insists */
   struct wrt_view view;
   struct wrt_fd fds[WRT_MAX_FDS];
   /* path resolution work buffers (path.c) */
@@ -391,6 +396,9 @@ extern u8 __heap_base;
 _Static_assert(sizeof(struct wrt_ctx) + 16 <= WRT_CTX_RESERVE, "the context outgrew its reserve");
 
 u32 wrt_init(void);
+u32 wrt_host_side(void);
+u32 wrt_host_mounts(int *root);
+u64 wrt_frozen_now(void);
 u32 wrt_fd_get(u32 fd, u64 rights, struct wrt_fd **out);
 u32 wrt_fd_alloc(u32 *fd);
 void wrt_fd_free(u32 fd);

@@ -18,6 +18,7 @@ namespace {
 constexpr const char* kIntrinsicPrefix = "wimg$i$";
 constexpr const char* kDataInit = "wimg$rt_data_init";
 constexpr std::string_view kExportPrefix = "wimg_wasi_";
+constexpr std::string_view kRtExportPrefix = "wimg_rt_";
 
 // binaryen 108 answers "" (not null) for a definition's import module.
 bool is_import(const char* module) { return module != nullptr && *module != 0; }
@@ -40,6 +41,7 @@ struct RuntimeInfo {
   std::vector<RtSegment> segments;
   std::map<std::string, RtImport> imports;      // internal name -> import
   std::map<std::string, std::string> wasi;      // "fd_read" -> internal function name
+  std::map<std::string, std::string> entries;   // "wimg_rt_resume" -> internal function name
   std::vector<BinaryenFunctionRef> functions;   // defined ones
 };
 
@@ -83,6 +85,13 @@ Result<RuntimeInfo> analyse(BinaryenModuleRef rt) {
     std::string_view name = BinaryenExportGetName(e);
     if (BinaryenExportGetKind(e) != BinaryenExternalFunction() || !name.starts_with(kExportPrefix)) continue;
     info.wasi[std::string(name.substr(kExportPrefix.size()))] = BinaryenExportGetValue(e);
+  }
+  for (BinaryenIndex i = 0; i < BinaryenGetNumExports(rt); ++i) {
+    BinaryenExportRef e = BinaryenGetExportByIndex(rt, i);
+    std::string_view name = BinaryenExportGetName(e);
+    if (BinaryenExportGetKind(e) == BinaryenExternalFunction() && name.starts_with(kRtExportPrefix)) {
+      info.entries[std::string(name)] = BinaryenExportGetValue(e);
+    }
   }
   if (info.wasi.empty()) return refuse("exports no wimg_wasi_* function");
   return info;
@@ -304,6 +313,8 @@ Result<Injected> inject_runtime(BinaryenModuleRef guest, BinaryenModuleRef runti
   WIMG_TRY(copy_runtime(b, runtime, info));
   WIMG_TRY(route_imports(b, runtime, info, replaced, &out));
   for (const auto& [name, fn] : info.wasi) out.runtime_wasi[name] = std::string(kRuntimePrefix) + fn;
+  for (const auto& [name, fn] : info.entries) out.runtime_entries[name] = std::string(kRuntimePrefix) + fn;
+  for (const ReplacedImport& r : replaced) out.wasi_defs[r.name] = r.internal_name;
   return out;
 }
 

@@ -54,6 +54,12 @@ struct Injected {
   // Every WASI function the runtime serves ("args_get") -> its function in
   // the module; callers run kVmemInit first (the region may not exist yet).
   std::map<std::string, std::string> runtime_wasi;
+  // The runtime's other entry points ("wimg_rt_resume", preinit.c) -> their
+  // functions; the same kVmemInit rule.
+  std::map<std::string, std::string> runtime_entries;
+  // Every WASI import of the guest ("random_get") -> the function that now
+  // defines it (served by the runtime or passed to the host).
+  std::map<std::string, std::string> wasi_defs;
 };
 
 // `runtime` is the runtime module read by binaryen (trusted: built with wimg).

@@ -21,6 +21,8 @@ Digest ruby_command_preparer_digest(std::string_view runtime_wasm) {
   h.update(kRubyCommandRevision);
   h.update(std::string_view("\0", 1));
   h.update(ruby_boot());
+  h.update(std::string_view("\0", 1));
+  h.update(ruby_preinit());
   return h.finish();
 }
 

@@ -44,6 +44,31 @@ inline std::vector<std::string> ruby_stdlib_words(const std::string& dest, const
   return {"-e", std::string(ruby_stdlib_program()), dest, root, manifest};
 }
 
+// runtime/inject/ruby_run.rb: `ruby -e <it> NAME ARGS...` runs Ruby's bin
+// script NAME (gem, bundle, irb) in a WASI Ruby.
+std::string_view ruby_run_program();
+
+// The words a Wasmfile RUN step gives the Ruby command module (its argv
+// after argv[0]), from the RUN's words, whose first names the program:
+// `ruby` is the interpreter itself (the rest are ruby's options and
+// script, runtime/inject/ruby_boot.rb); `gem`, `bundle`/`bundler` and `irb`
+// run as their bin scripts would; anything else is an error message
+// (returned in `error`, words empty).
+inline std::vector<std::string> ruby_run_words(const std::vector<std::string>& words, std::string& error) {
+  if (words.empty()) return {};
+  const std::string& prog = words.front();
+  std::vector<std::string> out;
+  if (prog == "ruby") {
+    out.assign(words.begin() + 1, words.end());
+  } else if (prog == "gem" || prog == "bundle" || prog == "bundler" || prog == "irb") {
+    out = {"-e", std::string(ruby_run_program()), prog};
+    out.insert(out.end(), words.begin() + 1, words.end());
+  } else {
+    error = "a CRuby image runs ruby, gem, bundle or irb, not " + prog + " (there is no shell and no other program)";
+  }
+  return out;
+}
+
 // Labels of an imported CRuby base (they stay true in every image FROM it).
 inline constexpr std::string_view kLabelRubyVersion = "wimg.ruby.version";  // RUBY_VERSION
 inline constexpr std::string_view kLabelNpmPackage = "wimg.ruby.npm-package";

@@ -6,6 +6,22 @@
 # as Ruby's own command line would read them, then the program runs. This
 # ends with exit! in every case: the reactor has no ruby_cleanup to call.
 -> {
+  # A pre-initialised image (PREINIT, ruby_preinit.rb): ruby-init ran at
+  # build time, so _start put this run's argv (after argv[0]) and environ
+  # before this program as `__wimg_run = [[argv...], ["K=V", ...]]`; the
+  # default Random was seeded (if at all) by the build's fixed stream.
+  if defined?(__wimg_run)
+    argv, env = __wimg_run
+    ARGV.replace(argv)
+    gem_vars = -> { ENV.to_h.select { |k, _| k.start_with?("GEM_") } }
+    built = gem_vars.call
+    ENV.replace(env.to_h { |kv| k, v = kv.split("=", 2); [k, v.to_s] })
+    # RubyGems' paths come from GEM_*: recomputed only when the run changed
+    # them (clear_paths also drops the default gems' specs RubyGems loaded
+    # at init, and reading them again costs more than Ruby's init saved).
+    Gem.clear_paths if defined?(Gem) && Gem.respond_to?(:clear_paths) && gem_vars.call != built
+    srand
+  end
   words = ARGV.dup
   ARGV.clear
   code = []

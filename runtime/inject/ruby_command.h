@@ -17,6 +17,19 @@
 //                object itself).
 //   exports      _start is added, _initialize removed (a WASI host refuses a
 //                command that also exports _initialize); the others stay.
+//   wizer.initialize  (PREINIT, docs/WASMFILE.md) what a snapshotter (Wizer)
+//                calls once at build time: _initialize, ruby-init with the
+//                fixed words ["ruby", "-EUTF-8", "-e_=0", "--"], then
+//                ruby_preinit.rb (the PREINIT words, from WIMG_PREINIT).
+//                Meanwhile clock_time_get and random_get answer the
+//                runtime's frozen stand-ins (runtime/guest/preinit.c) so
+//                the snapshot is reproducible. The global
+//                wimg$ruby$preinit (1 in a snapshot) makes _start resume
+//                instead: wimg_rt_resume (the run's host directories,
+//                WIMG_READONLY, WIMG_UPPER), then the bootstrap behind
+//                `__wimg_run = [[argv[1..]], [environ]]` (every byte as
+//                \xHH), which sets ARGV and ENV and reseeds Random.
+//                Unused (and harmless) in a module never snapshotted.
 //
 // Strings reach guest memory through the module's own cabi_realloc, so the
 // code never writes where Ruby's allocator does not know.
@@ -32,10 +45,14 @@
 namespace wimg::inject {
 
 // Bumped whenever the command's code or bootstrap changes meaning.
-inline constexpr std::string_view kRubyCommandRevision = "wimg-ruby-command-1";
+inline constexpr std::string_view kRubyCommandRevision = "wimg-ruby-command-2";
+// The init export a snapshotter calls (PREINIT, above).
+inline constexpr std::string_view kPreinitExport = "wizer.initialize";
 
 // The bootstrap program (embedded from runtime/inject/ruby_boot.rb).
 std::string_view ruby_boot();
+// The build-time program of a pre-initialised image (ruby_preinit.rb).
+std::string_view ruby_preinit();
 
 // `injected` is what inject_runtime returned for `module`. Errors name
 // `shown` when an export has an unexpected signature.

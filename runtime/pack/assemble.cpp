@@ -66,12 +66,26 @@ Status check_layer_digests(const PackSpec& spec) {
   return {};
 }
 
-PackManifest manifest_of(const PackSpec& spec, const RuntimeSection& rt, std::string_view prepared) {
+// The manifest names the prepared base by its prepared form. The writer
+// copies every byte but the data section's header and the slots' entries,
+// and re-encodes those with minimal LEB128s, so the form is never longer
+// than the base and is the base byte for byte exactly when it is as long
+// (binaryen writes minimal LEB128s: wimg's own prepared bases always are).
+// Only a base prepared elsewhere with padded LEB128s pays a second hash.
+Result<PackManifest> manifest_of(const PackSpec& spec, const RuntimeSection& rt, const wasm::Module& prepared,
+                                 std::string_view shown) {
   PackManifest m;
   m.base = rt.base;
   m.base_size = spec.base_size;
-  m.prepared = spec.prepared_digest ? *spec.prepared_digest : sha256_of(prepared);
-  m.prepared_size = prepared.size();
+  WIMG_ASSIGN(wasm::PlannedModule form, plan_prepared_form(prepared, rt.first_slot, shown));
+  if (form.size() == prepared.bytes.size()) {
+    m.prepared = spec.prepared_digest ? *spec.prepared_digest : sha256_of(prepared.bytes);
+    m.prepared_size = prepared.bytes.size();
+  } else {
+    WIMG_ASSIGN(PreparedForm f, prepared_form(prepared, rt.first_slot, shown));
+    m.prepared = f.digest;
+    m.prepared_size = f.size;
+  }
   m.runtime = rt.runtime;
   m.created = spec.created;
   for (std::size_t i = 0; i < spec.layers.size(); ++i) {
@@ -86,6 +100,24 @@ PackManifest manifest_of(const PackSpec& spec, const RuntimeSection& rt, std::st
 }
 
 }  // namespace
+
+Result<wasm::PlannedModule> plan_prepared_form(const wasm::Module& m, std::uint32_t first_slot,
+                                               std::string_view shown) {
+  wasm::Edits edits;
+  edits.remove_custom.emplace_back(kManifestSectionName);
+  for (std::uint32_t i = 0; i < WIMG_SLOTS; ++i) edits.replace_passive.push_back({first_slot + i, {}, nullptr});
+  return wasm::plan_module(m, edits, shown);
+}
+
+Result<PreparedForm> prepared_form(const wasm::Module& m, std::uint32_t first_slot, std::string_view shown) {
+  WIMG_ASSIGN(wasm::PlannedModule form, plan_prepared_form(m, first_slot, shown));
+  Sha256 h;
+  WIMG_TRY(form.write_to([&h](std::string_view b) -> Status {
+    h.update(b);
+    return {};
+  }));
+  return PreparedForm{h.finish(), form.size()};
+}
 
 Result<ViewConfig> view_config(const PackedConfig& c) {
   ViewConfig v;
@@ -178,7 +210,8 @@ Result<std::unique_ptr<AssembledModule>> plan_assembly(std::string_view prepared
   }
   vin.mtime_ns = static_cast<std::uint64_t>(spec.created) * 1'000'000'000u;
   WIMG_ASSIGN(out->view_, encode_view(vin));
-  WIMG_ASSIGN(out->manifest_, encode_pack_manifest(manifest_of(spec, rt, prepared)));
+  WIMG_ASSIGN(PackManifest manifest, manifest_of(spec, rt, out->module_, shown));
+  WIMG_ASSIGN(out->manifest_, encode_pack_manifest(manifest));
 
   wasm::Edits edits;
   edits.replace_passive.push_back({rt.first_slot, out->view_, nullptr});

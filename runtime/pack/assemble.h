@@ -92,6 +92,19 @@ Result<std::unique_ptr<AssembledModule>> plan_assembly(std::string_view prepared
                                                        const std::vector<SegmentPiece>& segments,
                                                        const Placements& placements, std::string_view shown);
 
+// The prepared base a packed binary was spliced into, as the module says
+// it: every slot emptied and every wimg.manifest section dropped, the data
+// section re-encoded by the writer (minimal LEB128s, runtime/wasm/writer.h).
+// The manifest's "prepared" digest and size are of this form, so
+// `inspect --verify` recomputes them from the binary alone (docs/FORMATS.md).
+// `first_slot` must name WIMG_SLOTS passive segments of `m`.
+struct PreparedForm {
+  Digest digest;
+  std::uint64_t size = 0;
+};
+Result<wasm::PlannedModule> plan_prepared_form(const wasm::Module& m, std::uint32_t first_slot, std::string_view shown);
+Result<PreparedForm> prepared_form(const wasm::Module& m, std::uint32_t first_slot, std::string_view shown);
+
 // The checks of --mount: absolute, canonical, not "/", no repeats, an
 // existing directory of the merged image (symlinks are not followed).
 Status check_mounts(const std::vector<std::string>& mounts, const layers::Overlay& overlay);

@@ -200,6 +200,14 @@ Result<PackVerifyReport> verify_packed(const PackedImage& p, std::string_view sh
   vin.mtime_ns = static_cast<std::uint64_t>(p.manifest.created) * 1'000'000'000u;
   WIMG_ASSIGN(std::string view, encode_view(vin));
   if (view != p.slots[0]) return corrupt(shown, "the view (slot 0) does not match the layers and the config");
+  // Every byte outside the slots and the manifest: the prepared base.
+  WIMG_ASSIGN(PreparedForm form, prepared_form(p.module, p.runtime.first_slot, shown));
+  if (form.digest != p.manifest.prepared || form.size != p.manifest.prepared_size) {
+    return corrupt(shown, "the prepared base (every byte outside the slots and the manifest) hashes to " +
+                              form.digest.str() + " (" + std::to_string(form.size) + " bytes), the manifest says " +
+                              p.manifest.prepared.str() + " (" + std::to_string(p.manifest.prepared_size) + " bytes)");
+  }
+  rep.prepared_bytes = form.size;
   return rep;
 }
 

@@ -47,10 +47,13 @@ struct PackVerifyReport {
   std::uint64_t layers = 0;
   std::uint64_t contents = 0;  // contents re-hashed
   std::uint64_t bytes = 0;     // their bytes
+  std::uint64_t prepared_bytes = 0;  // the prepared base's, re-hashed
 };
 
 // Re-derives every layer digest from its embedded index, re-hashes every
-// content and rebuilds the view from the layers, comparing bytes.
+// content, rebuilds the view from the layers, comparing bytes, and
+// re-hashes the prepared base (assemble.h: prepared_form), so every byte of
+// the file outside the manifest is checked against it.
 // The first mismatch is a Corrupt error naming the file and the layer.
 Result<PackVerifyReport> verify_packed(const PackedImage& p, std::string_view shown);
 

@@ -113,6 +113,8 @@ std::vector<std::string> host_argv(Host h, const std::string& program, const std
       v.push_back(runner);
       for (const auto& d : r.dirs) add("--dir", d.host + "::" + d.guest);
       for (const auto& e : env) add("--env", e);
+      if (r.clock) add("--clock", std::to_string(*r.clock));
+      if (r.seed) add("--seed", *r.seed);
       v.emplace_back("--");
       v.push_back(r.module);
       break;

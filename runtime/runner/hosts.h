@@ -3,6 +3,7 @@
 // arguments". Pure functions: detection (PATH, versions) is the CLI's.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +50,12 @@ struct RunRequest {
   // The writable layer's setting for the runtime (runtime/pack/upper.h:
   // "ro" or a cap in bytes), given to the guest as WIMG_UPPER; none: the image's.
   std::optional<std::string> upper;
+  // A repeatable run (`wimg build`'s RUN): every clock starts at `clock`
+  // seconds since the epoch and random_get is the stream seeded by `seed`.
+  // Only the node runner can (wasi-run.mjs --clock/--seed); the other
+  // hosts' argv ignores them, so a caller that needs them runs node.
+  std::optional<std::int64_t> clock;
+  std::optional<std::string> seed;
 };
 
 // The host's argv (argv[0] = `program`, the host's executable). Read-only

@@ -2,10 +2,14 @@
 // wasi-run.mjs: run a WASI preview1 command module under node's built-in WASI
 // (node 24 or later; node 20 crashes when a WASI guest grows its memory).
 //
-//   node wasi-run.mjs [--dir HOST[::GUEST]]... [--env K=V]... [--] module.wasm [args...]
+//   node wasi-run.mjs [--dir HOST[::GUEST]]... [--env K=V]... [--clock SECONDS]
+//                     [--seed TEXT] [--] module.wasm [args...]
 //
 // Each --dir preopens the host directory HOST under the guest path GUEST
-// (default: HOST). The guest sees exactly the --env variables (none of the
+// (default: HOST). --clock and --seed make a run repeatable (`wimg build`'s
+// RUN steps): every clock reads SECONDS since the epoch (realtime; the
+// others from 0) plus one microsecond per read, and random_get returns the
+// stream SHA-256(TEXT, counter) instead of the host's randomness. The guest sees exactly the --env variables (none of the
 // host's) and argv = [module.wasm as given, args...]. We exit with the
 // guest's exit code; usage and load errors exit 2 with a message on stderr,
 // and a trap (unreachable, abort(), out-of-bounds access) exits 134 like
@@ -24,7 +28,7 @@ if (major < 24) {
   process.exit(2);
 }
 
-const USAGE = 'usage: node wasi-run.mjs [--dir HOST[::GUEST]]... [--env K=V]... [--] module.wasm [args...]';
+const USAGE = 'usage: node wasi-run.mjs [--dir HOST[::GUEST]]... [--env K=V]... [--clock SECONDS] [--seed TEXT] [--] module.wasm [args...]';
 
 function die(msg, code = 2) {
   process.stderr.write(`wasi-run: ${msg}\n`);
@@ -37,6 +41,8 @@ function die(msg, code = 2) {
 function parseArgs(argv) {
   const preopens = {};
   const env = {};
+  let clock = null;
+  let seed = null;
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i];
@@ -45,12 +51,17 @@ function parseArgs(argv) {
     if (!a.startsWith('-') || a === '-') break;
     const eq = a.indexOf('=');
     const name = eq >= 0 ? a.slice(0, eq) : a;
-    if (name !== '--dir' && name !== '--env') die(`unknown option ${name}\n${USAGE}`);
+    if (!['--dir', '--env', '--clock', '--seed'].includes(name)) die(`unknown option ${name}\n${USAGE}`);
     let value;
     if (eq >= 0) value = a.slice(eq + 1);
     else if (i + 1 < argv.length) value = argv[++i];
     else die(`${name} needs a value\n${USAGE}`);
-    if (name === '--env') {
+    if (name === '--clock') {
+      if (!/^[0-9]{1,12}$/.test(value)) die(`--clock ${value}: expected whole seconds since the epoch`);
+      clock = BigInt(value) * 1000000000n;
+    } else if (name === '--seed') {
+      seed = value;
+    } else if (name === '--env') {
       const k = value.indexOf('=');
       if (k <= 0) die(`--env ${value}: expected K=V`);
       env[value.slice(0, k)] = value.slice(k + 1);
@@ -68,7 +79,7 @@ function parseArgs(argv) {
     }
   }
   if (i >= argv.length) die(`no module given\n${USAGE}`);
-  return { preopens, env, module: argv[i], args: argv.slice(i) };
+  return { preopens, env, clock, seed, module: argv[i], args: argv.slice(i) };
 }
 
 // The limits of every memory import, from the binary's import section
@@ -190,6 +201,34 @@ imports.wasi_snapshot_preview1 = {
     throw new ProcExit(code);
   },
 };
+// The guest's memory (the fixed clock and random write to it): an imported
+// one from the start, an exported one once instantiated.
+let guestMemory = null;
+const memoryBuffer = () => (guestMemory ?? imported).buffer;
+const view = () => new DataView(memoryBuffer());
+if (opts.clock !== null) {
+  let ticks = 0n;
+  imports.wasi_snapshot_preview1.clock_time_get = (id, _precision, out) => {
+    if (id > 3) return 28; // EINVAL
+    ticks += 1000n;
+    view().setBigUint64(out, (id === 0 ? opts.clock : 0n) + ticks, true);
+    return 0;
+  };
+}
+if (opts.seed !== null) {
+  const { createHash } = await import('node:crypto');
+  let counter = 0n;
+  let pool = Buffer.alloc(0);
+  imports.wasi_snapshot_preview1.random_get = (ptr, len) => {
+    while (pool.length < len) {
+      const block = createHash('sha256').update(opts.seed).update('\0').update(String(counter++)).digest();
+      pool = Buffer.concat([pool, block]);
+    }
+    new Uint8Array(memoryBuffer(), ptr, len).set(pool.subarray(0, len));
+    pool = pool.subarray(len);
+    return 0;
+  };
+}
 let imported = null;
 for (const m of memoryImports) {
   const desc = { initial: m.initial };
@@ -215,6 +254,7 @@ try {
 // node's WASI takes the memory from instance.exports: give it one that has it.
 const ex = instance.exports;
 const target = ex.memory instanceof WebAssembly.Memory ? instance : { exports: { _start: ex._start, memory: imported } };
+guestMemory = target.exports.memory;
 try {
   // start() returns 0 when _start simply returns; proc_exit throws ProcExit.
   // exitCode (not exit()) lets node flush anything still queued on stderr.

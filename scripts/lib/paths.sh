@@ -14,6 +14,8 @@
 #   RUBY_DIST      $RUBY_MODULES/@ruby/3.4-wasm-wasi/dist (ruby.wasm, ruby+stdlib.wasm)
 #   RACK_LIB       tools/rack/lib: Debian's ruby-rack (pure Ruby), for a Rack test
 #   BROWSER_MODULES tools/browser/node_modules (playwright-core)
+#   TOOLS_WIZER    the pinned Wizer 11 scripts/setup installs into tools/wizer
+#   WIMG_WIZER     Wizer for PREINIT images: $WIMG_WIZER if set (wimg reads it), else $TOOLS_WIZER
 # Nothing here runs anything or checks that the files exist: callers say what
 # is missing in their own words (usually "run scripts/setup").
 WIMG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
@@ -24,4 +26,6 @@ RUBY_MODULES=$WIMG_TOOLS/ruby/node_modules
 RUBY_DIST=$RUBY_MODULES/@ruby/3.4-wasm-wasi/dist
 BROWSER_MODULES=$WIMG_TOOLS/browser/node_modules
 RACK_LIB=$WIMG_TOOLS/rack/lib
-export WIMG_REPO WIMG_TOOLS TOOLS_NODE NODE RUBY_MODULES RUBY_DIST BROWSER_MODULES RACK_LIB
+TOOLS_WIZER=$WIMG_TOOLS/wizer/node_modules/@bytecodealliance/wizer-linux-x64/wizer
+WIMG_WIZER=${WIMG_WIZER:-$TOOLS_WIZER}
+export WIMG_REPO WIMG_TOOLS TOOLS_NODE NODE RUBY_MODULES RUBY_DIST BROWSER_MODULES RACK_LIB TOOLS_WIZER WIMG_WIZER

@@ -203,7 +203,7 @@ bad 4 "Wasmfile.bad:1: FROM nosuch:1: no such image" 'FROM nosuch:1\n'
 bad 3 "defined later" 'FROM b AS a\nFROM show.wasm AS b\n'
 bad 4 "Wasmfile.bad:2: MOUNT /nodir: no such directory" 'FROM show.wasm\nMOUNT /nodir\n'
 bad 3 "Wasmfile.bad:3: VOLUME /f: is a file in the image" 'FROM show.wasm\nCOPY app/main.rb /f\nVOLUME /f/x\n'
-bad 3 "RUN is not supported" 'FROM show.wasm\nRUN make\n'
+bad 3 "Wasmfile.bad:2:5: RUN takes no flags" 'FROM show.wasm\nRUN --network=none make\n'
 # A parse error says "error" once, in wimg's prefix; a warning "warning" once.
 bad 3 "Wasmfile.bad:2:1: unknown instruction" 'FROM show.wasm\nCOPPY a /b\n'
 assert_eq "wimg: error: $C/Wasmfile.bad:2:1: unknown instruction \"COPPY\" (did you mean COPY?)" \

@@ -16,7 +16,7 @@ assert_eq "$(cd "$(dirname "$0")/../.." && pwd -P)" "$WIMG_REPO" "paths.sh: WIMG
 
 # Both files, asked from elsewhere (and paths.sh through a symlinked tree).
 ln -s "$WIMG_REPO" "$E2E_TMP/link"
-sh_rows=$(cd "$E2E_TMP" && env -u WIMG_NODE bash -c 'source "$1"; for v in WIMG_REPO WIMG_TOOLS TOOLS_NODE NODE RUBY_MODULES RUBY_DIST BROWSER_MODULES RACK_LIB; do echo "$v=${!v}"; done' _ "$E2E_TMP/link/scripts/lib/paths.sh")
+sh_rows=$(cd "$E2E_TMP" && env -u WIMG_NODE bash -c 'source "$1"; for v in WIMG_REPO WIMG_TOOLS TOOLS_NODE NODE RUBY_MODULES RUBY_DIST BROWSER_MODULES RACK_LIB TOOLS_WIZER WIMG_WIZER; do echo "$v=${!v}"; done' _ "$E2E_TMP/link/scripts/lib/paths.sh")
 js_rows=$(cd "$E2E_TMP" && env -u WIMG_NODE "$NODE" "$WIMG_REPO/scripts/lib/paths.mjs")
 assert_eq "$sh_rows" "$js_rows" "paths.sh and paths.mjs agree"
 assert_contains "RUBY_DIST=$WIMG_REPO/tools/ruby/node_modules/@ruby/3.4-wasm-wasi/dist" "$js_rows" "RUBY_DIST"

@@ -126,6 +126,67 @@ TEST(PackAssemble, VerifyCatchesAFlippedIndexByte) {
   EXPECT_NE(p.error().message.find("index hashes to"), std::string::npos) << p.error().message;
 }
 
+// Issue 16: the manifest's prepared base was an unchecked claim (a false
+// size passed --verify, and so did a damaged base's code). Verify now
+// recomputes it from every byte outside the slots and the manifest.
+TEST(PackAssemble, VerifyCatchesAFalsePreparedSize) {
+  Input in;
+  std::string out = in.assemble_ok();
+  const std::string key = "\"prepared\":{\"digest\":\"" + sha256_of(in.prepared).str() + "\",\"size\":";
+  const std::size_t at = out.find(key);
+  ASSERT_NE(at, std::string::npos);
+  char& digit = out[at + key.size()];
+  digit = digit == '1' ? '2' : '1';  // same length: the file's structure is intact
+  PackedImage p = open_ok(out);
+  EXPECT_NE(p.manifest.prepared_size, in.prepared.size());
+  auto rep = verify_packed(p, "app.wasm");
+  ASSERT_FALSE(rep.ok());
+  EXPECT_EQ(rep.error().kind, ErrorKind::Corrupt);
+  EXPECT_NE(rep.error().message.find("app.wasm: the prepared base"), std::string::npos) << rep.error().message;
+}
+
+TEST(PackAssemble, VerifyCatchesAFlippedByteOfThePreparedBase) {
+  Input in;
+  std::string out = in.assemble_ok();
+  auto m = wasm::parse_module(out, "app.wasm");
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  const wasm::Section* code = m->find(wasm::SectionId::Code);
+  ASSERT_NE(code, nullptr);
+  out[code->end() - 2] ^= 1;  // the function body's local count: code the reader does not decode
+  PackedImage p = open_ok(out);
+  auto rep = verify_packed(p, "app.wasm");
+  ASSERT_FALSE(rep.ok());
+  EXPECT_NE(rep.error().message.find("the prepared base"), std::string::npos) << rep.error().message;
+}
+
+// A prepared base with padded LEB128s (valid wasm, not what the writer
+// emits): the manifest names its prepared form, which verify recomputes.
+TEST(PackAssemble, ManifestNamesThePreparedFormOfAPaddedBase) {
+  Input in;
+  const std::string canonical = in.prepared;
+  // The last slot's length 0 as the two-byte LEB128 0x80 0x00; the data
+  // section grows by one byte (its size LEB128 keeps its length).
+  auto m = wasm::parse_module(canonical, "base.wasm");
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  const wasm::DataSegment& last = m->data.back();
+  ASSERT_EQ(last.data_size, 0u);
+  const wasm::Section* data = m->find(wasm::SectionId::Data);
+  ASSERT_NE(data, nullptr);
+  std::string padded = canonical.substr(0, last.data_offset - 1) + std::string("\x80\x00", 2) +
+                       canonical.substr(last.data_offset);
+  const std::string size = test::u32(static_cast<std::uint32_t>(data->payload_size + 1));
+  ASSERT_EQ(size.size(), data->payload_offset - data->start - 1);
+  padded.replace(data->start + 1, size.size(), size);
+  ASSERT_TRUE(wasm::parse_module(padded, "base.wasm").ok());
+  in.prepared = padded;
+  PackedImage p = open_ok(in.assemble_ok());
+  EXPECT_EQ(p.manifest.prepared, sha256_of(canonical));
+  EXPECT_EQ(p.manifest.prepared_size, canonical.size());
+  auto rep = verify_packed(p, "app.wasm");
+  ASSERT_TRUE(rep.ok()) << rep.error().message;
+  EXPECT_EQ(rep->prepared_bytes, canonical.size());
+}
+
 TEST(PackAssemble, OpenRefusesEveryTruncation) {
   Input in;
   const std::string out = in.assemble_ok();
@@ -187,21 +248,29 @@ TEST(PackAssemble, SlotOffsetFollowsTheRuntimeSection) {
   EXPECT_EQ(p.slots[0].substr(0, 8), "WIMGVIEW");
 }
 
-// Any single damaged byte: open_packed refuses the file, or the damage is in
-// content bytes (verify names it), or it is in bytes nothing reads back
-// (the name of a custom section other than ours, a padding byte of the view,
-// code) — but never a crash or an out-of-bounds read.
+// Any single damaged byte: open_packed refuses the file, or verify does
+// (Corrupt), never a crash or an out-of-bounds read. Only the manifest's
+// own text may change unnoticed where nothing else in the file repeats it
+// (history, created_by, labels the runtime does not read): every other
+// byte is checked against the manifest (its contents uncompressed here,
+// so no two stored forms decode alike).
 RC_GTEST_PROP(PackAssemble, RandomDamageIsHandled, (std::size_t pos, std::uint8_t x)) {
   static const std::string good = Input().assemble_ok();
   std::string bad = good;
-  bad[pos % bad.size()] = static_cast<char>(bad[pos % bad.size()] ^ (x | 1));
+  const std::size_t at = pos % bad.size();
+  bad[at] = static_cast<char>(bad[at] ^ (x | 1));
   auto p = open_packed(std::make_shared<const std::string>(bad), "app.wasm");
   if (!p.ok()) {
     RC_ASSERT(p.error().message.rfind("app.wasm", 0) == 0u);
     return;
   }
   auto rep = verify_packed(*p, "app.wasm");
-  if (!rep.ok()) RC_ASSERT(rep.error().kind == ErrorKind::Corrupt);
+  if (!rep.ok()) {
+    RC_ASSERT(rep.error().kind == ErrorKind::Corrupt);
+    return;
+  }
+  const wasm::Section& manifest = *p->module.custom_sections(kManifestSectionName).at(0);
+  RC_ASSERT(at >= manifest.payload_offset && at < manifest.end());
 }
 
 // Issue 16: outputs over V8's 1 GiB, node's 2 GiB read or V8's 100,000

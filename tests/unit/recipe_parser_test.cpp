@@ -216,10 +216,12 @@ TEST(RecipeParser, ApiFields) {
 }
 
 TEST(RecipeParser, ErrorKinds) {
-  auto bad = parse_wasmfile("FROM x\nRUN y\n", "W", {});
+  auto bad = parse_wasmfile("FROM x\nSHELL [\"sh\"]\n", "W", {});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().kind, ErrorKind::Input);
-  EXPECT_EQ(bad.error().message, "W:2:1: RUN is not supported: a build never executes the guest\n    RUN y\n    ^");
+  EXPECT_EQ(bad.error().message,
+            "W:2:1: SHELL is not supported: a wasm image has no shell; write ENTRYPOINT and CMD in exec form\n"
+            "    SHELL [\"sh\"]\n    ^");
   ParseOptions o;
   o.target = "missing";
   auto t = parse_wasmfile("FROM x\n", "W", o);

@@ -37,7 +37,7 @@ struct Fixture {
   const std::string out = dir / "out.wasm";
   Preparer prep{sha256_of("p"), sha256_of("q"), [](std::string_view, std::string_view, PrepareMode) {
                   return Result<std::string>(make_error(ErrorKind::Input, "the test base is already prepared"));
-                }};
+                }, {}};
 
   Fixture() {
     // Bottom: over 1 MiB of its own (cached), a 5 MiB text and 5 MiB of

@@ -43,6 +43,18 @@ TEST(RunnerHosts, Node) {
                "B=x=y", "--", "/c/app.wasm", "-v", "--", "file"}));
 }
 
+// A repeatable run (a RUN step): only the node runner fixes the clock and
+// seeds random_get.
+TEST(RunnerHosts, FixedClockAndSeed) {
+  RunRequest r;
+  r.module = "app.wasm";
+  r.clock = 1700000000;
+  r.seed = "sha256:ab";
+  EXPECT_EQ(host_argv(Host::Node, "n", "r.mjs", r),
+            (V{"n", "r.mjs", "--clock", "1700000000", "--seed", "sha256:ab", "--", "app.wasm"}));
+  EXPECT_EQ(host_argv(Host::Wasmtime, "w", "", r), (V{"w", "run", "app.wasm"}));
+}
+
 TEST(RunnerHosts, NothingToPass) {
   RunRequest r;
   r.module = "app.wasm";

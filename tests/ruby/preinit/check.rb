@@ -1,0 +1,15 @@
+# What a pre-initialised image must get from the run, not from the build
+# (tests/ruby/test_preinit.sh).
+require "securerandom"
+puts "argv=#{ARGV.inspect}"
+puts "foo=#{ENV["FOO"].inspect} preinit_var=#{ENV.key?("WIMG_PREINIT")} baked=#{ENV["BAKED"].inspect}"
+puts "rand=#{rand(1 << 62)}"
+puts "random_new=#{Random.new.rand(1 << 62)}"
+puts "secure=#{SecureRandom.hex(16)}"
+puts "hash=#{"abc".hash}"
+puts "time=#{Time.now.to_i}"
+puts "preloaded=#{defined?(JSON::VERSION) ? "json" : "none"} boot=#{defined?(PreinitBoot) ? PreinitBoot.loaded : "none"}"
+puts "data=#{(File.read("/data/x.txt").strip rescue $!.class)}"
+puts "data_write=#{(File.write("/data/new.txt", "w") && "ok" rescue $!.class)}"
+puts "stdin=#{$stdin.read.inspect}"
+puts "pwd=#{Dir.pwd} rel=#{File.read("rel.txt").strip}"
