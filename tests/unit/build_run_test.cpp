@@ -34,7 +34,8 @@ struct Fixture {
   layers::Overlay view;
   image::Preparer prep{sha256_of("p"), sha256_of("q"), [](std::string_view, std::string_view, image::PrepareMode) {
                          return Result<std::string>(make_error(ErrorKind::Input, "the test base is already prepared"));
-                       }};
+                       },
+                       image::Snapshotter{}};
 
   Fixture() {
     std::vector<layers::Entry> layer = {test::dir("data"),
