@@ -151,7 +151,9 @@ Result<Layout> Layout::open(const std::string& path) {
 Result<std::vector<LayoutImage>> Layout::images() {
   std::vector<LayoutImage> out;
   for (const auto& d : manifests_) {
-    auto ref = d.annotations.find(std::string(kRefNameAnnotation));
+    // Docker 25+ puts the full name beside a tag-only ref name.
+    auto ref = d.annotations.find(std::string(kContainerdNameAnnotation));
+    if (ref == d.annotations.end()) ref = d.annotations.find(std::string(kRefNameAnnotation));
     if (ref != d.annotations.end()) {
       out.push_back({d, ref->second});
       continue;

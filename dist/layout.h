@@ -28,7 +28,7 @@ Result<std::string> write_layout_tar(store::Store& store, const std::vector<Save
 
 struct LayoutImage {
   Descriptor manifest;
-  std::string ref;  // its org.opencontainers.image.ref.name, "" when it has none
+  std::string ref;  // its io.containerd.image.name, else its org.opencontainers.image.ref.name, else ""
 };
 
 // A layout read whole from a tar (plain or gzip) or a directory.

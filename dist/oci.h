@@ -32,6 +32,7 @@ constexpr std::string_view kOciLayerGzip = "application/vnd.oci.image.layer.v1.t
 constexpr std::string_view kWasmConfig = "application/vnd.wasm.config.v0+json";
 constexpr std::string_view kWasmLayer = "application/wasm";
 constexpr std::string_view kRefNameAnnotation = "org.opencontainers.image.ref.name";
+constexpr std::string_view kContainerdNameAnnotation = "io.containerd.image.name";  // docker save 25+
 
 // An OCI image index or a Docker manifest list (one manifest per platform).
 bool is_index_type(std::string_view media_type);

@@ -125,6 +125,19 @@ assert_contains "imported onto app:1 (an image made by another tool, linux/amd64
 assert_eq "$F" "$(tail -n 1 "$E2E_TMP/pull.out")" "image digest after pull --base"
 verify_clean "$P" "store after pull --base"
 
+# docker save (25+) names an image twice: the full name, and a tag-only ref name.
+D=$E2E_TMP/dockerish
+cp -r "$L" "$D"
+python3 - "$D/index.json" <<'PY'
+import json, sys
+idx = json.load(open(sys.argv[1]))
+idx["manifests"][0]["annotations"] = {"io.containerd.image.name": "docker.io/library/ext:2",
+                                      "org.opencontainers.image.ref.name": "2"}
+json.dump(idx, open(sys.argv[1], "w"))
+PY
+"$WIMG" --store "$S2" load -i "$D" --base app:1 >"$E2E_TMP/d.out" 2>/dev/null
+assert_contains "Loaded image: docker.io/library/ext:2 ($F)" "$(cat "$E2E_TMP/d.out")" "the containerd name annotation"
+
 # --- an image index is named as such ----------------------------------------------------------
 I=$E2E_TMP/idx
 cp -r "$L" "$I"
