@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dist/oci.h"
 #include "store/store.h"
@@ -30,5 +31,8 @@ struct LayerName {
 std::optional<LayerName> read_layer_name(const store::Store& store, const Digest& layer, std::int64_t mtime);
 // Best effort: a name that is not written only costs an export later.
 void write_layer_name(const store::Store& store, const Digest& layer, std::int64_t mtime, const LayerName& name);
+// The compressed blobs the names point at that are still objects, once
+// each (nothing reaches them: the next prune removes them).
+std::vector<Descriptor> kept_layer_blobs(const store::Store& store);
 
 }  // namespace wimg::dist
