@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # kill -9 during wimg pull and wimg push (issue 13): whatever the moment,
 # the store verifies clean and names nothing half-pulled; the next pull
-# completes with the same image digest; a push killed midway is completed by
-# the next one and pulls back to the same image. The image has a layer of
+# completes with the same image digest; a push killed midway leaves the
+# pushing store verifying clean, is completed by the next one (blobs already
+# sent are found by HEAD) and pulls back to the same image. The image has a layer of
 # many files and a big one, so a transfer lasts long enough to be hit.
 #
 # Env: E2E_SEED (bash $RANDOM seed, printed), KILL_ROUNDS (default 8 each;
@@ -62,6 +63,7 @@ for (( round = 1; round <= ROUNDS; round++ )); do
   sleep "$(python3 -c "print($RANDOM % ($ms + 1) / 1000)")"
   if kill -9 "$pid" 2>/dev/null; then killed=$((killed + 1)); fi
   wait "$pid" 2>/dev/null || true
+  verify_clean "$S" "round $round: pushing store after kill -9 during push"
   W push big:1 "$REG/team/k$round:1" >/dev/null
   rm -rf "$P"
   "$WIMG" --store "$P" pull "$REG/team/k$round:1" >"$E2E_TMP/out"

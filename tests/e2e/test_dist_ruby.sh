@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The real thing through Debian's docker-registry: ruby:3.4 (`wimg import` of
 # npm's CRuby, examples/ruby/base/build.sh) and two apps on it (examples/ruby
-# hello and multi) pushed, then pulled into a fresh store: the same image
-# digests, byte-identical `build -o` output, a clean store. The 16 MB base
+# hello and multi) pushed, then pulled into a fresh store, and saved, then
+# loaded into another: the same image digests, byte-identical `build -o`
+# output, a clean store. The 16 MB base
 # module goes up in PATCH chunks (the registry's access log shows them);
 # through a proxy that refuses chunks (405), the upload falls back to one
 # PUT. An app's push does not tar the base's layer again (its blob name is
@@ -61,6 +62,19 @@ verify_clean "$P" "store after pulling ruby:3.4 and two apps"
 for app in hello multi; do
   render "$P" "$REG/team/$app:1" "$E2E_TMP/$app.pulled.wasm"
   cmp "$E2E_TMP/$app.wasm" "$E2E_TMP/$app.pulled.wasm" || fail "$app: the pulled image renders different bytes"
+done
+
+note "save -> load into a fresh store: same digests, same bytes"
+W save ruby:3.4 hello:1 multi:1 -o "$E2E_TMP/all.tar"
+LD=$E2E_TMP/loaded
+"$WIMG" --store "$LD" load -i "$E2E_TMP/all.tar" >/dev/null
+for img in ruby:3.4 hello:1 multi:1; do
+  assert_eq "$(digest_of "$S" "$img")" "$(digest_of "$LD" "$img")" "$img: image digest after load"
+done
+verify_clean "$LD" "store after loading ruby:3.4 and two apps"
+for app in hello multi; do
+  render "$LD" "$app:1" "$E2E_TMP/$app.loaded.wasm"
+  cmp "$E2E_TMP/$app.wasm" "$E2E_TMP/$app.loaded.wasm" || fail "$app: the loaded image renders different bytes"
 done
 
 note "the second app into a store with the first: its own bytes only"
