@@ -1,11 +1,11 @@
 #include "dist/layer_names.h"
 
 #include <sys/stat.h>
-#include <zlib.h>
 
 #include <map>
 #include <sstream>
 
+#include "dist/layer_tar.h"
 #include "support/fs.h"
 
 namespace wimg::dist {
@@ -13,8 +13,8 @@ namespace wimg::dist {
 namespace {
 
 std::string entry_path(const store::Store& store, const Digest& layer, std::int64_t mtime) {
-  // Bump "tar1"/"gzip128k-6" when dist/layer_tar.cpp writes other bytes.
-  std::string key = layer.str() + " " + std::to_string(mtime) + " tar1 gzip128k-6 zlib-" + zlibVersion();
+  // Bump "tar1" (and gzip_recipe) when dist/layer_tar.cpp writes other bytes.
+  std::string key = layer.str() + " " + std::to_string(mtime) + " tar1 " + gzip_recipe();
   return store.cache_dir() + "/dist/layers/" + sha256_of(key).hex();
 }
 
