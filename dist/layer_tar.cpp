@@ -68,7 +68,40 @@ Result<std::string> gzip_member(std::string_view in) {
   return out;
 }
 
+struct DecompressorCloser {
+  void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
+};
+
 }  // namespace
+
+std::optional<std::string> gunzip(std::string_view gz, std::size_t limit) {
+  if (gz.size() < 18 || static_cast<unsigned char>(gz[0]) != 0x1f || static_cast<unsigned char>(gz[1]) != 0x8b) {
+    return std::nullopt;
+  }
+  std::unique_ptr<libdeflate_decompressor, DecompressorCloser> d(libdeflate_alloc_decompressor());
+  if (!d) return std::nullopt;
+  // First guess: the last member's size field (exact for one member), at
+  // least 4x the input; doubled while a member does not fit.
+  std::size_t last = 0;
+  for (int i = 3; i >= 0; --i) last = (last << 8) | static_cast<unsigned char>(gz[gz.size() - 4 + i]);
+  std::string out(std::min(limit, std::max(last, gz.size() * 4)), '\0');
+  std::size_t in_pos = 0, out_len = 0;
+  while (in_pos < gz.size()) {
+    std::size_t used = 0, made = 0;
+    auto r = libdeflate_gzip_decompress_ex(d.get(), gz.data() + in_pos, gz.size() - in_pos, out.data() + out_len,
+                                           out.size() - out_len, &used, &made);
+    if (r == LIBDEFLATE_INSUFFICIENT_SPACE) {
+      if (out.size() >= limit) return std::nullopt;
+      out.resize(std::min(limit, out.size() * 2));
+      continue;
+    }
+    if (r != LIBDEFLATE_SUCCESS) return std::nullopt;
+    in_pos += used;
+    out_len += made;
+  }
+  out.resize(out_len);
+  return out;
+}
 
 std::string gzip_recipe() { return std::string("gzip1m-") + std::to_string(kGzipLevel) + " libdeflate-" + LIBDEFLATE_VERSION_STRING; }
 

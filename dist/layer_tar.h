@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,13 @@ Result<std::string> write_layer_tar(const store::Store& store, const std::vector
 // zlib's level 6 at the same size (ruby:3.4's stdlib layer: 3.95 MB).
 // gzip_recipe() names the scheme and library version (layer blob names).
 std::string gzip_recipe();
+
+// The bytes inside a gzip file (every member in turn, each CRC and size
+// checked), decompressed whole by libdeflate — 3x faster than zlib's
+// inflate, which libarchive streams through; nullopt when `gz` is not a
+// valid gzip file or holds more than `limit` bytes: the caller then lets
+// libarchive read it (streaming, with its own errors).
+std::optional<std::string> gunzip(std::string_view gz, std::size_t limit);
 Result<std::string> gzip(std::string_view bytes, unsigned threads = 1);
 
 }  // namespace wimg::dist

@@ -29,6 +29,7 @@ constexpr std::string_view kOciIndex = "application/vnd.oci.image.index.v1+json"
 constexpr std::string_view kOciConfig = "application/vnd.oci.image.config.v1+json";
 constexpr std::string_view kOciLayerTar = "application/vnd.oci.image.layer.v1.tar";
 constexpr std::string_view kOciLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
+constexpr std::string_view kDockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 constexpr std::string_view kWasmConfig = "application/vnd.wasm.config.v0+json";
 constexpr std::string_view kWasmLayer = "application/wasm";
 constexpr std::string_view kRefNameAnnotation = "org.opencontainers.image.ref.name";

@@ -92,6 +92,35 @@ TEST(LayerTar, ParallelGzipIsReadableMembers) {
   }
 }
 
+// gunzip: wimg's members (the first guess of the output size, the last
+// member's, is too small: the buffer grows), and one member zlib made; a
+// limit, a wrong size field or a flipped byte gives nullopt (libarchive
+// then reads the blob itself).
+TEST(LayerTar, GunzipReadsMembersAndRefusesWhatItCannot) {
+  std::string data;
+  for (int i = 0; i < 3000000; ++i) data += static_cast<char>('a' + (i / 1000) % 3);
+  auto ours = dist::gzip(data, 2);
+  ASSERT_TRUE(ours.ok());
+  EXPECT_EQ(dist::gunzip(*ours, data.size()), data);
+  EXPECT_EQ(dist::gunzip(*ours, data.size() - 1), std::nullopt);
+  z_stream z{};
+  ASSERT_EQ(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string one(deflateBound(&z, data.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(data.data());
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(one.data());
+  z.avail_out = static_cast<uInt>(one.size());
+  ASSERT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  one.resize(z.total_out);
+  deflateEnd(&z);
+  EXPECT_EQ(dist::gunzip(one.substr(0, one.size() - 4) + std::string(4, '\0'), data.size()), std::nullopt);  // size 0
+  EXPECT_EQ(dist::gunzip(one, data.size()), data);
+  std::string flipped = *ours;
+  flipped[flipped.size() / 2] ^= 0x40;
+  EXPECT_EQ(dist::gunzip(flipped, data.size()), std::nullopt);
+  EXPECT_EQ(dist::gunzip("not gzip", 100), std::nullopt);
+}
+
 TEST(RemoteRef, Parses) {
   auto r = dist::parse_remote("localhost:5000/team/app:1");
   ASSERT_TRUE(r.ok());

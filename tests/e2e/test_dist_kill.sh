@@ -6,8 +6,8 @@
 # sent are found by HEAD) and pulls back to the same image. The image has a layer of
 # many files and a big one, so a transfer lasts long enough to be hit.
 #
-# Env: E2E_SEED (bash $RANDOM seed, printed), KILL_ROUNDS (default 8 each;
-# the issue's 20: KILL_ROUNDS=20).
+# Env: E2E_SEED (bash $RANDOM seed, printed), KILL_ROUNDS (default 20 each,
+# as issue 13 asks: about 75 s on the 2-CPU dev VM).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -18,7 +18,7 @@ W() { "$WIMG" --store "$S" "$@"; }
 command -v wat2wasm >/dev/null || fail "wat2wasm (wabt) is required"
 # shellcheck source=dist_fixture.sh
 source "$(dirname "$0")/dist_fixture.sh"
-ROUNDS=${KILL_ROUNDS:-8}
+ROUNDS=${KILL_ROUNDS:-20}
 SEED=${E2E_SEED:-$(( $$ ^ $(date +%s) ))}
 RANDOM=$SEED
 note "seed $SEED (rerun with E2E_SEED=$SEED), $ROUNDS rounds each"
