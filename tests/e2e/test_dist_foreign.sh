@@ -22,7 +22,6 @@ command -v umoci >/dev/null || fail "umoci is required (scripts/setup)"
 # shellcheck source=dist_fixture.sh
 source "$(dirname "$0")/dist_fixture.sh"
 dist_fixture  # app:1: the base image here (etc/motd, usr/app.rb, ...)
-digest_of() { "$WIMG" --store "$1" images --json | python3 -c 'import json,sys;print(*[i["digest"] for i in json.load(sys.stdin) if i["ref"]==sys.argv[1]])' "$2"; }
 manifest_of() {  # STORE DIGEST: the stored wimg image manifest
   local hex=${2#sha256:}
   cat "$1/objects/sha256/${hex:0:2}/${hex:2}"

@@ -27,7 +27,7 @@ dist_fixture
 gen_tree "$C/big" 300 kill --big 1 >/dev/null
 printf 'FROM app:1\nCOPY big /big\n' >"$C/Wasmfile.big"
 W build -f "$C/Wasmfile.big" -t big:1 "$C" >/dev/null
-want=$(W images --json | python3 -c 'import json,sys;print(*[i["digest"] for i in json.load(sys.stdin) if i["ref"]=="big:1"])')
+want=$(digest_of "$S" big:1)
 start_registry reg
 W push big:1 "$REG/team/big:1" >/dev/null
 

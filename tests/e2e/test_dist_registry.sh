@@ -23,7 +23,6 @@ command -v skopeo >/dev/null || fail "skopeo is required (scripts/setup)"
 source "$(dirname "$0")/dist_fixture.sh"
 dist_fixture
 start_registry reg
-digest_of() { "$WIMG" --store "$1" images --json | python3 -c 'import json,sys;print(*[i["digest"] for i in json.load(sys.stdin) if i["ref"]==sys.argv[1]])' "$2"; }
 render() {  # STORE IMAGE OUT
   mkdir -p "$E2E_TMP/r"
   printf 'FROM %s\n' "$2" >"$E2E_TMP/r/Wasmfile"

@@ -24,7 +24,6 @@ W() { "$WIMG" --store "$S" "$@"; }
 source "$(dirname "$0")/dist_fixture.sh"
 EX=$WIMG_REPO/examples/ruby
 [[ -f "$RUBY_DIST/ruby.wasm" ]] || fail "no $RUBY_DIST/ruby.wasm (run scripts/setup)"
-digest_of() { "$WIMG" --store "$1" images --json | python3 -c 'import json,sys;print(*[i["digest"] for i in json.load(sys.stdin) if i["ref"]==sys.argv[1]])' "$2"; }
 render() {  # STORE IMAGE OUT
   mkdir -p "$E2E_TMP/r"
   printf 'FROM %s\n' "$2" >"$E2E_TMP/r/Wasmfile"
