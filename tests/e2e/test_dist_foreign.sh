@@ -8,7 +8,8 @@
 # the base's with umoci's on top (`umoci unpack` is the oracle), the config
 # is the foreign one over the base's, the digest is the same from a layout
 # directory, from a skopeo oci-archive of the registry copy (unnamed: -t
-# names it) and from `wimg pull`; the store verifies clean.
+# names it) and from `wimg pull`; the store verifies clean. A FROM of it is
+# refused; imported, it pushes and pulls back like any wimg image.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -123,6 +124,16 @@ assert_eq "$n" "$(count_objects "$P")" "objects after the refused pull"
 assert_contains "imported onto app:1 (an image made by another tool, linux/amd64)" "$(cat "$E2E_TMP/pull.out")" "pull --base"
 assert_eq "$F" "$(tail -n 1 "$E2E_TMP/pull.out")" "image digest after pull --base"
 verify_clean "$P" "store after pull --base"
+# A FROM naming the foreign image in a registry is refused the same way.
+mkdir -p "$E2E_TMP/fctx"
+printf 'FROM %s/ext/app:1\n' "$REG" >"$E2E_TMP/fctx/Wasmfile"
+expect_rc 3 "FROM a foreign registry image" "$WIMG" --store "$E2E_TMP/from" build "$E2E_TMP/fctx"
+assert_contains "Wasmfile:1: FROM $REG/ext/app:1" "$(cat "$E2E_TMP/err")" "the error names the line"
+assert_contains "not a wimg image" "$(cat "$E2E_TMP/err")" "and says why"
+# Imported, it is a wimg image like any other: pushed and pulled back whole.
+W push foreign:1 "$REG/ext/imported:1" >/dev/null
+"$WIMG" --store "$E2E_TMP/again" pull "$REG/ext/imported:1" >"$E2E_TMP/again.out" 2>/dev/null
+assert_eq "$F" "$(tail -n 1 "$E2E_TMP/again.out")" "the imported image pushed and pulled into an empty store"
 
 # docker save (25+) names an image twice: the full name, and a tag-only ref name.
 D=$E2E_TMP/dockerish
