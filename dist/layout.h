@@ -26,11 +26,20 @@ struct SavedImage {
 Result<std::string> write_layout_tar(store::Store& store, const std::vector<SavedImage>& images,
                                      unsigned threads = 1);
 
+struct LayoutImage {
+  Descriptor manifest;
+  std::string ref;  // its io.containerd.image.name, else its org.opencontainers.image.ref.name, else ""
+};
+
 // A layout read whole from a tar (plain or gzip) or a directory.
 class Layout : public BlobSource {
  public:
   static Result<Layout> open(const std::string& path);
   const std::vector<Descriptor>& manifests() const { return manifests_; }
+  // The images index.json lists, in its order: every manifest but the
+  // wasm artifacts of bases (unnamed manifests whose config is the wasm
+  // config, dist/oci.h), whose bytes are read and verified to tell.
+  Result<std::vector<LayoutImage>> images();
   Result<std::string> fetch(const Descriptor& d) override;
   std::string where(const Descriptor& d) const override;
 

@@ -29,9 +29,14 @@ constexpr std::string_view kOciIndex = "application/vnd.oci.image.index.v1+json"
 constexpr std::string_view kOciConfig = "application/vnd.oci.image.config.v1+json";
 constexpr std::string_view kOciLayerTar = "application/vnd.oci.image.layer.v1.tar";
 constexpr std::string_view kOciLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
+constexpr std::string_view kDockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 constexpr std::string_view kWasmConfig = "application/vnd.wasm.config.v0+json";
 constexpr std::string_view kWasmLayer = "application/wasm";
 constexpr std::string_view kRefNameAnnotation = "org.opencontainers.image.ref.name";
+constexpr std::string_view kContainerdNameAnnotation = "io.containerd.image.name";  // docker save 25+
+
+// An OCI image index or a Docker manifest list (one manifest per platform).
+bool is_index_type(std::string_view media_type);
 
 struct Descriptor {
   std::string media_type;
@@ -99,15 +104,18 @@ struct ImportStats {  // counted by parallel fetches
   std::atomic<std::uint64_t> blobs_fetched = 0;
   std::atomic<std::uint64_t> bytes_fetched = 0;
   std::atomic<std::uint64_t> layers_present = 0;  // already in the store: not fetched
+  std::string foreign_platform;  // set when the image was not made by wimg (dist/foreign.h)
 };
 // Ingests the image whose OCI manifest is `manifest`: the manifest, config,
 // missing layers and base are fetched and verified, layers are rebuilt
 // from their tars and must have the digests the image names; only then are
 // objects committed, the image manifest stored and, when given, `name`
 // pointed at it (all under the store's writer lock, so prune never sees
-// the image unnamed). Returns the wimg image digest.
+// the image unnamed). An image not made by wimg (its config has no "wimg"
+// object) is refused, or, given `onto` (a wimg image), imported onto it
+// (dist/foreign.h). Returns the wimg image digest.
 Result<Digest> import_image(store::Store& store, BlobSource& source, const Descriptor& manifest,
                             const std::optional<image::Reference>& name, const layers::ImportOptions& opts,
-                            ImportStats* stats);
+                            ImportStats* stats, const std::optional<Digest>& onto = std::nullopt);
 
 }  // namespace wimg::dist

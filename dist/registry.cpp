@@ -568,7 +568,7 @@ Result<Descriptor> push_image(store::Store& store, const Digest& image, Registry
 
 Result<Digest> pull_image(store::Store& store, Registry& reg, const RemoteRef& from,
                           const std::optional<image::Reference>& name, const layers::ImportOptions& opts,
-                          ImportStats* stats, BlobHints* hints) {
+                          ImportStats* stats, BlobHints* hints, const std::optional<Digest>& onto) {
   WIMG_ASSIGN(Registry::Manifest m, reg.get_manifest(from.repo, from.reference));
   const std::string where = reg.url("/v2/" + from.repo + "/manifests/" + from.reference);
   Digest d = sha256_of(m.bytes);
@@ -578,12 +578,12 @@ Result<Digest> pull_image(store::Store& store, Registry& reg, const RemoteRef& f
   if (!m.digest_header.empty() && m.digest_header != d.str()) {
     return make_error(ErrorKind::Corrupt, where + ": content has digest " + d.str() + ", the registry says " + m.digest_header);
   }
-  if (m.media_type == kOciIndex || m.media_type == "application/vnd.docker.distribution.manifest.list.v2+json") {
+  if (is_index_type(m.media_type)) {
     return make_error(ErrorKind::Input, where + ": an image index; wimg pulls image manifests only");
   }
   Descriptor desc{m.media_type.empty() ? std::string(kOciManifest) : m.media_type, d, m.bytes.size(), {}};
   RegistrySource source(reg, from.repo, desc, std::move(m.bytes), hints);
-  return import_image(store, source, desc, name, opts, stats);
+  return import_image(store, source, desc, name, opts, stats, onto);
 }
 
 }  // namespace wimg::dist

@@ -162,9 +162,10 @@ struct PushedArtifact {
 };
 Result<PushedArtifact> push_wasm(Registry& reg, const RemoteRef& to, std::string wasm, std::int64_t created,
                                  const std::optional<Descriptor>& subject, TransferStats& stats, BlobHints* hints);
-// Pulls an image into the store (dist/oci.h import_image) and names it.
+// Pulls an image into the store (dist/oci.h import_image; a foreign image
+// onto the wimg image `onto`) and names it.
 Result<Digest> pull_image(store::Store& store, Registry& reg, const RemoteRef& from,
                           const std::optional<image::Reference>& name, const layers::ImportOptions& opts,
-                          ImportStats* stats, BlobHints* hints);
+                          ImportStats* stats, BlobHints* hints, const std::optional<Digest>& onto = std::nullopt);
 
 }  // namespace wimg::dist

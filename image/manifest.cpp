@@ -6,6 +6,16 @@
 
 namespace wimg::image {
 
+void Config::set_env(const std::string& key, const std::string& value) {
+  for (auto& e : env) {
+    if (e.size() > key.size() && e.compare(0, key.size(), key) == 0 && e[key.size()] == '=') {
+      e = key + "=" + value;
+      return;
+    }
+  }
+  env.push_back(key + "=" + value);
+}
+
 using nlohmann::json;
 
 std::uint64_t Manifest::total_bytes() const {

@@ -56,6 +56,9 @@ struct Config {
   // when not empty, like mounts.
   std::vector<std::string> volumes;
   bool operator==(const Config&) const = default;
+
+  // Docker's ENV rule: KEY's entry is replaced in place, else appended.
+  void set_env(const std::string& key, const std::string& value);
 };
 
 struct HistoryItem {

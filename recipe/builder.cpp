@@ -247,22 +247,12 @@ Result<LayerOut> run_instruction(Run& run, StageResult& r, const Instruction& in
   return LayerOut{d, layers::stats_of(out.entries), false, std::move(out.output)};
 }
 
-void set_env(image::Config& c, const std::string& k, const std::string& v) {
-  for (auto& e : c.env) {
-    if (e.size() > k.size() && e.compare(0, k.size(), k) == 0 && e[k.size()] == '=') {
-      e = k + "=" + v;
-      return;
-    }
-  }
-  c.env.push_back(k + "=" + v);
-}
-
 // Applies a config instruction with Docker's rules (ENTRYPOINT resets an
 // inherited CMD unless this stage set CMD before it).
 void apply_config(const Instruction& ins, image::Config& c, bool& cmd_set) {
   switch (ins.kind) {
     case InstructionKind::Env:
-      for (const auto& kv : ins.pairs) set_env(c, kv.key, kv.value.value_or(""));
+      for (const auto& kv : ins.pairs) c.set_env(kv.key, kv.value.value_or(""));
       break;
     case InstructionKind::Label:
       for (const auto& kv : ins.pairs) c.labels[kv.key] = kv.value.value_or("");

@@ -79,5 +79,8 @@ YML
   fail "docker-registry did not start: $(cat "$REG_LOG")"
 }
 
+# digest_of STORE NAME:TAG: the image digest that name points at ("" if none).
+digest_of() { "$WIMG" --store "$1" images --json | python3 -c 'import json,sys;print(*[i["digest"] for i in json.load(sys.stdin) if i["ref"]==sys.argv[1]])' "$2"; }
+
 # blob_puts: blob uploads the registry has completed so far (its access log).
 blob_puts() { grep -c '"PUT /v2/[^ ]*/blobs/uploads/' "$REG_LOG" || true; }

@@ -4,7 +4,8 @@
 # into an empty store with the same image digests and render byte-identical
 # .wasm files; Debian's skopeo reads the archive and umoci unpacks the
 # same tree as `wimg export`; a base already in the store need not be in the
-# archive; damaged archives fail naming the member and change nothing.
+# archive; the compressed layer blobs kept as a cache are counted and
+# removed by prune; damaged archives fail naming the member and change nothing.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -31,6 +32,15 @@ assert_contains "index.json" "$members" "layout index"
 # base wasm once, though both images use it
 base_hex=$(sha256sum "$C/base.wasm" | cut -c1-64)
 assert_eq 1 "$(grep -c "blobs/sha256/$base_hex" <<<"$members")" "the base module is one blob"
+
+# The compressed layer blobs stay as a cache until prune, which counts them apart;
+# after it, save makes them anew: the same archive.
+assert_contains "compressed layer blobs kept by save/push" "$(W prune -n)" "prune -n counts the kept layer blobs"
+W prune >"$E2E_TMP/prune.out"
+assert_contains "compressed layer blobs kept by save/push" "$(cat "$E2E_TMP/prune.out")" "prune counts what it removed"
+assert_not_contains "compressed layer blobs" "$(W prune -n)" "nothing kept after prune"
+W save app:1 two:1 -o "$E2E_TMP/after-prune.tar"
+cmp "$E2E_TMP/images.tar" "$E2E_TMP/after-prune.tar" || fail "the archive saved after prune differs"
 
 # --- load into an empty store: same digests, same bytes --------------------------
 W2 load -i "$E2E_TMP/images.tar" >"$E2E_TMP/load.out"

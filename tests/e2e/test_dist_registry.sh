@@ -4,7 +4,8 @@
 # log), pull into an empty store gives the same image digest and a
 # byte-identical rendered .wasm, by tag and by digest; a store that has the
 # base fetches only the rest; 5xx answers and reset connections are retried; skopeo reads what wimg pushed and a layout
-# skopeo copied from the registry loads back; a registry serving wrong or
+# skopeo copied from the registry loads back (umoci unpacks its layers into
+# the tree wimg export shows); a registry serving wrong or
 # missing bytes gets a clear error and leaves the store without the image;
 # TLS + htpasswd, and Bearer tokens (auth: token, tests/e2e/token_issuer.mjs).
 set -euo pipefail
@@ -22,7 +23,6 @@ command -v skopeo >/dev/null || fail "skopeo is required (scripts/setup)"
 source "$(dirname "$0")/dist_fixture.sh"
 dist_fixture
 start_registry reg
-digest_of() { "$WIMG" --store "$1" images --json | python3 -c 'import json,sys;print(*[i["digest"] for i in json.load(sys.stdin) if i["ref"]==sys.argv[1]])' "$2"; }
 render() {  # STORE IMAGE OUT
   mkdir -p "$E2E_TMP/r"
   printf 'FROM %s\n' "$2" >"$E2E_TMP/r/Wasmfile"
@@ -111,6 +111,11 @@ skopeo copy -q --src-tls-verify=false "docker://$REG/team/app:1" "oci:$E2E_TMP/s
 "$WIMG" --store "$P" rmi "$REG/team/app:1" >/dev/null
 "$WIMG" --store "$P" load -i "$E2E_TMP/sk" >"$E2E_TMP/load"
 assert_contains "Loaded image: app:1 ($(digest_of "$S" app:1))" "$(cat "$E2E_TMP/load")" "a skopeo layout loads back"
+# umoci unpacks the layers skopeo pulled into the tree wimg export shows.
+command -v umoci >/dev/null || fail "umoci is required (scripts/setup)"
+umoci raw unpack --rootless --image "$E2E_TMP/sk:app:1" "$E2E_TMP/sk-rootfs" >/dev/null 2>&1 || fail "umoci raw unpack of the pulled layout"
+W export app:1 -o "$E2E_TMP/sk-exported" >/dev/null
+diff -r --no-dereference "$E2E_TMP/sk-exported" "$E2E_TMP/sk-rootfs" || fail "umoci's tree of the pulled layers differs from wimg export"
 
 # --- push --artifact: the rendered .wasm in the CNCF wasm form --------------------------
 W push --artifact app:1 "$REG/team/app:1-wasm" >"$E2E_TMP/push4"

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The real thing through Debian's docker-registry: ruby:3.4 (`wimg import` of
 # npm's CRuby, examples/ruby/base/build.sh) and two apps on it (examples/ruby
-# hello and multi) pushed, then pulled into a fresh store: the same image
-# digests, byte-identical `build -o` output, a clean store. The 16 MB base
+# hello and multi) pushed, then pulled into a fresh store, and saved, then
+# loaded into another: the same image digests, byte-identical `build -o`
+# output, a clean store. The 16 MB base
 # module goes up in PATCH chunks (the registry's access log shows them);
 # through a proxy that refuses chunks (405), the upload falls back to one
 # PUT. An app's push does not tar the base's layer again (its blob name is
 # remembered). Pulling the second app into a store that has the first
-# fetches at most 1.05x its own bytes. One store, one import (the slow part, ~10-25 s).
+# fetches at most 1.05x its own bytes. An app umoci made (a foreign OCI
+# image) loads onto ruby:3.4 with --base and runs. One store, one import (the slow part, ~10-25 s).
 set -euo pipefail
 # shellcheck source=../../scripts/lib/paths.sh
 source "$(dirname "$0")/../../scripts/lib/paths.sh"
@@ -22,7 +24,6 @@ W() { "$WIMG" --store "$S" "$@"; }
 source "$(dirname "$0")/dist_fixture.sh"
 EX=$WIMG_REPO/examples/ruby
 [[ -f "$RUBY_DIST/ruby.wasm" ]] || fail "no $RUBY_DIST/ruby.wasm (run scripts/setup)"
-digest_of() { "$WIMG" --store "$1" images --json | python3 -c 'import json,sys;print(*[i["digest"] for i in json.load(sys.stdin) if i["ref"]==sys.argv[1]])' "$2"; }
 render() {  # STORE IMAGE OUT
   mkdir -p "$E2E_TMP/r"
   printf 'FROM %s\n' "$2" >"$E2E_TMP/r/Wasmfile"
@@ -62,6 +63,19 @@ for app in hello multi; do
   cmp "$E2E_TMP/$app.wasm" "$E2E_TMP/$app.pulled.wasm" || fail "$app: the pulled image renders different bytes"
 done
 
+note "save -> load into a fresh store: same digests, same bytes"
+W save ruby:3.4 hello:1 multi:1 -o "$E2E_TMP/all.tar"
+LD=$E2E_TMP/loaded
+"$WIMG" --store "$LD" load -i "$E2E_TMP/all.tar" >/dev/null
+for img in ruby:3.4 hello:1 multi:1; do
+  assert_eq "$(digest_of "$S" "$img")" "$(digest_of "$LD" "$img")" "$img: image digest after load"
+done
+verify_clean "$LD" "store after loading ruby:3.4 and two apps"
+for app in hello multi; do
+  render "$LD" "$app:1" "$E2E_TMP/$app.loaded.wasm"
+  cmp "$E2E_TMP/$app.wasm" "$E2E_TMP/$app.loaded.wasm" || fail "$app: the loaded image renders different bytes"
+done
+
 note "the second app into a store with the first: its own bytes only"
 Q=$E2E_TMP/second
 "$WIMG" --store "$Q" pull "$REG/team/hello:1" >/dev/null 2>&1
@@ -71,6 +85,21 @@ own=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$R
   python3 -c 'import json,sys;raw=sys.stdin.buffer.read();m=json.loads(raw);print(len(raw)+m["config"]["size"]+m["layers"][-1]["size"])')
 python3 -c "import sys; sys.exit(0 if $fetched <= 1.05 * $own else 1)" ||
   fail "pulling multi:1 onto hello:1 fetched $fetched bytes; its own manifest, config and layer are $own"
+
+note "an image umoci made (no wimg config), imported onto ruby:3.4, runs"
+command -v umoci >/dev/null || fail "umoci is required (scripts/setup)"
+[[ -x "$NODE" ]] || fail "no node 24 at $NODE (run scripts/setup)"
+L=$E2E_TMP/umoci
+umoci init --layout "$L"
+umoci new --image "$L:app"
+umoci unpack --rootless --image "$L:app" "$E2E_TMP/ub" >/dev/null
+mkdir -p "$E2E_TMP/ub/rootfs/app"
+printf 'puts "hi from oci, #{RUBY_VERSION}, #{ENV["GREETING"]}"\n' >"$E2E_TMP/ub/rootfs/app/main.rb"
+umoci repack --image "$L:app" "$E2E_TMP/ub" >/dev/null
+umoci config --image "$L:app" --config.env GREETING=hello --config.entrypoint /app/main.rb
+W load -i "$L" --base ruby:3.4 -t ext:1 >/dev/null 2>&1
+out=$(WIMG_NODE=$NODE W run ext:1)
+assert_match '^hi from oci, 3\.4\.[0-9]+, hello$' "$out" "the imported app runs on ruby:3.4"
 
 note "a registry that refuses chunks: one PUT instead"
 python3 "$(dirname "$0")/flaky_proxy.py" "$E2E_TMP/nochunks.port" "$REG" no-chunks >"$E2E_TMP/nochunks.log" 2>&1 &
