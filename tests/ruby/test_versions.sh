@@ -13,8 +13,9 @@
 #     ruby+stdlib.wasm of the same version prints for the same program
 #     (run.mjs: @ruby/wasm-wasi's RubyVM, the app as a host preopen), with
 #     exit 0 and an empty stderr on both sides.
-# npm's package for the comparison is fetched with `npm pack` (3.4's is the
-# one scripts/setup installed).
+# npm's package for the comparison is fetched from the registry npm is
+# configured with and checked against its integrity (npm_tarball.mjs; 3.4's
+# is the one scripts/setup installed).
 #
 # Env: WIMG (required), WIMG_NODE (node >= 24), E2E_KEEP=1.
 set -euo pipefail
@@ -48,8 +49,10 @@ for v in 3.2 3.3 3.4 4.0; do
   if [[ $v == 3.4 ]]; then
     own=$RUBY_DIST/ruby+stdlib.wasm
   else
-    (cd "$d/npm" && npm pack --silent "$pkg" >/dev/null) || fail "npm pack $pkg failed"
-    tar -xzf "$d/npm"/*.tgz -C "$d/npm" package/dist/ruby+stdlib.wasm
+    info=$(npm view "$pkg" dist.tarball dist.integrity --json) || fail "npm view $pkg failed"
+    mapfile -t dist < <("$NODE" -e 'const j = JSON.parse(process.argv[1]); console.log(j["dist.tarball"] + "\n" + j["dist.integrity"])' "$info")
+    "$NODE" "$HERE/npm_tarball.mjs" "${dist[0]}" "${dist[1]}" "$d/npm/pkg.tgz" || fail "fetching $pkg failed"
+    tar -xzf "$d/npm/pkg.tgz" -C "$d/npm" package/dist/ruby+stdlib.wasm
     own=$d/npm/package/dist/ruby+stdlib.wasm
   fi
   [[ -f $own ]] || fail "no ruby+stdlib.wasm for $pkg"
