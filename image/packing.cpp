@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <functional>
 #include <memory>
+#include <thread>
 
 #include "image/base.h"
 #include "image/prepared.h"
@@ -29,6 +30,7 @@ struct Prepared {
   std::optional<Digest> digest;  // of the prepared bytes, when the cache knows it
   bool prepared_now = false;
   bool as_is = false;  // the base was already prepared
+  bool checked = true;  // false: a cache hit the caller re-hashes (Check::Later)
 };
 
 // The mode the image asks for: a command when it says what to run.
@@ -45,7 +47,8 @@ PrepareMode wanted_mode(const Manifest& m) {
 // preparation: its entry names the plain entry's object, so such a base is
 // never prepared twice.
 Result<Prepared> prepare(store::Store& store, const Digest& base_digest, PrepareMode mode,
-                         const std::function<Result<std::string>()>& load, std::string_view shown, const Preparer& prep) {
+                         const std::function<Result<std::string>()>& load, std::string_view shown, const Preparer& prep,
+                         Check check = Check::Now) {
   const PreparedKey key{base_digest, prep.digest_for(mode)};
   WIMG_ASSIGN(PreparedBase p, prepared_base(store, key, [&]() -> Result<std::string> {
                 WIMG_ASSIGN(std::string base, load());
@@ -58,9 +61,10 @@ Result<Prepared> prepare(store::Store& store, const Digest& base_digest, Prepare
                   return std::string(plain.bytes.view);
                 }
                 return prep.prepare(base, shown, mode);
-              }));
+              }, check));
   const bool as_is = p.digest == key.base;
-  return Prepared{.bytes = std::move(p.bytes), .digest = p.digest, .prepared_now = !p.cached && !as_is, .as_is = as_is};
+  return Prepared{.bytes = std::move(p.bytes), .digest = p.digest, .prepared_now = !p.cached && !as_is, .as_is = as_is,
+                  .checked = p.checked};
 }
 
 // Everything an output is made of, planned: the prepared base and the
@@ -151,25 +155,53 @@ bool holds(const std::string& path, const pack::AssembledModule& a) {
   return true;
 }
 
-// Streams the module to a temp file beside `path`, then renames it over
-// `path`: readers see the old file or the new one. Not fsynced (as cp).
-// Returns the SHA-256 of the bytes written.
-Result<Digest> write_atomically(const std::string& path, const pack::AssembledModule& a) {
+// Re-hashes a prepared base taken with Check::Later on its own thread;
+// wait() gives the result (and is what the destructor waits for). Nothing
+// to do for one already checked.
+class BackgroundCheck {
+ public:
+  BackgroundCheck(const store::Store& store, const Prepared& p) {
+    if (p.checked || !p.digest) return;
+    // The mapping is shared, so it outlives a plan that fails and drops p.
+    worker_ = std::thread([this, &store, d = *p.digest, bytes = p.bytes] { result_ = store.check_mapped(d, bytes.view); });
+  }
+  ~BackgroundCheck() { (void)wait(); }
+  BackgroundCheck(const BackgroundCheck&) = delete;
+  BackgroundCheck& operator=(const BackgroundCheck&) = delete;
+  Status wait() {
+    if (worker_.joinable()) worker_.join();
+    return result_;
+  }
+
+ private:
+  std::thread worker_;
+  Status result_;
+};
+
+// Streams the module to a temp file beside `path`, then moves it over
+// `path` (fs::replace_file) once `gate` (if any) passed: readers see the
+// old file or the new one. Not fsynced (as cp). With `digest`, also the
+// SHA-256 of the bytes written (`build -o` needs none: hashing 24 MB was a
+// sixth of a rebuild).
+Result<std::optional<Digest>> write_atomically(const std::string& path, const pack::AssembledModule& a,
+                                               bool digest, const std::function<Status()>& gate = {}) {
   const std::string tmp = path + ".tmp-" + fs::unique_tag();
   WIMG_ASSIGN(fs::UniqueFd fd, fs::open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600));
   Sha256 h;
   Status s = a.write_to([&](std::string_view b) {
-    h.update(b);
+    if (digest) h.update(b);
     return fs::write_all(fd.get(), b.data(), b.size(), tmp);
   });
   if (s && ::fchmod(fd.get(), 0644) != 0) s = fs::os_error("cannot chmod", tmp, errno);
   fd.reset();
-  if (s && ::rename(tmp.c_str(), path.c_str()) != 0) s = fs::os_error("cannot rename into", path, errno);
+  if (s && gate) s = gate();  // the inputs checked before the output is trusted
   if (!s) {
     ::unlink(tmp.c_str());
     return std::move(s).error();
   }
-  return h.finish();
+  WIMG_TRY(fs::replace_file(tmp, path));
+  if (!digest) return std::optional<Digest>();
+  return std::optional<Digest>(h.finish());
 }
 
 // PREINIT: the snapshot of `m` through the store's cache (image/preinit.h);
@@ -241,12 +273,25 @@ Result<WrittenWasm> write_wasm(store::Store& store, const Manifest& m, const Pre
                 return render(store, std::move(p), m.base->size, base_shown, m);
               }));
   if (snap) return write_snapshot(path, *snap);
-  WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, wanted_mode(m), load, base_shown, prep));
+  WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, wanted_mode(m), load, base_shown, prep, Check::Later));
   const bool prepared_now = p.prepared_now;
-  WIMG_ASSIGN(auto planned, plan(store, std::move(p), m.base->size, base_shown, m));
-  const pack::AssembledModule& a = *planned->module;
+  // A cached prepared base is re-hashed on a second thread while the
+  // output is planned and written, and must pass before the output moves
+  // into place (or is called unchanged): a rebuild's largest input no
+  // longer costs its hashing time on the critical path.
+  BackgroundCheck check(store, p);
+  auto planned = plan(store, std::move(p), m.base->size, base_shown, m);
+  if (!planned.ok()) {
+    WIMG_TRY(check.wait());  // a corrupt base explains a failed plan
+    return std::move(planned).error();
+  }
+  const pack::AssembledModule& a = *(*planned)->module;
   WrittenWasm out{a.size(), a.data_segments(), prepared_now, holds(path, a), std::nullopt};
-  if (!out.unchanged) WIMG_TRY(write_atomically(path, a));
+  if (out.unchanged) {
+    WIMG_TRY(check.wait());
+  } else {
+    WIMG_TRY(write_atomically(path, a, /*digest=*/false, [&check] { return check.wait(); }));
+  }
   return out;
 }
 
@@ -286,7 +331,7 @@ Result<WrittenWasm> write_wasm_from_base(store::Store& store, std::string base, 
   WIMG_ASSIGN(auto planned, plan(store, std::move(given.first), given.second, base_shown, m));
   const pack::AssembledModule& a = *planned->module;
   WrittenWasm out{a.size(), a.data_segments(), prepared_now, false, Digest{}};
-  WIMG_ASSIGN(out.digest, write_atomically(path, a));
+  WIMG_ASSIGN(out.digest, write_atomically(path, a, /*digest=*/true));
   return out;
 }
 

@@ -27,14 +27,15 @@ std::optional<PreparedKey> parse_name(std::string_view name) {
 }
 
 // A hit when the entry parses and its object is present. The object is
-// re-hashed (about 10 ms for CRuby's 16 MB): a corrupt prepared base would
-// otherwise become binaries that pass `inspect --verify` and fail to
-// instantiate. A corrupt one fails, naming it (and is moved aside, so the
+// re-hashed (about 10 ms for CRuby's 16 MB; with Check::Later by the
+// caller): a corrupt prepared base would otherwise become binaries that
+// pass `inspect --verify` and fail to instantiate. A corrupt one fails, naming it (and is moved aside, so the
 // next run prepares it afresh).
-Result<std::optional<PreparedBase>> lookup(const store::Store& store, const PreparedKey& key, const char* kind) {
+Result<std::optional<PreparedBase>> lookup(const store::Store& store, const PreparedKey& key, const char* kind,
+                                           Check check) {
   auto d = read_cache_entry(fs::join(cache_root(store, kind), entry_name(key)));
   if (!d) return std::optional<PreparedBase>();
-  auto bytes = store.get_mapped(*d);
+  auto bytes = check == Check::Now ? store.get_mapped(*d) : store.map_unchecked(*d);
   if (!bytes.ok()) {
     if (bytes.error().kind == ErrorKind::Corrupt) {
       return make_error(ErrorKind::Corrupt, std::string(kind) + " cache entry " + entry_name(key) + ": " +
@@ -42,12 +43,13 @@ Result<std::optional<PreparedBase>> lookup(const store::Store& store, const Prep
     }
     return std::optional<PreparedBase>();
   }
-  return std::optional<PreparedBase>(PreparedBase{std::move(bytes).value(), *d, true});
+  return std::optional<PreparedBase>(PreparedBase{std::move(bytes).value(), *d, true, check == Check::Now});
 }
 
 Result<PreparedBase> cached(store::Store& store, const PreparedKey& key,
-                           const std::function<Result<std::string>()>& make, const char* kind) {
-  WIMG_ASSIGN(auto hit, lookup(store, key, kind));
+                           const std::function<Result<std::string>()>& make, const char* kind,
+                           Check check = Check::Now) {
+  WIMG_ASSIGN(auto hit, lookup(store, key, kind, check));
   if (hit) return std::move(*hit);
   WIMG_ASSIGN(std::string bytes, make());
   WIMG_ASSIGN(Digest d, store.put(bytes));  // durable before the entry names it
@@ -58,8 +60,8 @@ Result<PreparedBase> cached(store::Store& store, const PreparedKey& key,
 }  // namespace
 
 Result<PreparedBase> prepared_base(store::Store& store, const PreparedKey& key,
-                                   const std::function<Result<std::string>()>& prepare) {
-  return cached(store, key, prepare, kPrepared);
+                                   const std::function<Result<std::string>()>& prepare, Check check) {
+  return cached(store, key, prepare, kPrepared, check);
 }
 
 Result<std::vector<PreparedEntry>> list_prepared(const store::Store& store) {

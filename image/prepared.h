@@ -33,12 +33,18 @@ struct PreparedBase {
   fs::Bytes bytes;  // a hit is mapped from the store
   Digest digest;        // of bytes: the store object
   bool cached = false;  // true when no prepare ran
+  bool checked = true;  // false: a hit not yet re-hashed (Check::Later)
 };
+
+// When a hit's object is re-hashed: at once, or by the caller
+// (store::Store::check_mapped) before it trusts anything made of it —
+// `build -o` hashes the 16 MB on a second thread while it writes.
+enum class Check { Now, Later };
 
 // The caller holds store.writer_lock() from before this call until the
 // output no longer needs the object (so a concurrent prune waits).
 Result<PreparedBase> prepared_base(store::Store& store, const PreparedKey& key,
-                                   const std::function<Result<std::string>()>& prepare);
+                                   const std::function<Result<std::string>()>& prepare, Check check = Check::Now);
 
 using PreparedEntry = CacheListing<PreparedKey>;
 // Every cache entry (prune walks them under the exclusive lock).

@@ -304,6 +304,7 @@ Result<image::BaseRef> from_wasm(Run& run, const Stage& st, Digest& key, bool& h
     if (auto d = run.ctx.stat_cache->lookup(rel, skey)) {
       key = step_key(std::nullopt, "FROM", "wasm:" + d->str());
       if (run.lookup(key) == *d) {
+        run.ctx.stat_cache->record(rel, skey, *d);  // kept for the next build (copy.cpp)
         hit = true;
         return image::BaseRef{*d, skey.size};
       }

@@ -134,8 +134,10 @@ Status add_context_file(store::Batch& batch, const BuildContext& ctx, const Copy
     WIMG_ASSIGN(fs::UniqueFd fd, fs::open_file(host, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     WIMG_ASSIGN(Digest d, batch.add_fd(fd.get(), host, key.size, &size));
     digest = d;
-    if (ctx.stat_cache != nullptr && size == key.size) ctx.stat_cache->record(s.rel, key, d);
   }
+  // A hit is recorded too: the cache is saved with this build's records
+  // only, so one left out would be re-hashed by the next build.
+  if (ctx.stat_cache != nullptr && size == key.size) ctx.stat_cache->record(s.rel, key, *digest);
   (void)req;
   return builder.add_file(layer_path, req.chmod.value_or(s.st.st_mode & 0777), *digest, size);
 }

@@ -94,15 +94,22 @@ Result<std::string> Store::get(const Digest& d, bool verify) const {
 }
 
 Result<fs::Bytes> Store::get_mapped(const Digest& d) const {
-  auto bytes = fs::map_file(object_path(d));
-  if (!bytes.ok()) {
-    if (bytes.error().kind == ErrorKind::NotFound) {
-      return make_error(ErrorKind::NotFound, "object " + d.str() + " is not in the store");
-    }
-    return bytes;
-  }
-  if (sha256_of(bytes->view) != d) return corrupt_error(d);
+  WIMG_ASSIGN(fs::Bytes bytes, map_unchecked(d));
+  WIMG_TRY(check_mapped(d, bytes.view));
   return bytes;
+}
+
+Result<fs::Bytes> Store::map_unchecked(const Digest& d) const {
+  auto bytes = fs::map_file(object_path(d));
+  if (!bytes.ok() && bytes.error().kind == ErrorKind::NotFound) {
+    return make_error(ErrorKind::NotFound, "object " + d.str() + " is not in the store");
+  }
+  return bytes;
+}
+
+Status Store::check_mapped(const Digest& d, std::string_view bytes) const {
+  if (sha256_of(bytes) != d) return corrupt_error(d);
+  return {};
 }
 
 Status Store::stream(const Digest& d, const ChunkFn& chunk, std::size_t chunk_size) const {

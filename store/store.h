@@ -70,6 +70,13 @@ class Store {
   Result<std::string> get(const Digest& d, bool verify = true) const;
   // The same mapped, not copied (fs::map_file), and always verified.
   Result<fs::Bytes> get_mapped(const Digest& d) const;
+  // get_mapped's two halves, for a caller that overlaps them: the mapping
+  // alone, then check_mapped (re-hashed; Corrupt and moved aside as
+  // get_mapped does), which may run on another thread while the bytes are
+  // used, as long as nothing made of them is trusted (an output moved into
+  // place) before it passed.
+  Result<fs::Bytes> map_unchecked(const Digest& d) const;
+  Status check_mapped(const Digest& d, std::string_view bytes) const;
   // The same without holding the object: its bytes go to `chunk` in pieces
   // of at most `chunk_size` (the size the object had when opened; a
   // callback error stops the read). Verified: the bytes are re-hashed as

@@ -170,8 +170,26 @@ Status atomic_write_file(const std::string& path, std::string_view bytes, mode_t
     if (auto s = fsync_fd(fd.get(), tmp); !s) return fail(std::move(s).error());
   }
   fd.reset();
+  if (durability == Durability::NoFsync) return replace_file(tmp, path);
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(os_error("cannot rename into", path, errno));
-  if (durability == Durability::Fsync) WIMG_TRY(fsync_dir(dirname(path)));
+  WIMG_TRY(fsync_dir(dirname(path)));
+  return {};
+}
+
+Status replace_file(const std::string& tmp, const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+      ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
+    // `tmp` now names the old file. Its blocks are freed here rather than
+    // by the rename; a failure only leaves it behind.
+    ::unlink(tmp.c_str());
+    return {};
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return os_error("cannot rename into", path, err);
+  }
   return {};
 }
 

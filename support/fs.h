@@ -73,6 +73,18 @@ enum class Durability { Fsync, NoFsync };
 Status atomic_write_file(const std::string& path, std::string_view bytes, mode_t mode = 0644,
                          Durability durability = Durability::Fsync);
 
+// Moves the finished temp file `tmp` over `path` for an output that is not
+// fsynced (a build's .wasm): readers see the old file or the new one. When
+// `path` is a regular file the two are exchanged (renameat2
+// RENAME_EXCHANGE) and the old one is then unlinked: a plain rename over an
+// existing file makes ext4 write the new file's data out first
+// (auto_da_alloc), 19 ms for a 24 MB module against 7 ms. The price: after
+// a power loss (not a crash of wimg) the new file may be empty, as a
+// first build's output may be; a kill between the two steps leaves the old
+// file at `tmp`. Anything else (no target, a file system without the flag)
+// is a plain rename. `tmp` is unlinked on failure.
+Status replace_file(const std::string& tmp, const std::string& path);
+
 // Rename that never replaces an existing target. Returns true if renamed,
 // false if the target already existed (the source is left in place).
 Result<bool> rename_noreplace(const std::string& from, const std::string& to);

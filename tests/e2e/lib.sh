@@ -295,3 +295,32 @@ hello_base() {
 WAT
   wat2wasm "$E2E_TMP/hello_base.wat" -o "$1"
 }
+
+# opens_during FILE cmd...: prints "RC OPENS", OPENS the times FILE was
+# opened while cmd ran (inotify; cmd's output is dropped, 300 s bound).
+opens_during() {
+  "$E2E_PY" - "$@" <<'PY'
+import ctypes, os, struct, subprocess, sys
+IN_OPEN, IN_CLOSE_NOWRITE = 0x20, 0x10
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init1(os.O_NONBLOCK)
+# Closes are watched too: the kernel merges identical consecutive events,
+# so open, open would count once; open, close, open, close counts twice.
+if fd < 0 or libc.inotify_add_watch(fd, sys.argv[1].encode(), IN_OPEN | IN_CLOSE_NOWRITE) < 0:
+    sys.exit("inotify: errno %d" % ctypes.get_errno())
+with open(os.devnull, "wb") as null:
+    rc = subprocess.call(["timeout", "300"] + sys.argv[2:], stdout=null, stderr=null)
+opens = 0
+while True:
+    try:
+        buf = os.read(fd, 65536)
+    except BlockingIOError:
+        break
+    i = 0
+    while i < len(buf):
+        _, mask, _, n = struct.unpack_from("iIII", buf, i)
+        opens += 1 if mask & IN_OPEN else 0
+        i += 16 + n
+print(rc, opens)
+PY
+}

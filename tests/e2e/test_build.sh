@@ -132,6 +132,31 @@ assert [e["event"] for e in events] == ["step"] * 4 + ["image"], events
 assert all(e["cached"] for e in events[:4]), events
 PY
 
+# --- the stat cache keeps what hit ------------------------------------------
+# A rebuild after an edit re-saves the stat cache; the FROM file and a
+# single-file COPY that hit must stay in it, or every other rebuild reads
+# and hashes the whole interpreter again (it did). Files older than the
+# cache's 2 s racy window are recorded; the edited one is not (it is new).
+SC=$E2E_TMP/statcache
+mkdir -p "$SC/two"
+cp "$C/show.wasm" "$SC/"
+echo single >"$SC/single.txt"
+echo 2 >"$SC/two/f"
+printf 'FROM show.wasm\nCOPY single.txt /s.txt\nCOPY two /two\n' >"$SC/Wasmfile"
+sleep 2.2
+W build -o "$E2E_TMP/sc.wasm" "$SC" >/dev/null
+for edit in 1 2; do
+  echo "edit $edit" >"$SC/two/f"
+  for f in show.wasm single.txt; do
+    read -r rc opens < <(opens_during "$SC/$f" "$WIMG" --store "$S" build -o "$E2E_TMP/sc.wasm" "$SC")
+    assert_eq 0 "$rc" "rebuild after edit $edit"
+    assert_eq 0 "$opens" "opens of $f in rebuild $edit after an edit (its stat cache entry was dropped)"
+    echo "edit $edit again" >"$SC/two/f"
+  done
+done
+read -r rc opens < <(opens_during "$SC/two/f" "$WIMG" --store "$S" build -o "$E2E_TMP/sc.wasm" "$SC")
+(( opens > 0 )) || fail "the edited file was never opened (the count is not counting)"
+
 # --- multi-stage, COPY --from a stage and an image, ADD, MOUNT ---------------
 mkdir -p "$C/pkg/data"
 echo "packed" >"$C/pkg/data/p.txt"
