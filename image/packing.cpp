@@ -204,6 +204,34 @@ Result<std::optional<Digest>> write_atomically(const std::string& path, const pa
   return std::optional<Digest>(h.finish());
 }
 
+enum class Output { KeepUnchanged, AlwaysWithDigest };
+
+// `p` planned with `m` and written to `path` (write_atomically). A cached
+// prepared base is re-hashed on a second thread meanwhile and must pass
+// before the output moves into place or is called unchanged: a rebuild's
+// largest input no longer costs its hashing time on the critical path.
+// KeepUnchanged (`build -o`): nothing is written when `path` already holds
+// the module (holds); AlwaysWithDigest (`pack`): written, and its digest.
+Result<WrittenWasm> write_planned(store::Store& store, Prepared p, std::optional<std::uint64_t> base_size,
+                                  std::string_view shown, const Manifest& m, const std::string& path, Output mode) {
+  const bool prepared_now = p.prepared_now;
+  BackgroundCheck check(store, p);
+  auto planned = plan(store, std::move(p), base_size, shown, m);
+  if (!planned.ok()) {
+    WIMG_TRY(check.wait());  // a corrupt base explains a failed plan
+    return std::move(planned).error();
+  }
+  const pack::AssembledModule& a = *(*planned)->module;
+  WrittenWasm out{a.size(), a.data_segments(), prepared_now, false, std::nullopt};
+  out.unchanged = mode == Output::KeepUnchanged && holds(path, a);
+  if (out.unchanged) {
+    WIMG_TRY(check.wait());
+    return out;
+  }
+  WIMG_ASSIGN(out.digest, write_atomically(path, a, mode == Output::AlwaysWithDigest, [&check] { return check.wait(); }));
+  return out;
+}
+
 // PREINIT: the snapshot of `m` through the store's cache (image/preinit.h);
 // nullopt when the image does not ask for one. `render_module` renders the
 // module to snapshot (only on a miss).
@@ -274,25 +302,7 @@ Result<WrittenWasm> write_wasm(store::Store& store, const Manifest& m, const Pre
               }));
   if (snap) return write_snapshot(path, *snap);
   WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, wanted_mode(m), load, base_shown, prep, Check::Later));
-  const bool prepared_now = p.prepared_now;
-  // A cached prepared base is re-hashed on a second thread while the
-  // output is planned and written, and must pass before the output moves
-  // into place (or is called unchanged): a rebuild's largest input no
-  // longer costs its hashing time on the critical path.
-  BackgroundCheck check(store, p);
-  auto planned = plan(store, std::move(p), m.base->size, base_shown, m);
-  if (!planned.ok()) {
-    WIMG_TRY(check.wait());  // a corrupt base explains a failed plan
-    return std::move(planned).error();
-  }
-  const pack::AssembledModule& a = *(*planned)->module;
-  WrittenWasm out{a.size(), a.data_segments(), prepared_now, holds(path, a), std::nullopt};
-  if (out.unchanged) {
-    WIMG_TRY(check.wait());
-  } else {
-    WIMG_TRY(write_atomically(path, a, /*digest=*/false, [&check] { return check.wait(); }));
-  }
-  return out;
+  return write_planned(store, std::move(p), m.base->size, base_shown, m, path, Output::KeepUnchanged);
 }
 
 namespace {
@@ -300,7 +310,7 @@ namespace {
 // The prepared base of a base given as bytes, and the base's size.
 Result<std::pair<Prepared, std::uint64_t>> prepare_given(store::Store& store, std::string base,
                                                          std::string_view base_shown, const Manifest& m,
-                                                         const Preparer& prep) {
+                                                         const Preparer& prep, Check check = Check::Now) {
   const std::uint64_t size = base.size();
   // Checked first: an already prepared base is used as it is, without
   // storing it (pack keeps bases out of the store).
@@ -310,7 +320,7 @@ Result<std::pair<Prepared, std::uint64_t>> prepare_given(store::Store& store, st
                           size);
   }
   auto load = [&]() -> Result<std::string> { return base; };
-  WIMG_ASSIGN(Prepared p, prepare(store, sha256_of(base), wanted_mode(m), load, base_shown, prep));
+  WIMG_ASSIGN(Prepared p, prepare(store, sha256_of(base), wanted_mode(m), load, base_shown, prep, check));
   return std::make_pair(std::move(p), size);
 }
 
@@ -326,13 +336,8 @@ Result<RenderedWasm> render_wasm_from_base(store::Store& store, std::string base
 Result<WrittenWasm> write_wasm_from_base(store::Store& store, std::string base, std::string_view base_shown,
                                          const Manifest& m, const Preparer& prep, const std::string& path) {
   WIMG_ASSIGN(auto lock, store.writer_lock());
-  WIMG_ASSIGN(auto given, prepare_given(store, std::move(base), base_shown, m, prep));
-  const bool prepared_now = given.first.prepared_now;
-  WIMG_ASSIGN(auto planned, plan(store, std::move(given.first), given.second, base_shown, m));
-  const pack::AssembledModule& a = *planned->module;
-  WrittenWasm out{a.size(), a.data_segments(), prepared_now, false, Digest{}};
-  WIMG_ASSIGN(out.digest, write_atomically(path, a, /*digest=*/true));
-  return out;
+  WIMG_ASSIGN(auto given, prepare_given(store, std::move(base), base_shown, m, prep, Check::Later));
+  return write_planned(store, std::move(given.first), given.second, base_shown, m, path, Output::AlwaysWithDigest);
 }
 
 }  // namespace wimg::image

@@ -77,7 +77,8 @@ struct WrittenWasm {
 };
 
 // render_wasm's module (as the image's config asks) written to `path`
-// atomically (a temp file beside it, renamed over it; not fsynced),
+// atomically (a temp file beside it, moved over it by fs::replace_file
+// once the cached prepared base, re-hashed meanwhile, passed; not fsynced),
 // streamed: memory stays bounded whatever the image's size (the prepared
 // base, the layer indexes, the view and 1 MiB buffers). When `path`
 // already holds this very module (its size, view and wimg.manifest bytes
