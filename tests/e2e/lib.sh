@@ -324,3 +324,16 @@ while True:
 print(rc, opens)
 PY
 }
+
+# e2e_node_init NAME: e2e_init NAME for a test that runs guests: also the
+# paths of scripts/lib/paths.sh (NODE, RUBY_DIST, WIMG_REPO, ...), node 24
+# checked and exported as WIMG_NODE (`wimg run` finds its node host
+# through it: node on PATH may be old), and WORK=$E2E_TMP.
+e2e_node_init() {
+  # shellcheck source=../../scripts/lib/paths.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/paths.sh"
+  e2e_init "$1"
+  WORK=$E2E_TMP
+  [[ -x "$NODE" ]] || fail "no node 24 at $NODE (run scripts/setup, or set WIMG_NODE)"
+  export WIMG_NODE=$NODE
+}

@@ -10,14 +10,11 @@
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
-e2e_init test_build_run
+e2e_node_init test_build_run
 umask 022
 S=$E2E_TMP/store
 W() { "$WIMG" --store "$S" "$@"; }
-source "$(dirname "$0")/../../scripts/lib/paths.sh"
-[[ -x "$NODE" ]] || fail "no node 24 at $NODE (scripts/setup)"
 command -v clang-19 >/dev/null || fail "clang-19 is required"
-export WIMG_NODE=$NODE
 unset SOURCE_DATE_EPOCH
 
 # The guest: `tool VERB ARGS...`, one verb per run.

@@ -9,12 +9,9 @@
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
-e2e_init test_mtime
+e2e_node_init test_mtime
 umask 022
-source "$(dirname "$0")/../../scripts/lib/paths.sh"
-[[ -x "$NODE" ]] || fail "no node 24 at $NODE (run scripts/setup, or set WIMG_NODE)"
 command -v clang-19 >/dev/null || fail "clang-19 is required (wasm32-wasi guest)"
-export WIMG_NODE=$NODE
 unset SOURCE_DATE_EPOCH
 S=$E2E_TMP/store
 W() { "$WIMG" --store "$S" "$@"; }

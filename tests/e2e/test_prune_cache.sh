@@ -12,11 +12,8 @@
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
-e2e_init test_prune_cache
+e2e_node_init test_prune_cache
 umask 022
-source "$(dirname "$0")/../../scripts/lib/paths.sh"
-[[ -x "$NODE" ]] || fail "no node 24 at $NODE (run scripts/setup, or set WIMG_NODE)"
-export WIMG_NODE=$NODE
 S=$E2E_TMP/store
 W() { "$WIMG" --store "$S" "$@"; }
 C=$S/cache

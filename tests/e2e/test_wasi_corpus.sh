@@ -13,11 +13,8 @@
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
-e2e_init test_wasi_corpus
+e2e_node_init test_wasi_corpus
 umask 022
-source "$(dirname "$0")/../../scripts/lib/paths.sh"
-[[ -x "$NODE" ]] || fail "no node 24 at $NODE (run scripts/setup, or set WIMG_NODE)"
-export WIMG_NODE=$NODE
 SRC=$WIMG_REPO/tests/e2e/data/corpus
 RUNNER=$WIMG_REPO/runtime/runner/wasi-run.mjs
 RUSTC=/usr/bin/rustc  # Debian's, whatever else is on PATH

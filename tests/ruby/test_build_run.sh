@@ -25,10 +25,7 @@ source "$HERE/../../scripts/lib/paths.sh"
 EX=$WIMG_REPO/examples/ruby
 # shellcheck source=../e2e/lib.sh
 source "$WIMG_REPO/tests/e2e/lib.sh"
-e2e_init test_build_run
-WORK=$E2E_TMP
-[[ -x "$NODE" ]] || fail "no node at $NODE (run scripts/setup)"
-export WIMG_NODE=$NODE
+e2e_node_init test_build_run
 unset SOURCE_DATE_EPOCH
 STORE=$WORK/store
 W() { "$WIMG" --store "$STORE" "$@"; }

@@ -32,11 +32,7 @@ EX=$SRC/examples/ruby
 
 # shellcheck source=../e2e/lib.sh
 source "$SRC/tests/e2e/lib.sh"
-e2e_init test_ruby_examples
-WORK=$E2E_TMP
-[[ -x "$NODE" ]] || fail "no node at $NODE (run scripts/setup)"
-# `wimg run` finds its node host through WIMG_NODE (node on PATH may be old).
-export WIMG_NODE=$NODE
+e2e_node_init test_ruby_examples
 export WIMG_RUBY_CACHE=${WIMG_RUBY_CACHE:-$SRC/build/ruby-stdlib}
 unset SOURCE_DATE_EPOCH
 STORE=$WORK/store

@@ -23,11 +23,8 @@
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib/paths.sh"
 source "$WIMG_REPO/tests/e2e/lib.sh"
-e2e_init test_import
-WORK=$E2E_TMP
-[[ -x "$NODE" ]] || fail "no node at $NODE (run scripts/setup)"
+e2e_node_init test_import
 [[ -f "$RUBY_DIST/ruby+stdlib.wasm" ]] || fail "no $RUBY_DIST/ruby+stdlib.wasm (run scripts/setup)"
-export WIMG_NODE=$NODE
 unset SOURCE_DATE_EPOCH
 W() { local s=$1; shift; "$WIMG" --store "$WORK/$s" "$@"; }
 last_line() { tail -n 1 "$E2E_TMP/out"; }

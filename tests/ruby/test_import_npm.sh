@@ -17,10 +17,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib/paths.sh"
 source "$WIMG_REPO/tests/e2e/lib.sh"
-e2e_init test_import_npm
-WORK=$E2E_TMP
-[[ -x "$NODE" ]] || fail "no node at $NODE (run scripts/setup)"
-export WIMG_NODE=$NODE
+e2e_node_init test_import_npm
 unset SOURCE_DATE_EPOCH
 W() { local s=$1; shift; "$WIMG" --store "$WORK/$s" "$@"; }
 last_line() { tail -n 1 "$E2E_TMP/out"; }

@@ -28,10 +28,7 @@ SRC=$WIMG_REPO
 
 # shellcheck source=../e2e/lib.sh
 source "$SRC/tests/e2e/lib.sh"
-e2e_init test_ruby_many_apps
-WORK=$E2E_TMP
-[[ -x "$NODE" ]] || fail "no node at $NODE (run scripts/setup)"
-export WIMG_NODE=$NODE
+e2e_node_init test_ruby_many_apps
 export WIMG_RUBY_CACHE=${WIMG_RUBY_CACHE:-$SRC/build/ruby-stdlib}
 unset SOURCE_DATE_EPOCH
 N=${WIMG_MANY_APPS:-50}

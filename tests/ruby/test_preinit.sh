@@ -23,11 +23,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../../scripts/lib/paths.sh"
 source "$WIMG_REPO/tests/e2e/lib.sh"
-e2e_init test_ruby_preinit
-WORK=$E2E_TMP
-[[ -x "$NODE" ]] || fail "no node at $NODE (run scripts/setup)"
+e2e_node_init test_ruby_preinit
 [[ -x "$WIMG_WIZER" ]] || fail "no Wizer at $WIMG_WIZER (run scripts/setup)"
-export WIMG_NODE=$NODE
 unset SOURCE_DATE_EPOCH
 STORE=$WORK/store
 W() { "$WIMG" --store "$STORE" "$@"; }

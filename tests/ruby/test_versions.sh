@@ -22,11 +22,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../../scripts/lib/paths.sh"
 source "$WIMG_REPO/tests/e2e/lib.sh"
-e2e_init test_ruby_versions
-WORK=$E2E_TMP
-[[ -x "$NODE" ]] || fail "no node at $NODE (run scripts/setup)"
+e2e_node_init test_ruby_versions
 command -v npm >/dev/null || fail "npm is required (scripts/setup installs it)"
-export WIMG_NODE=$NODE
 unset SOURCE_DATE_EPOCH
 RUBY_WASM_VERSION=2.10.1
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }

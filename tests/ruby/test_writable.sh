@@ -22,10 +22,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../../scripts/lib/paths.sh"
 source "$WIMG_REPO/tests/e2e/lib.sh"
-e2e_init test_ruby_writable
-WORK=$E2E_TMP
-[[ -x "$NODE" ]] || fail "no node at $NODE (run scripts/setup)"
-export WIMG_NODE=$NODE
+e2e_node_init test_ruby_writable
 unset SOURCE_DATE_EPOCH
 STORE=$WORK/store
 W() { "$WIMG" --store "$STORE" "$@"; }
