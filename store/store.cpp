@@ -6,6 +6,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -112,6 +117,73 @@ Status Store::check_mapped(const Digest& d, std::string_view bytes) const {
   return {};
 }
 
+namespace {
+
+// SHA-256 of chunks on a second thread, in the order given, while the
+// caller hands the same bytes on (a stream into an output): the hash no
+// longer adds to the copy's time. The caller keeps a chunk's bytes
+// unchanged until wait_hashed(n) says the first n chunks are done.
+class HashBehind {
+ public:
+  HashBehind() : worker_([this] { run(); }) {}
+  ~HashBehind() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      closing_ = true;
+    }
+    more_.notify_one();
+    worker_.join();
+  }
+  HashBehind(const HashBehind&) = delete;
+  HashBehind& operator=(const HashBehind&) = delete;
+
+  void add(std::string_view bytes) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      queue_.push_back(bytes);
+      ++added_;
+    }
+    more_.notify_one();
+  }
+  void wait_hashed(std::uint64_t n) {
+    std::unique_lock<std::mutex> l(mu_);
+    done_cv_.wait(l, [&] { return hashed_ >= n; });
+  }
+  Digest finish() {
+    wait_hashed(added_);
+    return h_.finish();
+  }
+
+ private:
+  void run() {
+    std::unique_lock<std::mutex> l(mu_);
+    for (;;) {
+      more_.wait(l, [&] { return closing_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      const std::string_view b = queue_.front();
+      l.unlock();
+      h_.update(b.data(), b.size());
+      l.lock();
+      queue_.pop_front();
+      ++hashed_;
+      done_cv_.notify_one();
+    }
+  }
+  Sha256 h_;
+  std::mutex mu_;
+  std::condition_variable more_, done_cv_;
+  std::deque<std::string_view> queue_;
+  std::uint64_t added_ = 0, hashed_ = 0;
+  bool closing_ = false;
+  std::thread worker_;  // last: starts after every other member exists
+};
+
+// Objects at least this large are hashed behind the stream (HashBehind):
+// below it, a thread costs more than it saves.
+constexpr std::uint64_t kHashBehindBytes = std::uint64_t{4} << 20;
+
+}  // namespace
+
 Status Store::stream(const Digest& d, const ChunkFn& chunk, std::size_t chunk_size) const {
   const std::string path = object_path(d);
   auto fd = fs::open_file(path, O_RDONLY);
@@ -124,9 +196,17 @@ Status Store::stream(const Digest& d, const ChunkFn& chunk, std::size_t chunk_si
   struct stat st;
   if (::fstat(fd->get(), &st) != 0) return fs::os_error("cannot stat", path, errno);
   std::uint64_t left = static_cast<std::uint64_t>(st.st_size);
-  std::string buf(static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk_size)), '\0');
+  const auto buf_size = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk_size));
+  // Two buffers when hashed behind: one is read into while the other may
+  // still be hashed. Declared first: the hasher must stop before they go.
+  const bool hash_behind = left >= kHashBehindBytes;
+  std::string bufs[2] = {std::string(buf_size, '\0'), hash_behind ? std::string(buf_size, '\0') : std::string()};
+  std::optional<HashBehind> behind;
+  if (hash_behind) behind.emplace();
   Sha256 h;
-  while (left > 0) {
+  for (std::uint64_t n = 0; left > 0; ++n) {
+    std::string& buf = bufs[behind ? n % 2 : 0];
+    if (behind && n >= 2) behind->wait_hashed(n - 1);  // chunk n-2 was in this buffer
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size()));
     std::size_t got = 0;
     while (got < want) {
@@ -136,11 +216,15 @@ Status Store::stream(const Digest& d, const ChunkFn& chunk, std::size_t chunk_si
       if (r == 0) return corrupt_error(d);  // shrank while read: not the object it was
       got += static_cast<std::size_t>(r);
     }
-    h.update(buf.data(), want);
+    if (behind) {
+      behind->add(std::string_view(buf.data(), want));
+    } else {
+      h.update(buf.data(), want);
+    }
     WIMG_TRY(chunk(std::string_view(buf.data(), want)));
     left -= want;
   }
-  if (h.finish() != d) return corrupt_error(d);
+  if ((behind ? behind->finish() : h.finish()) != d) return corrupt_error(d);
   return {};
 }
 
