@@ -8,7 +8,9 @@
 #     TWICE under two internal names (the shape AssemblyScript emits; wimg
 #     refused it: "already defines wimg$host$fd_write");
 #   - C++, clang++-19 + Debian's libc++-19-dev-wasm32;
-#   - Rust, Debian's rustc 1.63 + libstd-rust-dev-wasm32, --target wasm32-wasi.
+#   - Rust, Debian's rustc 1.63 + libstd-rust-dev-wasm32, --target wasm32-wasi;
+#   - AssemblyScript 0.28 + @assemblyscript/wasi-shim from npm (scripts/setup),
+#     its WASI calls declared in the source.
 # Each reads /data/in.txt and lists /data from the image.
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -38,6 +40,10 @@ imports=$(wasm-objdump -x -j Import "$B/c.wasm" | grep -c '<- wasi_snapshot_prev
 assert_eq 2 "$imports" "imports of fd_write in the C module"
 clang++-19 --target=wasm32-wasi --sysroot=/usr -O2 -fno-exceptions "$SRC/files.cpp" -o "$B/cpp.wasm"
 "$RUSTC" --edition 2021 --target wasm32-wasi -O -C strip=debuginfo "$SRC/files.rs" -o "$B/rust.wasm"
+# (asc finds the shim's library only through a relative --config path.)
+(cd "$ASC_MODULES/@assemblyscript/wasi-shim" &&
+  "$NODE" ../../assemblyscript/bin/asc.js "$SRC/files.ts" -O2 -o "$B/as.wasm" --config asconfig.json) ||
+  fail "asc failed (scripts/setup installs AssemblyScript)"
 
 T=$E2E_TMP/tree
 mkdir -p "$T/data/sub"
@@ -45,7 +51,7 @@ printf 'hello corpus\nhello again\n' >"$T/data/in.txt"
 echo "zz" >"$T/data/z.txt"
 layer=$(wimg_add "$E2E_TMP/store" "$T")
 
-for m in c cpp rust; do
+for m in c cpp rust as; do
   rc=0
   "$NODE" "$RUNNER" --dir "$T/data::/data" -- "$B/$m.wasm" /data/in.txt /data >"$B/$m.host" 2>"$B/$m.host.err" || rc=$?
   [[ $rc == 0 ]] || fail "$m.wasm on a host dir: exit $rc: $(cat "$B/$m.host.err")"
