@@ -20,6 +20,9 @@ namespace wimg::cli {
 
 namespace {
 
+// Longer import names (WIT signatures) are counted per module, not listed.
+constexpr std::size_t kListedNameMax = 40;
+
 struct InspectArgs {
   std::string file;
   bool json = false;
@@ -85,16 +88,26 @@ void print_text(const Context& ctx, const std::string& file, const pack::PackedI
   if (!m.config.volumes.empty()) ctx.out << "Volumes:    " << nlohmann::json(m.config.volumes).dump() << "\n";
   ctx.out << "Writable:   " << pack::describe_upper(p.view.config.fs) << "\n";
   // Grouped by module: "N host functions: wasi_snapshot_preview1: a b c".
+  // A module whose names are long (a CRuby reactor's JavaScript imports
+  // are whole WIT signatures) is counted, not listed: --json has them all.
   std::vector<std::string> imports = host_functions(p.module);
-  ctx.out << "Imports:    " << imports.size() << " host functions";
-  std::optional<std::string_view> group;
+  std::vector<std::pair<std::string_view, std::vector<std::string_view>>> groups;
   for (std::string_view i : imports) {
-    std::size_t dot = i.find('.');
-    if (i.substr(0, dot) != group) {
-      ctx.out << (group ? "; " : ": ") << i.substr(0, dot) << ":";
-      group = i.substr(0, dot);
+    const std::size_t dot = i.find('.');
+    if (groups.empty() || groups.back().first != i.substr(0, dot)) groups.push_back({i.substr(0, dot), {}});
+    groups.back().second.push_back(i.substr(dot + 1));
+  }
+  ctx.out << "Imports:    " << imports.size() << " host functions";
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const auto& [module, names] = groups[g];
+    ctx.out << (g == 0 ? ": " : "; ") << module << ":";
+    const bool long_names =
+        std::any_of(names.begin(), names.end(), [](std::string_view n) { return n.size() > kListedNameMax; });
+    if (long_names) {
+      ctx.out << " " << names.size() << " (inspect --json lists them)";
+      continue;
     }
-    ctx.out << " " << i.substr(dot + 1);
+    for (std::string_view n : names) ctx.out << " " << n;
   }
   ctx.out << "\n";
   ctx.out << "Layers:\n  " << pad("SLOT", 6) << pad("DIGEST", 73) << pad("SIZE", 10) << pad("SEGMENT", 10)

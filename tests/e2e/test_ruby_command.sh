@@ -62,7 +62,15 @@ assert_contains "base prepared" "$(cat "$E2E_TMP/pack2.out")" "the plain mode is
 ex=$(exports "$E2E_TMP/reactor.wasm")
 assert_contains "_initialize " "$ex" "a reactor keeps _initialize"
 assert_not_contains " _start " " $ex" "a reactor gets no _start"
-assert_contains "ABI:        reactor (CRuby" "$(W inspect "$E2E_TMP/reactor.wasm")" "inspect of the reactor"
+info=$(W inspect "$E2E_TMP/reactor.wasm")
+assert_contains "ABI:        reactor (CRuby" "$info" "inspect of the reactor"
+# Its JavaScript imports are whole WIT signatures: counted, not listed;
+# WASI's names are listed; --json has every name.
+assert_match '.*; rb-js-abi-host: [0-9]+ \(inspect --json lists them\); wasi_snapshot_preview1: args_get .* random_get' \
+  "$(grep '^Imports:' <<<"$info")" "the reactor's Imports line"
+n=$(grep '^Imports:' <<<"$info" | sed -E 's/.*rb-js-abi-host: ([0-9]+) .*/\1/')
+json_n=$(W inspect --json "$E2E_TMP/reactor.wasm" | python3 -c 'import json,sys; print(sum(1 for i in json.load(sys.stdin)["imports"] if i.startswith("rb-js-abi-host.")))')
+assert_eq "$n" "$json_n" "rb-js-abi-host imports counted vs listed by --json"
 # Cached: both modes again without preparing, byte-identical.
 W pack "$E2E_TMP/ruby.wasm" -o "$E2E_TMP/cmd2.wasm" --layer "$E2E_TMP/app" --entrypoint /x.rb --cmd a 'b c' >"$E2E_TMP/pack3.out"
 assert_not_contains "base prepared" "$(cat "$E2E_TMP/pack3.out")" "the command mode is cached"
