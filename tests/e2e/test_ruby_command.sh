@@ -66,7 +66,7 @@ info=$(W inspect "$E2E_TMP/reactor.wasm")
 assert_contains "ABI:        reactor (CRuby" "$info" "inspect of the reactor"
 # Its JavaScript imports are whole WIT signatures: counted, not listed;
 # WASI's names are listed; --json has every name.
-assert_match '.*; rb-js-abi-host: [0-9]+ \(inspect --json lists them\); wasi_snapshot_preview1: args_get .* random_get' \
+assert_match '.*; rb-js-abi-host: [0-9]+ \(inspect --json lists them\); wasi_snapshot_preview1: args_get .*' \
   "$(grep '^Imports:' <<<"$info")" "the reactor's Imports line"
 n=$(grep '^Imports:' <<<"$info" | sed -E 's/.*rb-js-abi-host: ([0-9]+) .*/\1/')
 json_n=$(W inspect --json "$E2E_TMP/reactor.wasm" | python3 -c 'import json,sys; print(sum(1 for i in json.load(sys.stdin)["imports"] if i.startswith("rb-js-abi-host.")))')
