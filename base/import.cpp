@@ -25,14 +25,11 @@ struct Source {
   std::map<std::string, std::string> labels;
 };
 
-// image/base.h's check, and a prepared base is refused too: an import
-// starts from the original module.
+// image/base.h's check for an import (a prepared base is refused too: an
+// import starts from the original module); `ruby`: it is a CRuby reactor.
 Status check_module(std::string_view bytes, const std::string& shown, bool* ruby) {
-  WIMG_ASSIGN(const image::BaseKind kind, image::check_base(bytes, shown));
-  if (kind.prepared) {
-    return make_error(ErrorKind::Input, shown + ": already carries a wimg runtime (a prepared base); import the original module");
-  }
-  *ruby = kind.ruby_reactor;
+  WIMG_ASSIGN(const image::BaseInfo info, image::check_base(bytes, shown, image::BaseUse::Import));
+  *ruby = info.interpreter == &inject::cruby_interpreter();
   return {};
 }
 

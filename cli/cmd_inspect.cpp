@@ -11,7 +11,7 @@
 #include "runtime/pack/packed.h"
 #include "runtime/pack/upper.h"
 #include "image/preinit.h"
-#include "runtime/inject/ruby_command.h"
+#include "runtime/inject/interpreter.h"
 #include "runtime/wasm/abi.h"
 #include "support/errors.h"
 #include "support/fs.h"
@@ -35,9 +35,9 @@ nlohmann::json list_or_null(const std::optional<std::vector<std::string>>& v) {
 
 // What a host does with the file: run _start, or hand it to JavaScript glue.
 std::string abi_of(const pack::PackedImage& p) {
-  if (p.runtime.abi == pack::kRubyCommandAbi) return "command (CRuby made a command by wimg: _start runs ENTRYPOINT/CMD)";
+  if (const auto* i = inject::interpreter_of_command_abi(p.runtime.abi)) return std::string(i->command_note);
   if (wasm::is_command(p.module)) return "command (_start)";
-  if (wasm::is_ruby_reactor(p.module)) return "reactor (CRuby: run it with @ruby/wasm-wasi's RubyVM)";
+  if (const auto* i = inject::recognise_interpreter(p.module)) return std::string(i->reactor_note);
   return "reactor (_initialize)";
 }
 
@@ -61,8 +61,10 @@ std::optional<std::pair<std::vector<std::string>, bool>> preinit_of(const pack::
   return std::make_pair(**words, wasm::find_function_export(p.module, inject::kPreinitExport) == nullptr);
 }
 
-std::string describe_preinit(const std::pair<std::vector<std::string>, bool>& pre) {
-  const std::string what = "ruby-init + PREINIT " + nlohmann::json(pre.first).dump();
+std::string describe_preinit(const pack::PackedImage& p, const std::pair<std::vector<std::string>, bool>& pre) {
+  const auto* interp = inject::interpreter_of_command_abi(p.runtime.abi);
+  const std::string start = interp != nullptr ? std::string(interp->preinit_start) : "the init export";
+  const std::string what = start + " + PREINIT " + nlohmann::json(pre.first).dump();
   return pre.second ? "pre-initialised: starts from a snapshot taken after " + what
                     : "asks for a snapshot after " + what + ", but this file is not one (init export still present)";
 }
@@ -77,7 +79,7 @@ void print_text(const Context& ctx, const std::string& file, const pack::PackedI
           << " slots from data segment " << p.runtime.first_slot << ", region " << p.runtime.region_pages
           << " pages)\n";
   ctx.out << "ABI:        " << abi_of(p) << "\n";
-  if (auto pre = preinit_of(p)) ctx.out << "Preinit:    " << describe_preinit(*pre) << "\n";
+  if (auto pre = preinit_of(p)) ctx.out << "Preinit:    " << describe_preinit(p, *pre) << "\n";
   ctx.out << "Created:    " << m.created << "\n";
   ctx.out << "Entrypoint: " << list_or_null(m.config.entrypoint).dump() << "\n";
   ctx.out << "Cmd:        " << list_or_null(m.config.cmd).dump() << "\n";

@@ -18,16 +18,16 @@ image::Preparer guest_preparer(const Context* ctx) {
       WIMG_ASSIGN(*injector, inject::Injector::load());
     }
     inject::PrepareOptions opts;
-    opts.ruby_command = mode == image::PrepareMode::RubyCommand;
+    opts.command = mode == image::PrepareMode::Command;
     return (*injector)->prepare_base(base, runtime, shown, opts);
   };
-  image::Preparer p{inject::preparer_digest(runtime), inject::ruby_command_preparer_digest(runtime), prepare, {}};
+  image::Preparer p{inject::preparer_digest(runtime), inject::command_preparer_digest(runtime), prepare, {}};
   if (ctx != nullptr) p.snapshotter = wizer_snapshotter(*ctx);
   return p;
 }
 
 std::string run_cache_key(const image::Preparer& prep) {
-  return sha256_of(prep.digest.str() + prep.ruby_command_digest.str()).hex().substr(0, 16);
+  return sha256_of(prep.digest.str() + prep.command_digest.str()).hex().substr(0, 16);
 }
 
 }  // namespace wimg::cli

@@ -1,13 +1,12 @@
 #include "cli/snapshot.h"
 
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <memory>
 
 #include "cli/wasi_host.h"
-#include "runtime/inject/ruby_command.h"
+#include "runtime/inject/interpreter.h"
 #include "runtime/wasm/abi.h"
 #include "runtime/wasm/module.h"
 #include "support/fs.h"
@@ -31,13 +30,6 @@ Result<std::string> find_wizer(const Context& ctx) {
                     "PREINIT needs Wizer 11 (npm @bytecodealliance/wizer-linux-x64@11.0.3; scripts/setup installs it "
                     "into tools/wizer): set WIMG_WIZER=/path/to/wizer or put wizer on PATH (tried " + tried +
                         "; wizer: not on PATH)");
-}
-
-Result<std::unique_ptr<fs::TempDir>> temp_dir(const Context& ctx) {
-  const char* t = ctx.getenv("TMPDIR");
-  std::string tmpl = std::string(t != nullptr && *t != '\0' ? t : "/tmp") + "/wimg-preinit.XXXXXX";
-  if (::mkdtemp(tmpl.data()) == nullptr) return fs::os_error("cannot create a temp directory like", tmpl, errno);
-  return std::make_unique<fs::TempDir>(tmpl);
 }
 
 }  // namespace
@@ -72,18 +64,21 @@ image::Snapshotter wizer_snapshotter(const Context& ctx) {
     WIMG_ASSIGN(auto id, resolve());
     return id.second;
   };
-  s.snapshot = [ctx, resolve](std::string_view module, const std::vector<std::string>& words,
-                              std::string_view shown) -> Result<std::string> {
+  s.snapshot = [resolve](std::string_view module, const std::vector<std::string>& words, std::string_view shown,
+                         const std::string& tmp_dir) -> Result<std::string> {
     WIMG_ASSIGN(wasm::Module parsed, wasm::parse_module(module, shown));
     if (wasm::find_function_export(parsed, inject::kPreinitExport) == nullptr) {
-      return make_error(ErrorKind::Input, std::string(shown) +
-                                              ": PREINIT needs a CRuby base (npm @ruby/*-wasm-wasi) made a command by "
-                                              "wimg; this module has no " + std::string(inject::kPreinitExport) +
-                                              " export");
+      return make_error(ErrorKind::Input, std::string(shown) + ": PREINIT needs " + inject::interpreter_hints() +
+                                              " made a command by wimg; this module has no " +
+                                              std::string(inject::kPreinitExport) + " export");
     }
     WIMG_ASSIGN(auto id, resolve());
-    WIMG_ASSIGN(auto dir, temp_dir(ctx));
-    const std::string in = dir->path + "/in.wasm", out = dir->path + "/out.wasm", log = dir->path + "/init.log";
+    // In the store's temp space (as a RUN step's, recipe/run_step.cpp), so
+    // prune sweeps what a crash leaves.
+    WIMG_TRY(fs::mkdirs(tmp_dir));
+    fs::TempDir dir(tmp_dir + "/preinit-" + fs::unique_tag());
+    if (::mkdir(dir.path.c_str(), 0700) != 0) return fs::os_error("cannot create", dir.path, errno);
+    const std::string in = dir.path + "/in.wasm", out = dir.path + "/out.wasm", log = dir.path + "/init.log";
     WIMG_TRY(fs::atomic_write_file(in, module, 0600, fs::Durability::NoFsync));
     const std::vector<std::string> env = {"WIMG_PREINIT=" + preinit_env_value(words)};
     WIMG_ASSIGN(proc::Exit ran, proc::run_logged({id.first, "--allow-wasi", "--inherit-env=true", "--inherit-stdio=true",

@@ -18,7 +18,6 @@
 #include "layers/index.h"
 #include "runtime/pack/assemble.h"
 #include "runtime/pack/packed.h"
-#include "runtime/wasm/abi.h"
 #include "runtime/wasm/module.h"
 
 namespace wimg::image {
@@ -36,14 +35,14 @@ struct Prepared {
 // The mode the image asks for: a command when it says what to run.
 PrepareMode wanted_mode(const Manifest& m) {
   auto says = [](const std::optional<std::vector<std::string>>& words) { return words && !words->empty(); };
-  return says(m.config.entrypoint) || says(m.config.cmd) ? PrepareMode::RubyCommand : PrepareMode::Plain;
+  return says(m.config.entrypoint) || says(m.config.cmd) ? PrepareMode::Command : PrepareMode::Plain;
 }
 
 // The prepared base of `base` in `mode`, through the store's cache. The
 // base itself is only read (and checked) on a miss: a rebuild of an image
 // never touches its 16 MB interpreter. An already prepared base is cached
 // as its own prepared base (the entry then names the base object itself).
-// A command wanted of a base that is not a CRuby reactor is the plain
+// A command wanted of a base that is not an interpreter's reactor is the plain
 // preparation: its entry names the plain entry's object, so such a base is
 // never prepared twice.
 Result<Prepared> prepare(store::Store& store, const Digest& base_digest, PrepareMode mode,
@@ -52,9 +51,9 @@ Result<Prepared> prepare(store::Store& store, const Digest& base_digest, Prepare
   const PreparedKey key{base_digest, prep.digest_for(mode)};
   WIMG_ASSIGN(PreparedBase p, prepared_base(store, key, [&]() -> Result<std::string> {
                 WIMG_ASSIGN(std::string base, load());
-                WIMG_ASSIGN(BaseKind kind, check_base(base, shown));
-                if (kind.prepared) return base;
-                if (mode == PrepareMode::RubyCommand && !kind.ruby_reactor) {
+                WIMG_ASSIGN(BaseInfo kind, check_base(base, shown));
+                if (kind.cls == BaseClass::Prepared) return base;
+                if (mode == PrepareMode::Command && kind.cls != BaseClass::InterpreterReactor) {
                   WIMG_ASSIGN(PreparedBase plain, prepared_base(store, PreparedKey{base_digest, prep.digest}, [&] {
                                 return prep.prepare(base, shown, PrepareMode::Plain);
                               }));
@@ -240,7 +239,7 @@ Result<std::optional<PreparedBase>> snapshot(store::Store& store, const Manifest
                                              const std::function<Result<RenderedWasm>()>& render_module) {
   WIMG_ASSIGN(auto words, preinit_words(m.config, shown));
   if (!words) return std::optional<PreparedBase>();
-  if (mode != PrepareMode::RubyCommand) {
+  if (mode != PrepareMode::Command) {
     return make_error(ErrorKind::Input, std::string(shown) +
                                             ": PREINIT needs ENTRYPOINT or CMD: only a command module is pre-initialised");
   }
@@ -251,7 +250,7 @@ Result<std::optional<PreparedBase>> snapshot(store::Store& store, const Manifest
   const PreparedKey key{sha256_of(encode_manifest(m)), preinit_key(prep.digest_for(mode), id, *words)};
   WIMG_ASSIGN(PreparedBase snap, preinit_snapshot(store, key, [&]() -> Result<std::string> {
                 WIMG_ASSIGN(RenderedWasm module, render_module());
-                return prep.snapshotter.snapshot(module.bytes, *words, shown);
+                return prep.snapshotter.snapshot(module.bytes, *words, shown, store.tmp_dir());
               }));
   return std::optional<PreparedBase>(std::move(snap));
 }
@@ -280,7 +279,7 @@ Result<RenderedWasm> render_wasm(store::Store& store, const Manifest& m, const P
   WIMG_ASSIGN(auto lock, store.writer_lock());
   const std::string base_shown = std::string(shown) + " (base " + m.base->digest.str() + ")";
   auto load = [&]() { return store.get(m.base->digest, /*verify=*/true); };
-  const PrepareMode mode = opts.as_command ? PrepareMode::RubyCommand : wanted_mode(m);
+  const PrepareMode mode = opts.as_command ? PrepareMode::Command : wanted_mode(m);
   auto module = [&]() -> Result<RenderedWasm> {
     WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, mode, load, base_shown, prep));
     return render(store, std::move(p), m.base->size, base_shown, m);
@@ -314,8 +313,8 @@ Result<std::pair<Prepared, std::uint64_t>> prepare_given(store::Store& store, st
   const std::uint64_t size = base.size();
   // Checked first: an already prepared base is used as it is, without
   // storing it (pack keeps bases out of the store).
-  WIMG_ASSIGN(BaseKind kind, check_base(base, base_shown));
-  if (kind.prepared) {
+  WIMG_ASSIGN(BaseInfo kind, check_base(base, base_shown));
+  if (kind.cls == BaseClass::Prepared) {
     return std::make_pair(Prepared{.bytes = fs::hold(std::move(base)), .digest = {}, .prepared_now = false, .as_is = true},
                           size);
   }

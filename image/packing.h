@@ -24,23 +24,24 @@
 
 namespace wimg::image {
 
-// How a base is prepared. An image with ENTRYPOINT or CMD on a base that is
-// a CRuby reactor (wasm::is_ruby_reactor) is rendered as a command
-// (runtime/inject/ruby_command.h); every other image keeps its base's ABI.
-enum class PrepareMode { Plain, RubyCommand };
+// How a base is prepared. An image with ENTRYPOINT or CMD on a base of
+// class InterpreterReactor (image/base.h) is rendered as a command (made
+// by its interpreter entry, runtime/inject/interpreter.h); every other
+// image keeps its base's ABI.
+enum class PrepareMode { Plain, Command };
 
 struct Preparer {
   // The prepared-base cache key's second half for each mode
-  // (inject::preparer_digest, inject::ruby_command_preparer_digest).
+  // (inject::preparer_digest, inject::command_preparer_digest).
   Digest digest;
-  Digest ruby_command_digest;
+  Digest command_digest;
   // Injects the runtime into `base`; `shown` names the base in errors.
   std::function<Result<std::string>(std::string_view base, std::string_view shown, PrepareMode mode)> prepare;
   // Takes the snapshot of an image with PREINIT (image/preinit.h).
   Snapshotter snapshotter;
 
   const Digest& digest_for(PrepareMode mode) const {
-    return mode == PrepareMode::RubyCommand ? ruby_command_digest : digest;
+    return mode == PrepareMode::Command ? command_digest : digest;
   }
 };
 
@@ -51,10 +52,10 @@ struct RenderedWasm {
 };
 
 struct RenderOptions {
-  // Render a CRuby reactor base as a command even when the image sets no
-  // ENTRYPOINT/CMD: `wimg run` (a WASI host runs only commands; the guest's
-  // argv is then the run's arguments alone, `ruby` without a script reads
-  // stdin). `build -o` and `pack` follow the image's config.
+  // Render an interpreter's reactor base as a command even when the image
+  // sets no ENTRYPOINT/CMD: `wimg run` (a WASI host runs only commands; the
+  // guest's argv is then the run's arguments alone, and an interpreter
+  // without a script reads stdin). `build -o` and `pack` follow the config.
   bool as_command = false;
 };
 

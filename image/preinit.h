@@ -1,14 +1,15 @@
 // Pre-initialised images (Wasmfile PREINIT, docs/WASMFILE.md): the image's
 // config carries the label wimg.preinit, whose value is the JSON array of
 // the PREINIT words (canonical: nlohmann's dump; [] for a bare PREINIT).
-// Rendering such an image as a Ruby command (image/packing.h) renders the
+// Rendering such an image as a command (image/packing.h) renders the
 // module as usual and hands it to a Snapshotter (cli/snapshot.h: Wizer),
-// which calls the module's init export (runtime/inject/ruby_command.h) and
+// which calls the module's init export (runtime/inject/interpreter.h,
+// kPreinitExport; the interpreter entry's command provides it) and
 // returns the snapshot. The snapshot is kept in the store once per image:
 //
 //   <root>/cache/preinit/<image hex>-<key hex>   "sha256:<hex>\n"
 //
-// key = sha256("wimg-preinit-1\n" + the Ruby command preparer digest + "\n"
+// key = sha256("wimg-preinit-1\n" + the command preparer digest + "\n"
 // + the snapshotter's identity + "\n" + the label value), so a new runtime,
 // bootstrap, Wizer binary or word list makes a new snapshot. prune keeps an
 // entry while an image name reaches the image (image/images.cpp).
@@ -40,9 +41,11 @@ struct Snapshotter {
   // What the snapshots depend on besides the module and the words (Wizer:
   // its binary's digest). Empty function: no snapshotter available.
   std::function<Result<std::string>()> identity;
-  // The module, pre-initialised with `words`. Errors name `shown`.
+  // The module, pre-initialised with `words`. Errors name `shown`. Its
+  // scratch files go in a new directory under `tmp_dir` (the store's temp
+  // space, so prune sweeps what a crash leaves).
   std::function<Result<std::string>(std::string_view module, const std::vector<std::string>& words,
-                                    std::string_view shown)>
+                                    std::string_view shown, const std::string& tmp_dir)>
       snapshot;
 };
 

@@ -11,13 +11,14 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "image/base.h"
 #include "image/build_cache.h"
 #include "image/images.h"
 #include "layers/index.h"
 #include "recipe/copy.h"
 #include "runtime/guest/wimg_abi.h"
 #include "runtime/pack/assemble.h"
-#include "runtime/inject/ruby_base.h"
+#include "runtime/inject/interpreter.h"
 #include "runtime/pack/packed.h"
 #include "runtime/wasm/abi.h"
 #include "runtime/wasm/module.h"
@@ -83,7 +84,7 @@ struct Run {
   std::size_t number = 0;
   std::size_t total = 0;
   std::size_t cached = 0;
-  std::map<Digest, bool> ruby_bases;  // base -> is a CRuby reactor (warn_unusable)
+  std::map<Digest, const inject::Interpreter*> interpreters;  // base -> its interpreter entry, or nullptr
 
   std::string where(const Location& loc) const { return opts.wasmfile + ":" + std::to_string(loc.line); }
 
@@ -95,20 +96,21 @@ struct Run {
 
 Error at(const std::string& where, const Error& e) { return make_error(e.kind, where + ": " + e.message); }
 
-// Whether a base is a CRuby reactor (wasm::is_ruby_reactor), read once per base.
-Result<bool> is_ruby_base(Run& run, const image::BaseRef& base) {
-  auto it = run.ruby_bases.find(base.digest);
-  if (it == run.ruby_bases.end()) {
+// The interpreter a base is (image/base.h's class, the registry's entry;
+// nullptr: none), read once per base.
+Result<const inject::Interpreter*> base_interpreter(Run& run, const image::BaseRef& base) {
+  auto it = run.interpreters.find(base.digest);
+  if (it == run.interpreters.end()) {
     WIMG_ASSIGN(std::string bytes, run.store.get(base.digest, /*verify=*/false));
     WIMG_ASSIGN(const wasm::Module mod, wasm::parse_module(bytes, base.digest.str()));
-    it = run.ruby_bases.emplace(base.digest, wasm::is_ruby_reactor(mod)).first;
+    it = run.interpreters.emplace(base.digest, image::classify_base(mod).interpreter).first;
   }
   return it->second;
 }
 
-// Files of a COPY layer its base cannot use (runtime/inject/ruby_base.h:
-// native extensions in a CRuby image) are a build warning naming them. The
-// base is read only when a layer has a candidate, once per base.
+// Files of a COPY layer its base's interpreter cannot use (its entry's
+// copy_warning) are a build warning naming them. The base is read only
+// when some interpreter would warn about a file, once per base.
 Status warn_unusable(Run& run, const image::Manifest& m, const Digest& layer, const std::string& where) {
   if (!m.base || !run.opts.import.warn) return {};
   WIMG_ASSIGN(std::string index, run.store.get(layer, /*verify=*/false));
@@ -116,11 +118,12 @@ Status warn_unusable(Run& run, const image::Manifest& m, const Digest& layer, co
   std::vector<std::string> notes;
   for (const auto& e : entries) {
     if (e.kind != layers::Kind::File) continue;
-    std::string note = inject::copy_warning(e.path);
-    if (note.empty()) continue;
-    WIMG_ASSIGN(bool ruby, is_ruby_base(run, *m.base));
-    if (!ruby) return {};
-    notes.push_back(std::move(note));
+    const auto warns = [&](const inject::Interpreter* i) { return !i->copy_warning(e.path).empty(); };
+    if (std::ranges::none_of(inject::interpreters(), warns)) continue;
+    WIMG_ASSIGN(const inject::Interpreter* interp, base_interpreter(run, *m.base));
+    if (interp == nullptr) return {};
+    std::string note = interp->copy_warning(e.path);
+    if (!note.empty()) notes.push_back(std::move(note));
   }
   for (const auto& n : notes) run.opts.import.warn(where + ": " + n);
   return {};
@@ -207,16 +210,16 @@ Result<LayerOut> copy_view(Run& run, const Instruction& ins, const std::string& 
   return LayerOut{d, layers::stats_of(entries), false, ""};
 }
 
-// The guest's argv after argv[0] for a RUN's words: a CRuby base's
-// programs are its interpreter's policy (runtime/inject/ruby_base.h); any
-// other base is itself the program, so the first word only names it.
+// The guest's argv after argv[0] for a RUN's words: an interpreter base's
+// programs are its entry's policy (run_words, runtime/inject/interpreter.h);
+// any other base is itself the program, so the first word only names it.
 Result<std::vector<std::string>> run_words(Run& run, const image::Manifest& m, const Instruction& ins,
                                            const std::string& where) {
   if (!m.base) return make_error(ErrorKind::Input, where + ": the image has no base to run");
-  WIMG_ASSIGN(bool ruby, is_ruby_base(run, *m.base));
-  if (!ruby) return std::vector<std::string>(ins.args.begin() + 1, ins.args.end());
+  WIMG_ASSIGN(const inject::Interpreter* interp, base_interpreter(run, *m.base));
+  if (interp == nullptr) return std::vector<std::string>(ins.args.begin() + 1, ins.args.end());
   std::string error;
-  auto words = inject::ruby_run_words(ins.args, error);
+  auto words = interp->run_words(ins.args, error);
   if (!error.empty()) return make_error(ErrorKind::Input, where + ": " + error);
   return words;
 }
@@ -383,8 +386,9 @@ Result<Instruction> into_existing_dir(const Run& run, StageResult& r, const Inst
 
 // Every COPY/ADD destination that is a directory of the stage's image
 // becomes a preopen, like a MOUNT: wasi-libc picks the
-// longest matching preopen, and a base's own in-binary mounts (ruby.wasm's
-// wasi-vfs has /usr) would otherwise shadow e.g. /usr/local/lib/ruby.
+// longest matching preopen, and a base's own in-binary mounts (an
+// interpreter's wasi-vfs /usr) would otherwise shadow e.g. a library's
+// directory under /usr/local/lib.
 Status add_dest_preopens(const Run& run, StageResult& r) {
   if (r.copy_dests.empty()) return {};
   WIMG_ASSIGN(const layers::Overlay* view, stage_view(run.store, r));

@@ -39,7 +39,7 @@ Result<std::string> Injector::prepare_base(std::string_view base_wasm, std::stri
   char* out = nullptr;
   std::size_t len = 0;
   const int kind = fn_(base_wasm.data(), base_wasm.size(), runtime_wasm.data(), runtime_wasm.size(), shown.data(),
-                       shown.size(), opts.ruby_command ? 1 : 0, &out, &len);
+                       shown.size(), opts.command ? 1 : 0, &out, &len);
   std::string text(out != nullptr ? out : "", out != nullptr ? len : 0);
   std::free(out);
   if (kind != 0) return make_error(static_cast<ErrorKind>(kind), std::move(text));

@@ -10,7 +10,7 @@
 //
 //   int wimg_inject_prepare_v1(const char* base, size_t base_len,
 //                              const char* runtime, size_t runtime_len,
-//                              const char* shown, size_t shown_len, int ruby_command,
+//                              const char* shown, size_t shown_len, int command,
 //                              char** out, size_t* out_len);
 //
 // returns 0 with the prepared module in *out, or an ErrorKind (as int)
@@ -28,7 +28,7 @@
 extern "C" {
 using wimg_inject_prepare_fn = int (*)(const char* base, std::size_t base_len, const char* runtime,
                                        std::size_t runtime_len, const char* shown, std::size_t shown_len,
-                                       int ruby_command, char** out, std::size_t* out_len);
+                                       int command, char** out, std::size_t* out_len);
 }
 
 namespace wimg::inject {

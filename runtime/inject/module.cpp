@@ -20,9 +20,9 @@ char* copy_out(std::string_view s) {
 
 extern "C" __attribute__((visibility("default"))) int wimg_inject_prepare_v1(
     const char* base, std::size_t base_len, const char* runtime, std::size_t runtime_len, const char* shown,
-    std::size_t shown_len, int ruby_command, char** out, std::size_t* out_len) {
+    std::size_t shown_len, int command, char** out, std::size_t* out_len) {
   wimg::inject::PrepareOptions opts;
-  opts.ruby_command = ruby_command != 0;
+  opts.command = command != 0;
   auto r = wimg::inject::prepare_base(std::string_view(base, base_len), std::string_view(runtime, runtime_len),
                                       std::string_view(shown, shown_len), opts);
   const std::string_view text = r.ok() ? std::string_view(*r) : std::string_view(r.error().message);

@@ -5,11 +5,10 @@
 #include "runtime/guest/wimg_abi.h"
 #include "runtime/inject/binaryen.h"
 #include "runtime/inject/host_imports.h"
+#include "runtime/inject/interpreter.h"
 #include "runtime/inject/merge.h"
 #include "runtime/inject/ruby_command.h"
 #include "runtime/inject/vmem.h"
-#include "runtime/pack/sections.h"
-#include "runtime/wasm/abi.h"
 #include "runtime/wasm/module.h"
 #include "support/digest.h"
 
@@ -20,18 +19,31 @@ namespace {
 // What the own reader knows and binaryen 108 cannot tell (docs/ARCHITECTURE.md, "Injection").
 struct BaseFacts {
   InjectOptions inject;
+  const Interpreter* command = nullptr;  // PrepareOptions::command: the interpreter made one
 };
 
-Result<BaseFacts> base_facts(std::string_view base, std::string_view shown, bool ruby_command) {
+// The binaryen half of each interpreter entry (interpreter.h), by id.
+Status make_command(const Interpreter& interp, BinaryenModuleRef guest, const Injected& injected,
+                    std::string_view shown) {
+  if (interp.id == cruby_interpreter().id) return make_ruby_command(guest, injected, shown);
+  return make_error(ErrorKind::Internal, std::string(shown) + ": no command maker for interpreter " +
+                                             std::string(interp.id));
+}
+
+Result<BaseFacts> base_facts(std::string_view base, std::string_view shown, bool command) {
   WIMG_ASSIGN(wasm::Module m, wasm::parse_module(base, shown));
   if (!m.custom_sections(kRuntimeSection).empty()) {
     return make_error(ErrorKind::Input, std::string(shown) + ": already holds a wimg runtime (a packed or prepared module); pack onto the original base");
   }
   if (m.memory_count() == 0) return make_error(ErrorKind::Input, std::string(shown) + ": has no memory; a WASI module exports one");
-  if (ruby_command && !wasm::is_ruby_reactor(m)) {
-    return make_error(ErrorKind::Input, std::string(shown) + ": is not a CRuby reactor (npm @ruby/*-wasm-wasi's ruby.wasm); cannot make it a Ruby command");
-  }
   BaseFacts f;
+  if (command) {
+    f.command = recognise_interpreter(m);
+    if (f.command == nullptr) {
+      return make_error(ErrorKind::Input, std::string(shown) + ": is not the reactor of " + interpreter_hints() +
+                                              "; cannot make it a command");
+    }
+  }
   f.inject.initial_pages = initial_pages_of(m);
   for (const auto& imp : m.imports) {
     if (imp.kind == wasm::ExternKind::Memory) f.inject.max_pages = imp.limits.max;
@@ -52,7 +64,7 @@ Result<std::optional<std::uint32_t>> runtime_start(std::string_view rt) {
 
 Result<std::string> prepare_base(std::string_view base_wasm, std::string_view runtime_wasm, std::string_view shown,
                                  const PrepareOptions& opts) {
-  WIMG_ASSIGN(BaseFacts facts, base_facts(base_wasm, shown, opts.ruby_command));
+  WIMG_ASSIGN(BaseFacts facts, base_facts(base_wasm, shown, opts.command));
   WIMG_ASSIGN(facts.inject.runtime_start, runtime_start(runtime_wasm));
   facts.inject.slots = WIMG_SLOTS;
   facts.inject.canary = opts.canary;
@@ -63,13 +75,13 @@ Result<std::string> prepare_base(std::string_view base_wasm, std::string_view ru
     if (!rt) return make_error(ErrorKind::Internal, "binaryen could not read the embedded guest runtime");
     auto injected = inject_runtime(guest, rt.get(), facts.inject);
     if (!injected) return Error{injected.error().kind, std::string(shown) + ": " + injected.error().message};
-    if (opts.ruby_command) WIMG_TRY(make_ruby_command(guest, *injected, shown));
+    if (facts.command != nullptr) WIMG_TRY(make_command(*facts.command, guest, *injected, shown));
     auto trimmed = trim_host_imports(guest);
     if (!trimmed) return Error{trimmed.error().kind, std::string(shown) + ": " + trimmed.error().message};
     nlohmann::json j = {{"base", base_digest},       {"first_slot", injected->first_slot},
                         {"region_pages", injected->region_pages}, {"runtime", rt_digest},
                         {"slots", facts.inject.slots}, {"version", kPreparedVersion}};
-    if (opts.ruby_command) j["abi"] = pack::kRubyCommandAbi;
+    if (facts.command != nullptr) j["abi"] = std::string(facts.command->command_abi);
     std::string text = j.dump();
     BinaryenAddCustomSection(guest, kRuntimeSection, text.data(), static_cast<BinaryenIndex>(text.size()));
     return {};

@@ -1,8 +1,8 @@
 // The prepared-base cache key's second half (prepare.h). Apart from the
 // injection itself: every render computes it, and wimg links this without
 // libbinaryen (the injector is loaded only to prepare, injector.h).
+#include "runtime/inject/interpreter.h"
 #include "runtime/inject/prepare.h"
-#include "runtime/inject/ruby_command.h"
 
 namespace wimg::inject {
 
@@ -14,15 +14,13 @@ Digest preparer_digest(std::string_view runtime_wasm) {
   return h.finish();
 }
 
-Digest ruby_command_preparer_digest(std::string_view runtime_wasm) {
+Digest command_preparer_digest(std::string_view runtime_wasm) {
   Sha256 h;
   h.update(preparer_digest(runtime_wasm).str());
-  h.update(std::string_view("\0", 1));
-  h.update(kRubyCommandRevision);
-  h.update(std::string_view("\0", 1));
-  h.update(ruby_boot());
-  h.update(std::string_view("\0", 1));
-  h.update(ruby_preinit());
+  for (const Interpreter* i : interpreters()) {
+    h.update(std::string_view("\0", 1));
+    i->command_digest_parts(h);
+  }
   return h.finish();
 }
 

@@ -1,6 +1,9 @@
-// What a CRuby base is made of, for `wimg import` (base/import.h): the one
-// place that knows where ruby.wasm keeps its standard library and how npm
-// ships it. Data only (no binaryen); the program is embedded at build time.
+// CRuby as a base, the one interpreter entry wimg has (interpreter.h): what
+// a CRuby base is made of, for `wimg import` (base/import.h), where ruby.wasm
+// keeps its standard library and how npm ships it, how it is recognised,
+// its RUN words and COPY warnings, and the data of its command
+// (ruby_command.h). Data only (no binaryen); the programs are embedded at
+// build time. The entry itself is ruby_interpreter.cpp.
 //
 //   npm's @ruby/<v>-wasm-wasi packages carry dist/ruby.wasm (the interpreter,
 //   a CRuby reactor without the library) and dist/ruby+stdlib.wasm (the same
@@ -14,7 +17,29 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/inject/interpreter.h"
+
 namespace wimg::inject {
+
+// The registry's CRuby entry (interpreters.cpp lists it).
+const Interpreter& cruby_interpreter();
+
+// How a CRuby reactor is recognised (ruby.wasm built by npm
+// @ruby/*-wasm-wasi): besides _initialize it exports cabi_realloc and the
+// wit-bindgen functions "ruby-init: func(args: list<string>) -> ()" and
+// "rb-eval-string-protect: func(str: string) -> ...", which its JavaScript
+// glue calls (wit-bindgen names carry the signature: matched by prefix).
+inline constexpr std::string_view kRubyInitPrefix = "ruby-init:";
+inline constexpr std::string_view kRubyEvalPrefix = "rb-eval-string-protect:";
+bool is_cruby_reactor(const wasm::Module& m);
+
+// The Ruby command (ruby_command.h): bumped whenever its code or bootstrap
+// changes meaning.
+inline constexpr std::string_view kRubyCommandRevision = "wimg-ruby-command-2";
+// The bootstrap program (embedded from runtime/inject/ruby_boot.rb).
+std::string_view ruby_boot();
+// The build-time program of a pre-initialised image (ruby_preinit.rb).
+std::string_view ruby_preinit();
 
 inline constexpr std::string_view kRubyLibDir = "/usr/local/lib/ruby";
 // Relative to the package's root (a tarball's members are under "package/").

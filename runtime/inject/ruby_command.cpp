@@ -93,9 +93,9 @@ Result<Exports> find_exports(const E& e, std::string_view shown) {
   Exports x;
   WIMG_ASSIGN(x.initialize, export_target(e.m, "_initialize", false, e.none, e.none, shown));
   WIMG_ASSIGN(x.realloc, export_target(e.m, "cabi_realloc", false, t({e.i32, e.i32, e.i32, e.i32}), e.i32, shown));
-  WIMG_ASSIGN(x.ruby_init, export_target(e.m, wasm::kRubyInitPrefix, true, t({e.i32, e.i32}), e.none, shown));
+  WIMG_ASSIGN(x.ruby_init, export_target(e.m, kRubyInitPrefix, true, t({e.i32, e.i32}), e.none, shown));
   // (ptr, len) -> the address of its static return area (handle, state)
-  WIMG_ASSIGN(x.eval, export_target(e.m, wasm::kRubyEvalPrefix, true, t({e.i32, e.i32}), e.i32, shown));
+  WIMG_ASSIGN(x.eval, export_target(e.m, kRubyEvalPrefix, true, t({e.i32, e.i32}), e.i32, shown));
   return x;
 }
 

@@ -1,4 +1,4 @@
-// A CRuby reactor (npm's ruby.wasm, runtime/wasm/abi.h) made a WASI command,
+// A CRuby reactor (npm's ruby.wasm, ruby_base.h) made a WASI command,
 // for images that set ENTRYPOINT or CMD (docs/WASMFILE.md, "Ruby command
 // modules"). Runs after inject_runtime on the same module:
 //
@@ -40,19 +40,13 @@
 #include <string_view>
 
 #include "runtime/inject/merge.h"
+#include "runtime/inject/ruby_base.h"
 #include "support/result.h"
 
 namespace wimg::inject {
 
-// Bumped whenever the command's code or bootstrap changes meaning.
-inline constexpr std::string_view kRubyCommandRevision = "wimg-ruby-command-2";
-// The init export a snapshotter calls (PREINIT, above).
-inline constexpr std::string_view kPreinitExport = "wizer.initialize";
-
-// The bootstrap program (embedded from runtime/inject/ruby_boot.rb).
-std::string_view ruby_boot();
-// The build-time program of a pre-initialised image (ruby_preinit.rb).
-std::string_view ruby_preinit();
+// kRubyCommandRevision, ruby_boot() and ruby_preinit() are in ruby_base.h
+// (data, no binaryen); kPreinitExport is interpreter.h's.
 
 // `injected` is what inject_runtime returned for `module`. Errors name
 // `shown` when an export has an unexpected signature.

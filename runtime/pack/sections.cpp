@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/guest/wimg_abi.h"
+#include "runtime/inject/interpreter.h"
 #include "support/utf8.h"
 
 namespace wimg::pack {
@@ -155,10 +156,10 @@ Result<RuntimeSection> decode_runtime_section(std::string_view text, std::string
   r.region_pages = static_cast<std::uint32_t>(pages);
   r.slots = WIMG_SLOTS;
   if (j.contains("abi")) {
-    if (!j["abi"].is_string() || j["abi"].get<std::string>() != kRubyCommandAbi) {
+    if (!j["abi"].is_string() || inject::interpreter_of_command_abi(j["abi"].get<std::string>()) == nullptr) {
       return f.fail("unknown \"abi\" " + j["abi"].dump());
     }
-    r.abi = kRubyCommandAbi;
+    r.abi = j["abi"].get<std::string>();
   }
   return r;
 }

@@ -4,8 +4,8 @@
 // the prepared base, canonical JSON:
 //   {"base":"sha256:<hex>","first_slot":S,"region_pages":R,
 //    "runtime":"sha256:<hex>","slots":128,"version":1}
-// plus "abi":"ruby-command" when a CRuby reactor was made a command
-// (runtime/inject/ruby_command.h).
+// plus "abi":A when an interpreter's reactor was made a command, A being
+// that interpreter entry's command_abi (runtime/inject/interpreter.h).
 //
 // "wimg.manifest" — written by the packer, canonical JSON (keys sorted, no
 // whitespace), so the same inputs give byte-identical binaries:
@@ -35,7 +35,6 @@ namespace wimg::pack {
 
 constexpr std::string_view kRuntimeSectionName = "wimg.runtime";
 constexpr std::string_view kManifestSectionName = "wimg.manifest";
-constexpr std::string_view kRubyCommandAbi = "ruby-command";
 constexpr std::string_view kPackedMediaType = "application/vnd.wimg.packed.v1+json";
 
 struct RuntimeSection {
@@ -45,7 +44,7 @@ struct RuntimeSection {
   std::uint32_t first_slot = 0;  // data segment index of slot 0
   std::uint32_t region_pages = 0;
   std::uint32_t slots = 0;  // WIMG_SLOTS
-  std::string abi;          // "" (the base's own) or kRubyCommandAbi
+  std::string abi;          // "" (the base's own) or a registered interpreter's command_abi
   bool operator==(const RuntimeSection&) const = default;
 };
 

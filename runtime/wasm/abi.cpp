@@ -12,11 +12,4 @@ const Export* find_function_export(const Module& m, std::string_view name, bool 
 
 bool is_command(const Module& m) { return find_function_export(m, "_start") != nullptr; }
 
-bool is_ruby_reactor(const Module& m) {
-  return !is_command(m) && find_function_export(m, "_initialize") != nullptr &&
-         find_function_export(m, "cabi_realloc") != nullptr &&
-         find_function_export(m, kRubyInitPrefix, true) != nullptr &&
-         find_function_export(m, kRubyEvalPrefix, true) != nullptr;
-}
-
 }  // namespace wimg::wasm
