@@ -197,7 +197,7 @@ StepProcess request_of(const RunStepInput& in, const std::string& tmp) {
   sp.req.module = tmp + "/module.wasm";
   sp.req.dirs.push_back({root, "/", false});
   // The image's preopens: a guest picks the longest matching preopen, and
-  // a base's own in-binary mounts (ruby.wasm's wasi-vfs /usr) would
+  // a base's own in-binary mounts (an interpreter's wasi-vfs /usr) would
   // otherwise answer below them.
   for (const auto& mnt : in.image->config.mounts) {
     if (mnt.size() < 2) continue;

@@ -4,8 +4,8 @@
 //   command       exports _start (wasi-libc's crt1-command)
 //   reactor       exports _initialize, or neither
 //
-// Which interpreter a reactor is (e.g. CRuby, which wimg can give a _start
-// of its own) is the interpreter registry's (runtime/inject/interpreter.h).
+// Which interpreter a reactor is (one wimg can give a _start of its own)
+// is the interpreter registry's (runtime/inject/interpreter.h).
 #pragma once
 
 #include <string_view>
