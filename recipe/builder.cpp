@@ -323,11 +323,8 @@ Result<image::BaseRef> from_wasm(Run& run, const Stage& st, Digest& key, bool& h
     return base;
   }
   if (!pack::looks_like_wasm(bytes)) return make_error(ErrorKind::Input, where + ": not a WebAssembly module");
-  auto m = wasm::parse_module(bytes, *real);
-  if (!m.ok()) return at(where, m.error());
-  if (!m->custom_sections(pack::kManifestSectionName).empty()) {
-    return make_error(ErrorKind::Input, where + ": is a packed image; build FROM its base or its store image");
-  }
+  // The one refusal policy (image/base.h), as `image create --base`.
+  WIMG_TRY(image::check_base(bytes, where));
   WIMG_TRY(run.store.put(bytes));
   WIMG_TRY(image::build_cache_record(run.store, key, d));
   return base;

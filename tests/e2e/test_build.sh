@@ -222,7 +222,7 @@ bad 4 "Wasmfile.bad:2: COPY: app/missing.rb: no such file" 'FROM show.wasm\nCOPY
 bad 3 "Wasmfile.bad:3: COPY: ../outside: is outside the build context" 'FROM show.wasm\nENV A=1\nCOPY ../outside /x\n'
 bad 3 "Wasmfile.bad:2: COPY: escape: a symlink leads outside the build context" 'FROM show.wasm\nCOPY escape /x\n'
 bad 3 "Wasmfile.bad:1: FROM fake.wasm: not a WebAssembly module" 'FROM fake.wasm\n'
-bad 3 "Wasmfile.bad:1: FROM packed.wasm: is a packed image" 'FROM packed.wasm\n'
+bad 3 "Wasmfile.bad:1: FROM packed.wasm: is already a packed image; use its base instead" 'FROM packed.wasm\n'
 bad 3 "Wasmfile.bad:1: FROM ../show.wasm: is outside the build context" 'FROM ../show.wasm\n'
 bad 4 "Wasmfile.bad:1: FROM nosuch:1: no such image" 'FROM nosuch:1\n'
 bad 3 "defined later" 'FROM b AS a\nFROM show.wasm AS b\n'
