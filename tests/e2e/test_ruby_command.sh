@@ -56,6 +56,24 @@ assert_eq 134 "$rc" "a JavaScript import traps"
 assert_contains "wimg: this Ruby command module has no JavaScript host: rb-js-abi-host.eval-js was called" \
   "$(cat "$E2E_TMP/js.err")" "the stub names the import"
 
+# PREINIT: the command has the init export, and the snapshotter (a
+# stand-in for Wizer that records its output path and returns its input)
+# works in the store's tmp/ (swept by prune after a crash), not in $TMPDIR.
+mkdir -p "$E2E_TMP/pre" && cp "$E2E_TMP/ruby.wasm" "$E2E_TMP/pre/ruby.wasm"
+printf 'FROM ruby.wasm\nCMD ["/x.rb"]\nPREINIT ["-r", "json"]\n' >"$E2E_TMP/pre/Wasmfile"
+cat >"$E2E_TMP/wizer" <<SH
+#!/usr/bin/env bash
+while [[ \$# -gt 0 ]]; do case \$1 in -o) out=\$2; shift 2 ;; -f) shift 2 ;; --*) shift ;; *) in=\$1; shift ;; esac; done
+printf '%s\\n' "\$out" >"$E2E_TMP/wizer.out"
+cp "\$in" "\$out"
+SH
+chmod +x "$E2E_TMP/wizer"
+TMPDIR=/nonexistent WIMG_WIZER="$E2E_TMP/wizer" W build -o "$E2E_TMP/pre.wasm" "$E2E_TMP/pre" >/dev/null 2>"$E2E_TMP/pre.err" ||
+  fail "PREINIT build with a stand-in Wizer: $(cat "$E2E_TMP/pre.err")"
+assert_match "$S/tmp/preinit-[^/]+/out.wasm" "$(cat "$E2E_TMP/wizer.out")" "the snapshotter's scratch directory"
+[[ -z "$(find "$S/tmp" -maxdepth 1 -name 'preinit-*')" ]] || fail "the snapshotter's scratch directory was left behind"
+assert_contains "ruby-init + PREINIT" "$(W inspect "$E2E_TMP/pre.wasm")" "inspect names the interpreter's init"
+
 # Without ENTRYPOINT/CMD: the reactor's exports, no _start.
 W pack "$E2E_TMP/ruby.wasm" -o "$E2E_TMP/reactor.wasm" --layer "$E2E_TMP/app" >"$E2E_TMP/pack2.out"
 assert_contains "base prepared" "$(cat "$E2E_TMP/pack2.out")" "the plain mode is its own preparation"
