@@ -7,6 +7,7 @@
 #include "image/packing.h"
 #include "layers/import.h"
 #include "layers/index.h"
+#include "layers/statcache.h"
 #include "runtime/pack/assemble.h"
 #include "runtime/pack/host_limits.h"
 #include "runtime/pack/packed.h"
@@ -64,12 +65,45 @@ pack::PackedConfig config_of(const PackArgs& a) {
   return c;
 }
 
+// The base file, known by digest through the store's stat cache (keyed by
+// the file's real path, as a COPY's files are by their tree) when its stat
+// is unchanged: a repeated pack then neither reads nor hashes it.
+struct BaseFile {
+  image::GivenBase given;
+  std::optional<layers::StatCache> cache;
+  layers::StatKey key;
+  void remember() {
+    if (!cache || !given.digest) return;
+    cache->record("", key, *given.digest);
+    (void)cache->save();  // only a cache: a failure costs a re-hash
+  }
+};
+
+BaseFile base_file(const store::Store& store, const std::string& path, const Context& ctx) {
+  BaseFile f;
+  f.given.shown = path;
+  const std::string real = unwrap(fs::real_path(path));
+  struct stat st;
+  if (::stat(real.c_str(), &st) != 0) throw Failure(fs::os_error("cannot read", path, errno));
+  f.given.size = static_cast<std::uint64_t>(st.st_size);
+  f.key = layers::StatKey::from(st);
+  const auto opts = ctx.import_options();
+  if (opts.use_stat_cache && S_ISREG(st.st_mode)) {
+    f.cache = layers::StatCache::load(store.cache_dir() + "/stat", real, opts.walk_start_ns);
+    f.given.digest = f.cache->lookup("", f.key);
+  }
+  f.given.load = [path, real]() -> Result<std::string> {
+    WIMG_ASSIGN(std::string bytes, fs::read_file(real));
+    if (!pack::looks_like_wasm(bytes)) return make_error(ErrorKind::Input, path + ": not a WebAssembly module");
+    return bytes;
+  };
+  return f;
+}
+
 // The image the flags describe, rendered by the same code as `wimg build -o`
 // and `wimg run` (image/packing.h); the base stays a file, not an object.
 void run_pack(const PackArgs& a, const Context& ctx) {
   if (a.layers.empty()) throw Failure(ErrorKind::Usage, "pack needs at least one --layer");
-  std::string base = unwrap(fs::read_file(a.base));
-  if (!pack::looks_like_wasm(base)) throw Failure(ErrorKind::Input, a.base + ": not a WebAssembly module");
   const pack::PackedConfig c = config_of(a);
   image::Manifest m;
   m.created = ctx.source_date_epoch().value_or(0);
@@ -84,7 +118,9 @@ void run_pack(const PackArgs& a, const Context& ctx) {
     m.layers.push_back({p.digest, st.files, st.bytes, p.created_by});
   }
   // Like `wimg build -o`: streamed, atomic, not fsynced (cli/cmd_build.cpp says why).
-  auto r = unwrap(image::write_wasm_from_base(store, std::move(base), a.base, m, guest_preparer(&ctx), a.output));
+  BaseFile file = base_file(store, a.base, ctx);
+  auto r = unwrap(image::write_wasm_from_base(store, file.given, m, guest_preparer(&ctx), a.output));
+  file.remember();
   for (const auto& w : pack::host_limit_warnings(r.size, r.data_segments)) ctx.warn(a.output + ": " + w);
   ctx.out << "packed " << a.output << ": " << r.size << " bytes, " << m.layers.size() << " layers"
           << (r.base_prepared ? ", base prepared" : "") << "\n"

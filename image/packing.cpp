@@ -309,7 +309,8 @@ namespace {
 // The prepared base of a base given as bytes, and the base's size.
 Result<std::pair<Prepared, std::uint64_t>> prepare_given(store::Store& store, std::string base,
                                                          std::string_view base_shown, const Manifest& m,
-                                                         const Preparer& prep, Check check = Check::Now) {
+                                                         const Preparer& prep, Check check = Check::Now,
+                                                         std::optional<Digest> digest = std::nullopt) {
   const std::uint64_t size = base.size();
   // Checked first: an already prepared base is used as it is, without
   // storing it (pack keeps bases out of the store).
@@ -319,7 +320,8 @@ Result<std::pair<Prepared, std::uint64_t>> prepare_given(store::Store& store, st
                           size);
   }
   auto load = [&]() -> Result<std::string> { return base; };
-  WIMG_ASSIGN(Prepared p, prepare(store, sha256_of(base), wanted_mode(m), load, base_shown, prep, check));
+  WIMG_ASSIGN(Prepared p, prepare(store, digest ? *digest : sha256_of(base), wanted_mode(m), load, base_shown, prep,
+                                  check));
   return std::make_pair(std::move(p), size);
 }
 
@@ -332,11 +334,26 @@ Result<RenderedWasm> render_wasm_from_base(store::Store& store, std::string base
   return render(store, std::move(given.first), given.second, base_shown, m);
 }
 
-Result<WrittenWasm> write_wasm_from_base(store::Store& store, std::string base, std::string_view base_shown,
-                                         const Manifest& m, const Preparer& prep, const std::string& path) {
+Result<WrittenWasm> write_wasm_from_base(store::Store& store, GivenBase& base, const Manifest& m,
+                                         const Preparer& prep, const std::string& path) {
   WIMG_ASSIGN(auto lock, store.writer_lock());
-  WIMG_ASSIGN(auto given, prepare_given(store, std::move(base), base_shown, m, prep, Check::Later));
-  return write_planned(store, std::move(given.first), given.second, base_shown, m, path, Output::AlwaysWithDigest);
+  if (base.digest) {
+    // Known by digest: a cached prepared base needs nothing of the file.
+    const PreparedKey key{*base.digest, prep.digest_for(wanted_mode(m))};
+    WIMG_ASSIGN(auto hit, find_prepared(store, key, Check::Later));
+    // An already prepared base (its entry names itself) is not taken
+    // from here: prepare_given uses such a base as it is, unrecorded, and
+    // the output must not depend on what the cache holds.
+    if (hit && hit->digest != *base.digest) {
+      Prepared p{.bytes = std::move(hit->bytes), .digest = hit->digest, .prepared_now = false, .as_is = false,
+                 .checked = hit->checked};
+      return write_planned(store, std::move(p), base.size, base.shown, m, path, Output::AlwaysWithDigest);
+    }
+  }
+  WIMG_ASSIGN(std::string bytes, base.load());
+  base.digest = sha256_of(bytes);
+  WIMG_ASSIGN(auto given, prepare_given(store, std::move(bytes), base.shown, m, prep, Check::Later, *base.digest));
+  return write_planned(store, std::move(given.first), given.second, base.shown, m, path, Output::AlwaysWithDigest);
 }
 
 }  // namespace wimg::image

@@ -93,9 +93,21 @@ Result<WrittenWasm> write_wasm(store::Store& store, const Manifest& m, const Pre
 // module is refused.
 Result<RenderedWasm> render_wasm_from_base(store::Store& store, std::string base, std::string_view base_shown,
                                            const Manifest& m, const Preparer& prep);
+// A base file as `wimg pack` names it: read by `load` (at most once)
+// unless `digest` — from the caller's stat cache, trusted as a COPY
+// trusts it — finds a prepared base in the store's cache, so a repeated
+// pack never reads or hashes its 16 MB interpreter. `digest` holds the
+// file's digest afterwards whenever it is known (the caller records it).
+struct GivenBase {
+  std::string shown;
+  std::uint64_t size = 0;          // the file's, from its stat
+  std::optional<Digest> digest;
+  std::function<Result<std::string>()> load;
+};
+
 // The same streamed to `path` as write_wasm does (always written: `pack`
 // prints the digest, computed as the bytes are written).
-Result<WrittenWasm> write_wasm_from_base(store::Store& store, std::string base, std::string_view base_shown,
-                                         const Manifest& m, const Preparer& prep, const std::string& path);
+Result<WrittenWasm> write_wasm_from_base(store::Store& store, GivenBase& base, const Manifest& m,
+                                         const Preparer& prep, const std::string& path);
 
 }  // namespace wimg::image

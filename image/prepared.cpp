@@ -64,6 +64,10 @@ Result<PreparedBase> prepared_base(store::Store& store, const PreparedKey& key,
   return cached(store, key, prepare, kPrepared, check);
 }
 
+Result<std::optional<PreparedBase>> find_prepared(const store::Store& store, const PreparedKey& key, Check check) {
+  return lookup(store, key, kPrepared, check);
+}
+
 Result<std::vector<PreparedEntry>> list_prepared(const store::Store& store) {
   return list_cache<PreparedKey>(cache_root(store, kPrepared), parse_name);
 }

@@ -46,6 +46,11 @@ enum class Check { Now, Later };
 Result<PreparedBase> prepared_base(store::Store& store, const PreparedKey& key,
                                    const std::function<Result<std::string>()>& prepare, Check check = Check::Now);
 
+// The cache's entry for `key` without preparing anything on a miss
+// (nullopt): `pack` asks before it reads a base it knows by digest alone.
+Result<std::optional<PreparedBase>> find_prepared(const store::Store& store, const PreparedKey& key,
+                                                  Check check = Check::Now);
+
 using PreparedEntry = CacheListing<PreparedKey>;
 // Every cache entry (prune walks them under the exclusive lock).
 Result<std::vector<PreparedEntry>> list_prepared(const store::Store& store);

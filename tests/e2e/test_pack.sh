@@ -96,6 +96,21 @@ cmp "$E2E_TMP/app.wasm" "$E2E_TMP/app3.wasm" || fail "packing twice gave differe
 "$WIMG" --store "$E2E_TMP/store2" pack "$BASE" -o "$E2E_TMP/app5.wasm" --layer "$L1" --layer "$L2" \
   --mount /usr --env A=1 --entrypoint ruby --cmd app.rb --label org.example=yes >/dev/null
 cmp "$E2E_TMP/app4.wasm" "$E2E_TMP/app5.wasm" || fail "cold and warm packs differ"
+# A base file whose stat is unchanged (and older than the stat cache's 2 s
+# racy window) is known by digest: a repeated pack neither opens nor hashes
+# it, and writes the same bytes. A changed base is read again.
+SB=$E2E_TMP/statbase
+mkdir -p "$SB"
+cp "$BASE" "$SB/base.wasm"
+sleep 2.2
+W pack "$SB/base.wasm" -o "$E2E_TMP/sb1.wasm" --layer "$l1" >/dev/null
+read -r rc opens < <(opens_during "$SB/base.wasm" "$WIMG" --store "$S" pack "$SB/base.wasm" -o "$E2E_TMP/sb2.wasm" --layer "$l1")
+assert_eq 0 "$rc" "repeated pack"
+assert_eq 0 "$opens" "opens of an unchanged base by a repeated pack"
+cmp "$E2E_TMP/sb1.wasm" "$E2E_TMP/sb2.wasm" || fail "a pack from the stat cache wrote different bytes"
+printf 'not wasm' >"$SB/base.wasm"
+expect_rc 3 "pack of a base changed into garbage" W pack "$SB/base.wasm" -o "$E2E_TMP/sb3.wasm" --layer "$l1"
+assert_contains "not a WebAssembly module" "$(cat "$E2E_TMP/err")" "a changed base is read again"
 # SOURCE_DATE_EPOCH is the only time that reaches the binary.
 SOURCE_DATE_EPOCH=1700000000 W pack "$BASE" -o "$E2E_TMP/sde.wasm" --layer "$l1" >"$E2E_TMP/sde.out"
 # Without --entrypoint/--cmd the plain preparation is asked for; this base
