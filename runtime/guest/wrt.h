@@ -212,6 +212,28 @@ struct wrt_file {
   u32 chunks, data; /* compressed only */
 };
 
+/* The decoded-chunk cache (content.c): chunks decoded a second time are
+ * kept in a ring of WRT_LZC_BYTES in the heap (not counted against the
+ * upper layer's cap: the ring is the bound), found through a table of
+ * WRT_LZC_SETS sets of WRT_LZC_WAYS entries. Both are heap blocks taken at
+ * the first admission and kept. `seen` is the doorkeeper: one bit per
+ * hashed (node, chunk), set by the first decode. */
+#define WRT_LZC_BYTES (16u << 20)
+#define WRT_LZC_SETS 2048u
+#define WRT_LZC_WAYS 4u
+#define WRT_LZC_SEEN_LOG2 14u /* 16,384 bits: the context has room for 2 KiB */
+#define WRT_LZC_SEEN_BITS (1u << WRT_LZC_SEEN_LOG2)
+struct wrt_lzc_entry {
+  u32 node, chunk, len, unused; /* len 0: empty */
+  u64 pos;                      /* where its bytes went in the ring's log */
+};
+struct wrt_lzc {
+  u32 ring, table; /* heap blocks; 0 until the first admission */
+  u32 off;         /* 1: the heap could not give them, no caching */
+  u64 head;        /* bytes appended to the ring since it was made */
+  u8 seen[WRT_LZC_SEEN_BITS / 8];
+};
+
 /* A string list of the config block: count strings from offset `first`. */
 struct wrt_list {
   u32 count;
@@ -369,6 +391,7 @@ struct wrt_ctx {
   u32 lz_valid, lz_node, lz_chunk;
   u8 lz_in[WIMG_LZ4_BOUND(WIMG_LZ4_CHUNK)];
   u8 lz_out[WIMG_LZ4_CHUNK];
+  struct wrt_lzc lzc;
   struct wrt_upper up;
 };
 
@@ -478,6 +501,7 @@ u32 wrt_file_read_rt(const struct wrt_file *f, u8 *dst, u64 off, u32 n);
 
 /* ---- the heap for the upper layer (heap.c) ---- */
 u32 wrt_alloc(u32 size, u32 *out); /* zeroed; ENOSPC over the cap */
+u32 wrt_alloc_uncapped(u32 size, u32 *out); /* zeroed, never freed; a bounded cache's */
 void wrt_free(u32 p, u32 size);
 static inline void *wrt_ptr(u32 p) { return (void *)(usize)p; }
 
