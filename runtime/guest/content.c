@@ -7,14 +7,15 @@
  * neither goes stale:
  * - lz_out holds the last chunk decoded, so sequential small reads decode
  *   each chunk once (invalid only while, or after failing, decoding);
- * - the decoded-chunk cache (struct wrt_lzc) keeps chunks that are decoded
- *   a second time: a program that reads a file once (Ruby's require) never
- *   fills it, one that reads the same files again (a second pass, a
- *   server's templates) copies them from it instead of decoding. Bounded:
- *   a ring of WRT_LZC_BYTES (16 MiB) of decoded bytes, oldest overwritten
- *   first, plus its table (192 KiB), both taken from the heap at the first
- *   admission and never more. Not while a snapshot is taken (C.frozen), so
- *   a PREINIT snapshot does not carry it. */
+ * - the decoded-chunk cache (struct wrt_lzc) keeps the chunks of files
+ *   read again (chunk 0 decoded a second time): a program that reads a
+ *   file once (Ruby's require) never fills it, one that reads the same
+ *   files again (a second pass, a server's templates) copies them from it
+ *   instead of decoding. Bounded: a ring of WRT_LZC_BYTES (16 MiB) of
+ *   decoded bytes, oldest overwritten first, plus its table (192 KiB), both
+ *   taken from the heap at the first admission and never more; the marks
+ *   cost two bits per view node from the first decode. Not while a
+ *   snapshot is taken (C.frozen), so a PREINIT snapshot does not carry it. */
 #include "lz4.h"
 #include "wrt.h"
 
@@ -50,21 +51,30 @@ static const u8 *lzc_find(u32 node, u32 chunk) {
   return 0;
 }
 
-/* After a decode into lz_out: the first time a (node, chunk) hash is seen
- * only marks it; the second time the chunk goes into the ring, at the
+/* Whether node's chunks go into the ring: once its chunk 0 is decoded a
+ * second time (the file is read again). Marks are exact, two bits per view
+ * node, so a program that reads each file once never makes the ring. */
+static int lzc_wanted(u32 node, u32 chunk) {
+  if (Z.off || C.frozen) return 0;
+  if (!Z.marks && wrt_alloc_uncapped(C.view.node_count / 4 + 1, &Z.marks)) {
+    Z.off = 1; /* no room: reads stay correct, they just decode */
+    return 0;
+  }
+  u8 *m = (u8 *)wrt_ptr(Z.marks) + node / 4;
+  u32 seen = 1u << (2 * (node % 4)), again = seen << 1;
+  if (chunk == 0) *m |= (u8)(*m & seen ? again : seen);
+  return (*m & again) != 0;
+}
+
+/* After a decode into lz_out: a wanted chunk goes into the ring, at the
  * front of its set (the set's last entry drops out). */
 static void lzc_admit(u32 node, u32 chunk, u32 len) {
-  u32 h = lzc_hash(node, chunk), bit = h >> (32 - WRT_LZC_SEEN_LOG2);
-  if (!(Z.seen[bit >> 3] & (1u << (bit & 7)))) {
-    Z.seen[bit >> 3] |= (u8)(1u << (bit & 7));
-    return;
-  }
-  if (Z.off || C.frozen) return;
+  if (!lzc_wanted(node, chunk)) return;
   if (!Z.table) {
     u32 ring, table;
     if (wrt_alloc_uncapped(WRT_LZC_BYTES, &ring) ||
         wrt_alloc_uncapped(WRT_LZC_SETS * WRT_LZC_WAYS * sizeof(struct wrt_lzc_entry), &table)) {
-      Z.off = 1; /* no room: reads stay correct, they just decode */
+      Z.off = 1;
       return;
     }
     Z.ring = ring;
@@ -73,7 +83,7 @@ static void lzc_admit(u32 node, u32 chunk, u32 len) {
   /* a chunk's bytes never wrap around the ring's end: skip to its start */
   u32 at = (u32)(Z.head % WRT_LZC_BYTES);
   if (WRT_LZC_BYTES - at < len) Z.head += WRT_LZC_BYTES - at;
-  struct wrt_lzc_entry *set = lzc_set(h);
+  struct wrt_lzc_entry *set = lzc_set(lzc_hash(node, chunk));
   for (u32 w = WRT_LZC_WAYS - 1; w > 0; --w) set[w] = set[w - 1];
   set[0].node = node;
   set[0].chunk = chunk;

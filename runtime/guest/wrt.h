@@ -212,26 +212,24 @@ struct wrt_file {
   u32 chunks, data; /* compressed only */
 };
 
-/* The decoded-chunk cache (content.c): chunks decoded a second time are
- * kept in a ring of WRT_LZC_BYTES in the heap (not counted against the
- * upper layer's cap: the ring is the bound), found through a table of
- * WRT_LZC_SETS sets of WRT_LZC_WAYS entries. Both are heap blocks taken at
- * the first admission and kept. `seen` is the doorkeeper: one bit per
- * hashed (node, chunk), set by the first decode. */
+/* The decoded-chunk cache (content.c): the chunks of a file whose chunk 0
+ * was decoded a second time are kept in a ring of WRT_LZC_BYTES in the
+ * heap (not counted against the upper layer's cap: the ring is the bound),
+ * found through a table of WRT_LZC_SETS sets of WRT_LZC_WAYS entries. Both
+ * are heap blocks taken at the first admission and kept. `marks` holds two
+ * bits per view node (chunk 0 decoded; read again), a heap block taken at
+ * the first decode. */
 #define WRT_LZC_BYTES (16u << 20)
 #define WRT_LZC_SETS 2048u
 #define WRT_LZC_WAYS 4u
-#define WRT_LZC_SEEN_LOG2 14u /* 16,384 bits: the context has room for 2 KiB */
-#define WRT_LZC_SEEN_BITS (1u << WRT_LZC_SEEN_LOG2)
 struct wrt_lzc_entry {
   u32 node, chunk, len, unused; /* len 0: empty */
   u64 pos;                      /* where its bytes went in the ring's log */
 };
 struct wrt_lzc {
-  u32 ring, table; /* heap blocks; 0 until the first admission */
-  u32 off;         /* 1: the heap could not give them, no caching */
-  u64 head;        /* bytes appended to the ring since it was made */
-  u8 seen[WRT_LZC_SEEN_BITS / 8];
+  u32 marks, ring, table; /* heap blocks; 0 until needed */
+  u32 off;                /* 1: the heap could not give them, no caching */
+  u64 head;               /* bytes appended to the ring since it was made */
 };
 
 /* A string list of the config block: count strings from offset `first`. */
