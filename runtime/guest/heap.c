@@ -6,9 +6,10 @@
  * region is the top of the memory, so nothing moves). Blocks are never
  * returned to the host. Every block counts its class size against the
  * upper layer's cap (C.up.cap): past it an allocation is ENOSPC and nothing
- * changes; the only exception is the decoded-chunk cache's two blocks
- * (wrt_alloc_uncapped, bounded by their fixed sizes). Addresses are runtime addresses (u32), so they stay valid when
- * the guest's growth moves the region. */
+ * changes; the only exception are the decoded-chunk cache's blocks
+ * (wrt_alloc_uncapped: its marks, ring and table, of fixed sizes).
+ * Addresses are runtime addresses (u32), so they stay valid when the
+ * guest's growth moves the region. */
 #include "wrt.h"
 
 #define C WRT_C
@@ -75,7 +76,7 @@ u32 wrt_alloc(u32 size, u32 *out) {
   return 0;
 }
 
-/* Outside the cap: the decoded-chunk cache (content.c) takes its two
+/* Outside the cap: the decoded-chunk cache (content.c) takes its three
  * blocks once and bounds itself; the upper layer's space is the user's. */
 u32 wrt_alloc_uncapped(u32 size, u32 *out) {
   if (size == 0 || size > (1u << 28)) return WRT_ENOSPC;
