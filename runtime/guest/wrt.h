@@ -339,6 +339,9 @@ struct wrt_upper {
   u32 chunks[WRT_INODE_CHUNKS]; /* inode chunks of WRT_INODE_CHUNK */
   u32 inode_count, inode_free;
   u32 redirect; /* u32[node_count]: view dir -> upper inode + 1, or 0 */
+  u32 redirected; /* bits[node_count]: set where redirect is; every lookup
+                   * hop asks, and the bits stay in cache where the table
+                   * (4 bytes a node) would not at 100k nodes */
   u8 name[WRT_NAME_MAX + 1];  /* a second name (rename, link) */
   u8 cname[WRT_NAME_MAX + 1]; /* names read while copying a dir up */
   u8 zero[4096];
