@@ -13,8 +13,9 @@
 #             (cached) base, layers already in the store, vs `cp` of the
 #             output file. Target: pack/cp <= 2.
 #   read      a guest opening, reading and closing every stdlib file
-#             (bench/guest/read_all.c, best of 5 rounds inside the guest),
-#             embedded vs node's host preopen. Goal: host/embedded >= 2.
+#             (bench/guest/read_all.c, best of 5 rounds inside the guest,
+#             and the first round apart), embedded vs node's host preopen.
+#             Goal: host/embedded >= 2.
 #   lookup    stat() of 20,000 pseudo-random paths in trees of 1,000 and
 #             100,000 files, both embedded (bench/guest/lookup.c). Goal:
 #             100k/1k <= 1.2.
@@ -77,7 +78,12 @@ host=$("$NODE" "$RUNNER" --dir "$STDLIB/usr/local/lib/ruby::/usr/local/lib/ruby"
 echo "embedded: $emb"
 echo "host:     $host"
 e=${emb##*best_ms=}; h=${host##*best_ms=}
-echo "host/embedded = $(ratio "$h" "$e") (goal >= 2)"
+ef=${emb##*first_ms=}; ef=${ef%% *}; hf=${host##*first_ms=}; hf=${hf%% *}
+echo "host/embedded = $(ratio "$h" "$e") (best round; goal >= 2)"
+# The first round decodes every chunk (the decoded-chunk cache admits a
+# chunk on its second decode: runtime/guest/README.md); later rounds copy.
+echo "host/embedded, first round = $(ratio "$hf" "$ef")"
+echo "stdlib stored in the packed file: $(stat -c %s "$T/read_all.packed.wasm") bytes ($(du -sb "$STDLIB" | cut -f1) bytes of files)"
 
 echo "== path lookup at 1,000 vs 100,000 files (embedded)"
 clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -o "$T/lookup.wasm" "$HERE/guest/lookup.c"

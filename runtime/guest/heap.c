@@ -6,8 +6,10 @@
  * region is the top of the memory, so nothing moves). Blocks are never
  * returned to the host. Every block counts its class size against the
  * upper layer's cap (C.up.cap): past it an allocation is ENOSPC and nothing
- * changes. Addresses are runtime addresses (u32), so they stay valid when
- * the guest's growth moves the region. */
+ * changes; the only exception are the decoded-chunk cache's blocks
+ * (wrt_alloc_uncapped: its marks, ring and table, of fixed sizes).
+ * Addresses are runtime addresses (u32), so they stay valid when the
+ * guest's growth moves the region. */
 #include "wrt.h"
 
 #define C WRT_C
@@ -42,11 +44,10 @@ static u32 reserve(u32 n) {
   return 0;
 }
 
-u32 wrt_alloc(u32 size, u32 *out) {
-  if (size == 0) size = 1;
-  if (size > (1u << 28)) return WRT_ENOSPC;
-  u32 c = class_of(size), n = 1u << c;
-  if (U.used + n > U.cap) return WRT_ENOSPC;
+/* A zeroed block of class c (1 << c bytes), from its free list or the
+ * bump pointer. */
+static u32 take(u32 c, u32 *out) {
+  u32 n = 1u << c;
   u32 p = U.free[c - 4];
   if (p) {
     U.free[c - 4] = *(u32 *)wrt_ptr(p);
@@ -61,9 +62,25 @@ u32 wrt_alloc(u32 size, u32 *out) {
     /* fresh pages are zero (memory.grow, or the region's zeroed static
      * pages above __heap_base) */
   }
-  U.used += n;
   *out = p;
   return 0;
+}
+
+u32 wrt_alloc(u32 size, u32 *out) {
+  if (size == 0) size = 1;
+  if (size > (1u << 28)) return WRT_ENOSPC;
+  u32 c = class_of(size), n = 1u << c;
+  if (U.used + n > U.cap) return WRT_ENOSPC;
+  WRT_TRY(take(c, out));
+  U.used += n;
+  return 0;
+}
+
+/* Outside the cap: the decoded-chunk cache (content.c) takes its three
+ * blocks once and bounds itself; the upper layer's space is the user's. */
+u32 wrt_alloc_uncapped(u32 size, u32 *out) {
+  if (size == 0 || size > (1u << 28)) return WRT_ENOSPC;
+  return take(class_of(size), out);
 }
 
 void wrt_free(u32 p, u32 size) {

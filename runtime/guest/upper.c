@@ -208,6 +208,7 @@ static void dir_remove(struct wrt_inode *d, u32 slot, u32 bucket) {
 
 u32 wrt_fs_canon(u32 id) {
   if (wrt_is_up(id) || !U.redirect || id >= C.view.node_count) return id;
+  if (!(((const u8 *)wrt_ptr(U.redirected))[id / 8] & (1u << (id % 8)))) return id;
   u32 r = ((u32 *)wrt_ptr(U.redirect))[id];
   return r ? WRT_UP | (r - 1) : id;
 }
@@ -306,7 +307,15 @@ u32 wrt_fs_empty(const struct wrt_node *dir, int *empty) {
 
 static u32 redirect_table(void) {
   if (U.redirect) return 0;
-  return wrt_alloc(C.view.node_count * 4, &U.redirect);
+  u32 bits;
+  WRT_TRY(wrt_alloc(C.view.node_count / 8 + 1, &bits));
+  u32 err = wrt_alloc(C.view.node_count * 4, &U.redirect);
+  if (err) {
+    wrt_free(bits, C.view.node_count / 8 + 1);
+    return err;
+  }
+  U.redirected = bits;
+  return 0;
 }
 
 /* Copies view dir `v` up (its ancestors first): an upper dir listing its
@@ -333,6 +342,7 @@ static u32 copy_dir(u32 v, u32 *up) {
     return err;
   }
   ((u32 *)wrt_ptr(U.redirect))[v] = (id & ~WRT_UP) + 1;
+  ((u8 *)wrt_ptr(U.redirected))[v / 8] |= (u8)(1u << (v % 8));
   if (v != 0) {
     struct wrt_inode *p = wrt_inode(parent);
     wimg_image_read(0, U.cname, C.view.strings_off + n.name_off, n.name_len);

@@ -82,10 +82,12 @@ u32 wrt_view_slot_size(u32 slot, u32 *size) {
   return 0;
 }
 
-u32 wrt_view_node(u32 index, struct wrt_node *n) {
-  u8 b[WIMG_VIEW_NODE_SIZE];
-  if (index >= V.node_count) return WRT_EIO;
+/* Node `index`'s 56 bytes (index < node_count, checked by the callers). */
+static void node_bytes(u32 index, u8 *b) {
   wimg_image_read(0, b, V.nodes_off + index * WIMG_VIEW_NODE_SIZE, WIMG_VIEW_NODE_SIZE);
+}
+
+static u32 decode_node(u32 index, const u8 *b, struct wrt_node *n) {
   n->index = index;
   n->parent = wrt_ld32(b);
   n->name_off = wrt_ld32(b + 4);
@@ -107,20 +109,31 @@ u32 wrt_view_node(u32 index, struct wrt_node *n) {
   return 0;
 }
 
+u32 wrt_view_node(u32 index, struct wrt_node *n) {
+  u8 b[WIMG_VIEW_NODE_SIZE];
+  if (index >= V.node_count) return WRT_EIO;
+  node_bytes(index, b);
+  return decode_node(index, b, n);
+}
+
 u32 wrt_view_lookup(const struct wrt_node *dir, const u8 *name, u32 len, struct wrt_node *out) {
-  u8 cand[WRT_NAME_MAX];
+  u8 cand[WRT_NAME_MAX], b[WIMG_VIEW_NODE_SIZE];
   u32 h = wimg_hash(dir->index, name, len) & (V.bucket_count - 1);
   u32 i = rd32(V.buckets_off + h * 4);
-  /* A corrupt chain could cycle: no chain is longer than the node count. */
+  /* One memory.init per hop: parent, name length and hash_next come from
+   * the node's bytes; a candidate is decoded (and checked) only when its
+   * name matches. A corrupt chain could cycle: no chain is longer than the
+   * node count. */
   for (u32 hops = 0; i != WIMG_NONE; ++hops) {
-    if (hops > V.node_count) return WRT_EIO;
-    u32 err = wrt_view_node(i, out);
-    if (err) return err;
-    if (out->parent == dir->index && out->name_len == len && out->index != 0) {
-      wimg_image_read(0, cand, V.strings_off + out->name_off, len);
-      if (memcmp(cand, name, len) == 0) return 0;
+    if (hops > V.node_count || i >= V.node_count) return WRT_EIO;
+    node_bytes(i, b);
+    u32 name_off = wrt_ld32(b + 4);
+    if (wrt_ld32(b) == dir->index && wrt_ld32(b + 8) == len && i != 0) {
+      if ((u64)name_off + len > V.strings_len) return WRT_EIO;
+      wimg_image_read(0, cand, V.strings_off + name_off, len);
+      if (memcmp(cand, name, len) == 0) return decode_node(i, b, out);
     }
-    i = rd32(V.nodes_off + i * WIMG_VIEW_NODE_SIZE + 16);
+    i = wrt_ld32(b + 16);
   }
   return WRT_ENOENT;
 }

@@ -212,6 +212,26 @@ struct wrt_file {
   u32 chunks, data; /* compressed only */
 };
 
+/* The decoded-chunk cache (content.c): the chunks of a file whose chunk 0
+ * was decoded a second time are kept in a ring of WRT_LZC_BYTES in the
+ * heap (not counted against the upper layer's cap: the ring is the bound),
+ * found through a table of WRT_LZC_SETS sets of WRT_LZC_WAYS entries. Both
+ * are heap blocks taken at the first admission and kept. `marks` holds two
+ * bits per view node (chunk 0 decoded; read again), a heap block taken at
+ * the first decode. */
+#define WRT_LZC_BYTES (16u << 20)
+#define WRT_LZC_SETS 2048u
+#define WRT_LZC_WAYS 4u
+struct wrt_lzc_entry {
+  u32 node, chunk, len, unused; /* len 0: empty */
+  u64 pos;                      /* where its bytes went in the ring's log */
+};
+struct wrt_lzc {
+  u32 marks, ring, table; /* heap blocks; 0 until needed */
+  u32 off;                /* 1: the heap could not give them, no caching */
+  u64 head;               /* bytes appended to the ring since it was made */
+};
+
 /* A string list of the config block: count strings from offset `first`. */
 struct wrt_list {
   u32 count;
@@ -319,6 +339,9 @@ struct wrt_upper {
   u32 chunks[WRT_INODE_CHUNKS]; /* inode chunks of WRT_INODE_CHUNK */
   u32 inode_count, inode_free;
   u32 redirect; /* u32[node_count]: view dir -> upper inode + 1, or 0 */
+  u32 redirected; /* bits[node_count]: set where redirect is; every lookup
+                   * hop asks, and the bits stay in cache where the table
+                   * (4 bytes a node) would not at 100k nodes */
   u8 name[WRT_NAME_MAX + 1];  /* a second name (rename, link) */
   u8 cname[WRT_NAME_MAX + 1]; /* names read while copying a dir up */
   u8 zero[4096];
@@ -369,6 +392,7 @@ struct wrt_ctx {
   u32 lz_valid, lz_node, lz_chunk;
   u8 lz_in[WIMG_LZ4_BOUND(WIMG_LZ4_CHUNK)];
   u8 lz_out[WIMG_LZ4_CHUNK];
+  struct wrt_lzc lzc;
   struct wrt_upper up;
 };
 
@@ -478,6 +502,7 @@ u32 wrt_file_read_rt(const struct wrt_file *f, u8 *dst, u64 off, u32 n);
 
 /* ---- the heap for the upper layer (heap.c) ---- */
 u32 wrt_alloc(u32 size, u32 *out); /* zeroed; ENOSPC over the cap */
+u32 wrt_alloc_uncapped(u32 size, u32 *out); /* zeroed, never freed; a bounded cache's */
 void wrt_free(u32 p, u32 size);
 static inline void *wrt_ptr(u32 p) { return (void *)(usize)p; }
 

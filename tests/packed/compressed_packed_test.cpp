@@ -20,15 +20,15 @@ namespace {
 
 constexpr std::size_t kSize = 300000;  // 5 chunks: 4 x 64 KiB + 37856 bytes
 
-std::string text() {
+std::string text(std::size_t size = kSize) {
   std::string out;
   char line[96];
-  for (int i = 0; out.size() < kSize; ++i) {
+  for (int i = 0; out.size() < size; ++i) {
     std::snprintf(line, sizeof line, "%06d: def method_%d(x) = x * %d  # the quick brown fox\n", i, i % 977,
                   (i * 37) % 1000);
     out += line;
   }
-  out.resize(kSize);
+  out.resize(size);
   return out;
 }
 
@@ -123,6 +123,51 @@ TEST(PackedCompressed, GuestReadsAndDamage) {
                           &rc);
     EXPECT_EQ(rc, 0) << c.what << ":\n" << out;
     EXPECT_EQ(out, c.want) << c.what;
+  }
+}
+
+// What read_passes prints for one pass over `files` (their contents).
+std::string pass_line(int k, const std::vector<std::string>& files) {
+  std::string all;
+  for (const std::string& c : files) {
+    all += c;
+    for (std::size_t off = 0; off < c.size(); off += 40000) all += c.substr(off, 100);
+  }
+  return "pass " + std::to_string(k) + ": " + std::to_string(files.size()) + " " + std::to_string(all.size()) + " " +
+         test::fnv_hex(all) + "\n";
+}
+
+// The decoded-chunk cache (runtime/guest/content.c) under the reads that
+// stress it: a 20 MiB file read three times (the second pass admits every
+// chunk and the 16 MiB ring wraps, so the third finds overwritten entries)
+// and 2,500 small files read three times (they fit the ring; more than 4
+// land in a few of its 2,048 sets, which drop entries). Every pass must
+// give the files' bytes.
+TEST(PackedCompressed, DecodedChunkCacheAcrossPasses) {
+  test::TempDir t;
+  const std::string big = text(20u << 20);
+  std::vector<std::string> small;
+  test::make_dirs(t / "layer/data/s");
+  test::write_file(t / "layer/data/big", big);
+  for (int i = 0; i < 2500; ++i) {
+    small.push_back(big.substr(static_cast<std::size_t>(i) * 997, 500 + static_cast<std::size_t>(i * 7919) % 4000));
+    test::write_file(t / ("layer/data/s/" + std::to_string(i)), small.back());
+  }
+  const std::string cc = test::wasi_cc(test::source_path("tests/guest/tools/read_passes.c"), t / "rp.wasm");
+  ASSERT_EQ(std::system(cc.c_str()), 0) << cc;
+  const std::string pack = std::string(WIMG_BINARY) + " --store " + (t / "store") + " pack " + (t / "rp.wasm") +
+                           " -o " + (t / "rp.packed.wasm") + " --layer " + (t / "layer") + " >/dev/null";
+  ASSERT_EQ(std::system(pack.c_str()), 0) << pack;
+  struct Case {
+    std::string args;
+    std::vector<std::string> files;
+  };
+  for (const Case& c : {Case{"/data/big", {big}}, Case{"@/data/s:2500", small}}) {
+    int rc = -1;
+    const std::string out = test::run_capture(
+        "cd " + t.path() + " && " + test::wasi_run() + "rp.packed.wasm 3 " + c.args + " 2>&1", &rc);
+    EXPECT_EQ(rc, 0) << c.args << ":\n" << out;
+    EXPECT_EQ(out, pass_line(1, c.files) + pass_line(2, c.files) + pass_line(3, c.files)) << c.args;
   }
 }
 
