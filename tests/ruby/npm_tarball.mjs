@@ -2,6 +2,8 @@
 // integrity `npm view PKG dist.tarball dist.integrity` gave) with node's own
 // fetch, checks it against the registry's sha512 integrity and writes it to
 // OUT. `npm pack` does the same but took minutes on a loaded CI machine.
+// Run it with `node --use-system-ca` (the machine's CA store, as npm's and
+// libcurl's: node's own bundle fails behind a TLS-inspecting proxy).
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 

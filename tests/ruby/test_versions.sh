@@ -48,7 +48,10 @@ for v in 3.2 3.3 3.4 4.0; do
   else
     info=$(npm view "$pkg" dist.tarball dist.integrity --json) || fail "npm view $pkg failed"
     mapfile -t dist < <("$NODE" -e 'const j = JSON.parse(process.argv[1]); console.log(j["dist.tarball"] + "\n" + j["dist.integrity"])' "$info")
-    "$NODE" "$HERE/npm_tarball.mjs" "${dist[0]}" "${dist[1]}" "$d/npm/pkg.tgz" || fail "fetching $pkg failed"
+    # --use-system-ca: the machine's CA store, as npm and libcurl use (node's
+    # own bundle fails behind a TLS-inspecting proxy).
+    "$NODE" --use-system-ca "$HERE/npm_tarball.mjs" "${dist[0]}" "${dist[1]}" "$d/npm/pkg.tgz" ||
+      fail "fetching $pkg failed"
     tar -xzf "$d/npm/pkg.tgz" -C "$d/npm" package/dist/ruby+stdlib.wasm
     own=$d/npm/package/dist/ruby+stdlib.wasm
   fi
