@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <functional>
 #include <memory>
-#include <thread>
 
 #include "image/base.h"
 #include "image/prepared.h"
@@ -154,28 +153,12 @@ bool holds(const std::string& path, const pack::AssembledModule& a) {
   return true;
 }
 
-// Re-hashes a prepared base taken with Check::Later on its own thread;
-// wait() gives the result (and is what the destructor waits for). Nothing
-// to do for one already checked.
-class BackgroundCheck {
- public:
-  BackgroundCheck(const store::Store& store, const Prepared& p) {
-    if (p.checked || !p.digest) return;
-    // The mapping is shared, so it outlives a plan that fails and drops p.
-    worker_ = std::thread([this, &store, d = *p.digest, bytes = p.bytes] { result_ = store.check_mapped(d, bytes.view); });
-  }
-  ~BackgroundCheck() { (void)wait(); }
-  BackgroundCheck(const BackgroundCheck&) = delete;
-  BackgroundCheck& operator=(const BackgroundCheck&) = delete;
-  Status wait() {
-    if (worker_.joinable()) worker_.join();
-    return result_;
-  }
-
- private:
-  std::thread worker_;
-  Status result_;
-};
+// A cached prepared base taken with Check::Later, re-hashed on a second
+// thread; nothing to check for one already checked.
+store::PendingCheck pending_check(const store::Store& store, const Prepared& p) {
+  if (p.checked || !p.digest) return store::PendingCheck();
+  return store::PendingCheck(store, *p.digest, p.bytes);
+}
 
 // Streams the module to a temp file beside `path`, then moves it over
 // `path` (fs::replace_file) once `gate` (if any) passed: readers see the
@@ -214,7 +197,7 @@ enum class Output { KeepUnchanged, AlwaysWithDigest };
 Result<WrittenWasm> write_planned(store::Store& store, Prepared p, std::optional<std::uint64_t> base_size,
                                   std::string_view shown, const Manifest& m, const std::string& path, Output mode) {
   const bool prepared_now = p.prepared_now;
-  BackgroundCheck check(store, p);
+  store::PendingCheck check = pending_check(store, p);
   auto planned = plan(store, std::move(p), base_size, shown, m);
   if (!planned.ok()) {
     WIMG_TRY(check.wait());  // a corrupt base explains a failed plan
@@ -229,6 +212,24 @@ Result<WrittenWasm> write_planned(store::Store& store, Prepared p, std::optional
   }
   WIMG_ASSIGN(out.digest, write_atomically(path, a, mode == Output::AlwaysWithDigest, [&check] { return check.wait(); }));
   return out;
+}
+
+// How errors name the base of the store image `m`, and its loader (read
+// verified, only on a prepared-cache miss).
+std::string base_shown_of(const Manifest& m, std::string_view shown) {
+  return std::string(shown) + " (base " + m.base->digest.str() + ")";
+}
+std::function<Result<std::string>()> base_loader(const store::Store& store, const Manifest& m) {
+  return [&store, d = m.base->digest]() { return store.get(d, /*verify=*/true); };
+}
+
+// The store image `m` rendered in memory in `mode`, without PREINIT's
+// snapshot (render_wasm's module, and what a snapshot is taken of).
+Result<RenderedWasm> render_module(store::Store& store, const Manifest& m, const Preparer& prep, PrepareMode mode,
+                                   std::string_view shown) {
+  const std::string base_shown = base_shown_of(m, shown);
+  WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, mode, base_loader(store, m), base_shown, prep));
+  return render(store, std::move(p), m.base->size, base_shown, m);
 }
 
 // PREINIT: the snapshot of `m` through the store's cache (image/preinit.h);
@@ -277,13 +278,8 @@ Result<RenderedWasm> render_wasm(store::Store& store, const Manifest& m, const P
   // Held until the bytes are built: a concurrent prune waits instead of
   // collecting the layers or the prepared base.
   WIMG_ASSIGN(auto lock, store.writer_lock());
-  const std::string base_shown = std::string(shown) + " (base " + m.base->digest.str() + ")";
-  auto load = [&]() { return store.get(m.base->digest, /*verify=*/true); };
   const PrepareMode mode = opts.as_command ? PrepareMode::Command : wanted_mode(m);
-  auto module = [&]() -> Result<RenderedWasm> {
-    WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, mode, load, base_shown, prep));
-    return render(store, std::move(p), m.base->size, base_shown, m);
-  };
+  auto module = [&]() { return render_module(store, m, prep, mode, shown); };
   WIMG_ASSIGN(auto snap, snapshot(store, m, prep, mode, shown, module));
   if (!snap) return module();
   return RenderedWasm{std::string(snap->bytes.view), false, !snap->cached};
@@ -293,14 +289,13 @@ Result<WrittenWasm> write_wasm(store::Store& store, const Manifest& m, const Pre
                                const std::string& path) {
   if (!m.base) return make_error(ErrorKind::Input, std::string(shown) + ": the image has no base module to run");
   WIMG_ASSIGN(auto lock, store.writer_lock());  // as render_wasm, until the file is written
-  const std::string base_shown = std::string(shown) + " (base " + m.base->digest.str() + ")";
-  auto load = [&]() { return store.get(m.base->digest, /*verify=*/true); };
-  WIMG_ASSIGN(auto snap, snapshot(store, m, prep, wanted_mode(m), shown, [&]() -> Result<RenderedWasm> {
-                WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, wanted_mode(m), load, base_shown, prep));
-                return render(store, std::move(p), m.base->size, base_shown, m);
+  const PrepareMode mode = wanted_mode(m);
+  WIMG_ASSIGN(auto snap, snapshot(store, m, prep, mode, shown, [&]() {
+                return render_module(store, m, prep, mode, shown);
               }));
   if (snap) return write_snapshot(path, *snap);
-  WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, wanted_mode(m), load, base_shown, prep, Check::Later));
+  const std::string base_shown = base_shown_of(m, shown);
+  WIMG_ASSIGN(Prepared p, prepare(store, m.base->digest, mode, base_loader(store, m), base_shown, prep, Check::Later));
   return write_planned(store, std::move(p), m.base->size, base_shown, m, path, Output::KeepUnchanged);
 }
 

@@ -29,8 +29,8 @@ std::optional<PreparedKey> parse_name(std::string_view name) {
 // A hit when the entry parses and its object is present. The object is
 // re-hashed (about 10 ms for CRuby's 16 MB; with Check::Later by the
 // caller): a corrupt prepared base would otherwise become binaries that
-// pass `inspect --verify` and fail to instantiate. A corrupt one fails, naming it (and is moved aside, so the
-// next run prepares it afresh).
+// pass `inspect --verify` and fail to instantiate. A corrupt one fails,
+// naming it (and is moved aside, so the next run prepares it afresh).
 Result<std::optional<PreparedBase>> lookup(const store::Store& store, const PreparedKey& key, const char* kind,
                                            Check check) {
   auto d = read_cache_entry(fs::join(cache_root(store, kind), entry_name(key)));

@@ -184,6 +184,31 @@ constexpr std::uint64_t kHashBehindBytes = std::uint64_t{4} << 20;
 
 }  // namespace
 
+struct PendingCheck::Impl {
+  const Store& store;
+  Digest digest;
+  fs::Bytes bytes;  // its owner keeps the mapping alive while it is hashed
+  HashBehind hasher;
+  std::optional<Status> result;
+};
+
+PendingCheck::PendingCheck() = default;
+
+PendingCheck::PendingCheck(const Store& store, const Digest& d, fs::Bytes bytes)
+    : impl_(new Impl{store, d, std::move(bytes), {}, std::nullopt}) {
+  impl_->hasher.add(impl_->bytes.view);
+}
+
+PendingCheck::~PendingCheck() { (void)wait(); }
+
+Status PendingCheck::wait() {
+  if (!impl_) return {};
+  if (!impl_->result) {
+    impl_->result = impl_->hasher.finish() == impl_->digest ? Status() : Status(impl_->store.corrupt_error(impl_->digest));
+  }
+  return *impl_->result;
+}
+
 Status Store::stream(const Digest& d, const ChunkFn& chunk, std::size_t chunk_size) const {
   const std::string path = object_path(d);
   auto fd = fs::open_file(path, O_RDONLY);

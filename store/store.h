@@ -72,9 +72,9 @@ class Store {
   Result<fs::Bytes> get_mapped(const Digest& d) const;
   // get_mapped's two halves, for a caller that overlaps them: the mapping
   // alone, then check_mapped (re-hashed; Corrupt and moved aside as
-  // get_mapped does), which may run on another thread while the bytes are
-  // used, as long as nothing made of them is trusted (an output moved into
-  // place) before it passed.
+  // get_mapped does), at once or as a PendingCheck on a second thread
+  // while the bytes are used, as long as nothing made of them is trusted
+  // (an output moved into place) before it passed.
   Result<fs::Bytes> map_unchecked(const Digest& d) const;
   Status check_mapped(const Digest& d, std::string_view bytes) const;
   // The same without holding the object: its bytes go to `chunk` in pieces
@@ -137,6 +137,24 @@ class Store {
   // objects/sha256 kept open: existence checks resolve two path components
   // instead of the whole absolute path (most of an unchanged tree's cost).
   std::shared_ptr<fs::UniqueFd> objects_dir_;
+};
+
+// Store::check_mapped of a mapping on a second thread (the hasher that
+// stream() hashes behind with), so the caller works on the bytes
+// meanwhile. wait() gives the result, computed once; a default-constructed
+// one has nothing to check. The destructor waits.
+class PendingCheck {
+ public:
+  PendingCheck();
+  PendingCheck(const Store& store, const Digest& d, fs::Bytes bytes);
+  ~PendingCheck();
+  PendingCheck(const PendingCheck&) = delete;
+  PendingCheck& operator=(const PendingCheck&) = delete;
+  Status wait();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace wimg::store
