@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "image/base.h"
 #include "image/prepared.h"
@@ -14,6 +15,7 @@
 #include "image/manifest.h"
 #include "image/segments.h"
 #include "support/fs.h"
+#include "support/hash_behind.h"
 #include "layers/index.h"
 #include "runtime/pack/assemble.h"
 #include "runtime/pack/packed.h"
@@ -163,15 +165,17 @@ store::PendingCheck pending_check(const store::Store& store, const Prepared& p) 
 // Streams the module to a temp file beside `path`, then moves it over
 // `path` (fs::replace_file) once `gate` (if any) passed: readers see the
 // old file or the new one. Not fsynced (as cp). With `digest`, also the
-// SHA-256 of the bytes written (`build -o` needs none: hashing 24 MB was a
-// sixth of a rebuild).
+// SHA-256 of the bytes written, hashed on a second thread as they are
+// written (`build -o` needs none: hashing 24 MB was a sixth of a rebuild;
+// `pack` prints it, and inline it was a fifth of a pack).
 Result<std::optional<Digest>> write_atomically(const std::string& path, const pack::AssembledModule& a,
                                                bool digest, const std::function<Status()>& gate = {}) {
   const std::string tmp = path + ".tmp-" + fs::unique_tag();
   WIMG_ASSIGN(fs::UniqueFd fd, fs::open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600));
-  Sha256 h;
+  std::optional<HashBehind> h;
+  if (digest) h.emplace();
   Status s = a.write_to([&](std::string_view b) {
-    if (digest) h.update(b);
+    if (h) h->add_copy(b);  // the writer reuses its buffers
     return fs::write_all(fd.get(), b.data(), b.size(), tmp);
   });
   if (s && ::fchmod(fd.get(), 0644) != 0) s = fs::os_error("cannot chmod", tmp, errno);
@@ -182,8 +186,8 @@ Result<std::optional<Digest>> write_atomically(const std::string& path, const pa
     return std::move(s).error();
   }
   WIMG_TRY(fs::replace_file(tmp, path));
-  if (!digest) return std::optional<Digest>();
-  return std::optional<Digest>(h.finish());
+  if (!h) return std::optional<Digest>();
+  return std::optional<Digest>(h->finish());
 }
 
 enum class Output { KeepUnchanged, AlwaysWithDigest };

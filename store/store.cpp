@@ -6,14 +6,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <optional>
-#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
+
+#include "support/hash_behind.h"
 
 namespace wimg::store {
 
@@ -118,65 +116,6 @@ Status Store::check_mapped(const Digest& d, std::string_view bytes) const {
 }
 
 namespace {
-
-// SHA-256 of chunks on a second thread, in the order given, while the
-// caller hands the same bytes on (a stream into an output): the hash no
-// longer adds to the copy's time. The caller keeps a chunk's bytes
-// unchanged until wait_hashed(n) says the first n chunks are done.
-class HashBehind {
- public:
-  HashBehind() : worker_([this] { run(); }) {}
-  ~HashBehind() {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      closing_ = true;
-    }
-    more_.notify_one();
-    worker_.join();
-  }
-  HashBehind(const HashBehind&) = delete;
-  HashBehind& operator=(const HashBehind&) = delete;
-
-  void add(std::string_view bytes) {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      queue_.push_back(bytes);
-      ++added_;
-    }
-    more_.notify_one();
-  }
-  void wait_hashed(std::uint64_t n) {
-    std::unique_lock<std::mutex> l(mu_);
-    done_cv_.wait(l, [&] { return hashed_ >= n; });
-  }
-  Digest finish() {
-    wait_hashed(added_);
-    return h_.finish();
-  }
-
- private:
-  void run() {
-    std::unique_lock<std::mutex> l(mu_);
-    for (;;) {
-      more_.wait(l, [&] { return closing_ || !queue_.empty(); });
-      if (queue_.empty()) return;
-      const std::string_view b = queue_.front();
-      l.unlock();
-      h_.update(b.data(), b.size());
-      l.lock();
-      queue_.pop_front();
-      ++hashed_;
-      done_cv_.notify_one();
-    }
-  }
-  Sha256 h_;
-  std::mutex mu_;
-  std::condition_variable more_, done_cv_;
-  std::deque<std::string_view> queue_;
-  std::uint64_t added_ = 0, hashed_ = 0;
-  bool closing_ = false;
-  std::thread worker_;  // last: starts after every other member exists
-};
 
 // Objects at least this large are hashed behind the stream (HashBehind):
 // below it, a thread costs more than it saves.
