@@ -84,3 +84,25 @@ digest_of() { "$WIMG" --store "$1" images --json | python3 -c 'import json,sys;p
 
 # blob_puts: blob uploads the registry has completed so far (its access log).
 blob_puts() { grep -c '"PUT /v2/[^ ]*/blobs/uploads/' "$REG_LOG" || true; }
+
+# registry_idle: returns once the registry has logged nothing for 300 ms
+# (at most 10 s). A client killed mid-request leaves the registry finishing
+# that request on its own; docker-registry rewrites a repository's blob link
+# in place, so a request racing that rewrite can read it empty and answer
+# MANIFEST_BLOB_UNKNOWN for a blob it has (seen once in test_dist_kill: a
+# push right after a killed one). That race is the registry's; what the
+# tests check is that wimg's next transfer completes.
+registry_idle() {
+  local size last=-1 quiet=0
+  for _ in $(seq 200); do
+    size=$(stat -c %s "$REG_LOG")
+    if [[ "$size" == "$last" ]]; then
+      quiet=$((quiet + 1))
+      (( quiet >= 6 )) && return 0
+    else
+      quiet=0
+      last=$size
+    fi
+    sleep 0.05
+  done
+}
