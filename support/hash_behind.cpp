@@ -23,15 +23,24 @@ void HashBehind::add(std::string_view bytes) {
 }
 
 void HashBehind::add_copy(std::string_view bytes) {
+  std::string buf;
   {
     std::unique_lock<std::mutex> l(mu_);
     done_cv_.wait(l, [&] { return copied_ == 0 || copied_ + bytes.size() <= kMaxCopied; });
-    // A deque never moves its elements on push_back, so the view set after
-    // the copy stays valid (a short string's bytes live inside it).
-    Chunk& c = queue_.emplace_back();
-    c.copy.assign(bytes);
-    c.bytes = c.copy;
+    if (!spare_.empty()) {
+      buf = std::move(spare_.back());
+      spare_.pop_back();
+    }
     copied_ += bytes.size();
+  }
+  buf.assign(bytes);  // outside the lock: the worker goes on hashing
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    // A deque never moves its elements on push_back, so the view set after
+    // the move stays valid (a short string's bytes live inside it).
+    Chunk& c = queue_.emplace_back();
+    c.copy = std::move(buf);
+    c.bytes = c.copy;
     ++added_;
   }
   more_.notify_one();
@@ -61,7 +70,9 @@ void HashBehind::run() {
     l.unlock();
     h_.update(b.data(), b.size());
     l.lock();
-    copied_ -= queue_.front().copy.size();
+    Chunk& done = queue_.front();
+    copied_ -= done.copy.size();
+    if (done.copy.capacity() >= 4096 && spare_.size() < 16) spare_.push_back(std::move(done.copy));
     queue_.pop_front();
     ++hashed_;
     done_cv_.notify_all();

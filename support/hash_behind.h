@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "support/digest.h"
 
@@ -44,6 +45,7 @@ class HashBehind {
   std::mutex mu_;
   std::condition_variable more_, done_cv_;
   std::deque<Chunk> queue_;
+  std::vector<std::string> spare_;  // hashed copies' buffers, reused: no fresh pages to fault in
   std::uint64_t added_ = 0, hashed_ = 0;
   std::size_t copied_ = 0;  // bytes of copies queued
   bool closing_ = false;
