@@ -109,7 +109,7 @@ if view[:8] != b"WIMGVIEW":
 view_parts = {
     "header": 64,
     f"nodes ({node_count} x 64)": node_count * 64,
-    f"hash buckets ({bucket_count} x 8)": bucket_count * 8,
+    f"bucket starts ({bucket_count} + 1 x 4)": (bucket_count + 1) * 4,
     "children (u32 per node)": strings_off - children_off,
     "names": strings_len,
     "config": config_len,

@@ -1,7 +1,7 @@
 // The VIEW: slot 0 of a packed binary, the merged file system as the guest
 // runtime reads it. The byte format is the contract in
-// runtime/guest/wimg_abi.h (header, 64-byte nodes, hash buckets, children,
-// strings, config block, slot sizes); this is its host-side encoder and a
+// runtime/guest/wimg_abi.h (header, 64-byte nodes sorted by path hash,
+// bucket starts, children, strings, config block, slot sizes); this is its host-side encoder and a
 // strict decoder.
 //
 // Encoding decisions the contract leaves open (all deterministic):
