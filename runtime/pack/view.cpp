@@ -292,8 +292,8 @@ class Decoder {
     if (h_.slot_count < 1 || h_.slot_count > WIMG_SLOTS)
       return fail("slot_count " + std::to_string(h_.slot_count) + " out of range");
     if (h_.node_count < 1) return fail("no root node");
-    if (h_.bucket_count == 0 || (h_.bucket_count & (h_.bucket_count - 1)) != 0) {
-      return fail("bucket_count " + std::to_string(h_.bucket_count) + " is not a power of two");
+    if (h_.bucket_count == 0 || (h_.bucket_count & (h_.bucket_count - 1)) != 0 || h_.bucket_count > (1u << 28)) {
+      return fail("bucket_count " + std::to_string(h_.bucket_count) + " is not a power of two up to 2^28");
     }
     WIMG_TRY(region(h_.slot_sizes_off, 4ull * h_.slot_count, "slot sizes"));
     v_.slot_sizes = u32_array(h_.slot_sizes_off, h_.slot_count);
