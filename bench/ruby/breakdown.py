@@ -108,8 +108,8 @@ if view[:8] != b"WIMGVIEW":
  config_off, config_len, slot_sizes_off) = struct.unpack_from("<12I", view, 8)
 view_parts = {
     "header": 64,
-    f"nodes ({node_count} x 56)": node_count * 56,
-    f"hash buckets ({bucket_count} x 4)": bucket_count * 4,
+    f"nodes ({node_count} x 64)": node_count * 64,
+    f"bucket starts ({bucket_count} + 1 x 4)": (bucket_count + 1) * 4,
     "children (u32 per node)": strings_off - children_off,
     "names": strings_len,
     "config": config_len,

@@ -2,8 +2,8 @@
  *
  * The view is read on demand with memory.init (wimg_image_read) instead of
  * being copied into the runtime: a big image's view (ruby's stdlib: ~2000
- * nodes) would not fit a small static region, and memory.init of 56 bytes
- * is cheap. The packer is trusted to be right but not assumed to be: every
+ * nodes) would not fit a small static region, and memory.init of a 64-byte
+ * node is cheap. The packer is trusted to be right but not assumed to be: every
  * offset is checked against the slot sizes before it is read, because
  * image_read traps on an out-of-range read and a corrupt view must be an
  * EIO, not a trap. */
@@ -53,13 +53,14 @@ u32 wrt_view_load(void) {
   V.slot_sizes_off = wrt_ld32(h + 52);
   if (V.slot_count < 1 || V.slot_count > WIMG_SLOTS || V.node_count < 1) return WRT_EIO;
   if (V.bucket_count == 0 || (V.bucket_count & (V.bucket_count - 1)) != 0) return WRT_EIO;
+  if (V.bucket_count > 0x10000000u) return WRT_EIO; /* (bucket_count + 1) * 4 fits a u32 */
   /* The slot sizes first: slot 0's own size bounds everything else. Reading
    * them may trap if the header lies, which is as good as it gets. */
   V.size = rd32(V.slot_sizes_off);
   if (V.size < WIMG_VIEW_HEADER_SIZE) return WRT_EIO;
   if (!in_view(V.slot_sizes_off, (u64)V.slot_count * 4)) return WRT_EIO;
   if (!in_view(V.nodes_off, (u64)V.node_count * WIMG_VIEW_NODE_SIZE)) return WRT_EIO;
-  if (!in_view(V.buckets_off, (u64)V.bucket_count * 4)) return WRT_EIO;
+  if (!in_view(V.buckets_off, ((u64)V.bucket_count + 1) * 4)) return WRT_EIO;
   if (!in_view(V.strings_off, V.strings_len)) return WRT_EIO;
   if (!in_view(V.config_off, V.config_len)) return WRT_EIO;
   /* The children array has no length field: it ends where the next table
@@ -82,7 +83,7 @@ u32 wrt_view_slot_size(u32 slot, u32 *size) {
   return 0;
 }
 
-/* Node `index`'s 56 bytes (index < node_count, checked by the callers). */
+/* Node `index`'s 64 bytes (index < node_count, checked by the callers). */
 static void node_bytes(u32 index, u8 *b) {
   wimg_image_read(0, b, V.nodes_off + index * WIMG_VIEW_NODE_SIZE, WIMG_VIEW_NODE_SIZE);
 }
@@ -93,15 +94,15 @@ static u32 decode_node(u32 index, const u8 *b, struct wrt_node *n) {
   n->name_off = wrt_ld32(b + 4);
   n->name_len = wrt_ld32(b + 8);
   n->mode = wrt_ld32(b + 12);
-  /* b + 16: hash_next, only followed by lookup */
-  n->first_child = wrt_ld32(b + 20);
-  n->child_count = wrt_ld32(b + 24);
-  u32 slot = wrt_ld32(b + 28);
+  n->first_child = wrt_ld32(b + 16);
+  n->child_count = wrt_ld32(b + 20);
+  u32 slot = wrt_ld32(b + 24);
   n->slot = slot & WIMG_NODE_SLOT_MASK;
   n->lz4 = (slot & WIMG_NODE_LZ4) != 0;
-  n->offset = wrt_ld64(b + 32);
-  n->size = wrt_ld64(b + 40);
-  n->mtime_ns = wrt_ld64(b + 48);
+  n->hash = wrt_ld32(b + 28); /* b + 32: name_head, only compared by lookup */
+  n->offset = wrt_ld64(b + 40);
+  n->size = wrt_ld64(b + 48);
+  n->mtime_ns = wrt_ld64(b + 56);
   if (n->parent >= V.node_count) return WRT_EIO;
   if (slot & ~(WIMG_NODE_SLOT_MASK | WIMG_NODE_LZ4)) return WRT_EIO;
   if ((u64)n->name_off + n->name_len > V.strings_len) return WRT_EIO;
@@ -116,24 +117,50 @@ u32 wrt_view_node(u32 index, struct wrt_node *n) {
   return decode_node(index, b, n);
 }
 
-u32 wrt_view_lookup(const struct wrt_node *dir, const u8 *name, u32 len, struct wrt_node *out) {
-  u8 cand[WRT_NAME_MAX], b[WIMG_VIEW_NODE_SIZE];
-  u32 h = wimg_hash(dir->index, name, len) & (V.bucket_count - 1);
-  u32 i = rd32(V.buckets_off + h * 4);
-  /* One memory.init per hop: parent, name length and hash_next come from
-   * the node's bytes; a candidate is decoded (and checked) only when its
-   * name matches. A corrupt chain could cycle: no chain is longer than the
-   * node count. */
-  for (u32 hops = 0; i != WIMG_NONE; ++hops) {
-    if (hops > V.node_count || i >= V.node_count) return WRT_EIO;
-    node_bytes(i, b);
+/* Whether node bytes `b` name `name` under `dir`: parent, length and the
+ * inline head first, strings only for a name longer than the head. */
+static u32 node_names(const u8 *b, u32 dir, const u8 *name, u32 len, u32 *match) {
+  u8 rest[WRT_NAME_MAX];
+  *match = 0;
+  if (wrt_ld32(b) != dir || wrt_ld32(b + 8) != len) return 0;
+  u32 head = len < WIMG_NAME_HEAD ? len : WIMG_NAME_HEAD;
+  if (memcmp(b + 32, name, head) != 0) return 0;
+  if (len > head) {
     u32 name_off = wrt_ld32(b + 4);
-    if (wrt_ld32(b) == dir->index && wrt_ld32(b + 8) == len && i != 0) {
-      if ((u64)name_off + len > V.strings_len) return WRT_EIO;
-      wimg_image_read(0, cand, V.strings_off + name_off, len);
-      if (memcmp(cand, name, len) == 0) return decode_node(i, b, out);
+    if ((u64)name_off + len > V.strings_len) return WRT_EIO;
+    wimg_image_read(0, rest, V.strings_off + name_off + head, len - head);
+    if (memcmp(rest, name + head, len - head) != 0) return 0;
+  }
+  *match = 1;
+  return 0;
+}
+
+/* Nodes read per memory.init while scanning a bucket's run: a run has
+ * about two nodes (view.h), so one read nearly always covers it. */
+#define RUN_BATCH 4u
+
+u32 wrt_view_lookup(const struct wrt_node *dir, const u8 *name, u32 len, struct wrt_node *out) {
+  u8 run[RUN_BATCH * WIMG_VIEW_NODE_SIZE], se[8];
+  u32 h = wimg_hash(dir->hash, name, len);
+  u32 b = wimg_bucket(h, V.bucket_count);
+  /* The bucket's run of nodes, sorted by hash: one read of two starts
+   * (a small table that stays cached), then contiguous nodes. */
+  wimg_image_read(0, se, V.buckets_off + b * 4, 8);
+  u32 lo = wrt_ld32(se), hi = wrt_ld32(se + 4);
+  if (lo == 0 || lo > hi || hi > V.node_count) return WRT_EIO;
+  for (u32 i = lo; i < hi;) {
+    u32 n = hi - i < RUN_BATCH ? hi - i : RUN_BATCH;
+    wimg_image_read(0, run, V.nodes_off + i * WIMG_VIEW_NODE_SIZE, n * WIMG_VIEW_NODE_SIZE);
+    for (u32 k = 0; k < n; ++k) {
+      const u8 *nb = run + k * WIMG_VIEW_NODE_SIZE;
+      u32 nh = wrt_ld32(nb + 28);
+      if (nh > h) return WRT_ENOENT; /* sorted: the name's hash is behind */
+      if (nh != h) continue;
+      u32 match, err = node_names(nb, dir->index, name, len, &match);
+      if (err) return err;
+      if (match) return decode_node(i + k, nb, out);
     }
-    i = wrt_ld32(b + 16);
+    i += n;
   }
   return WRT_ENOENT;
 }

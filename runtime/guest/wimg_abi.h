@@ -43,12 +43,12 @@
  *
  *    header (64 bytes):
  *      u8  magic[8] = "WIMGVIEW"
- *      u32 version = 3
+ *      u32 version = 4
  *      u32 slot_count     slots in use, view included (1 + layers)
  *      u32 node_count     >= 1; node 0 is the root directory
- *      u32 bucket_count   power of two, >= 1
- *      u32 nodes_off      node_count * 56-byte nodes
- *      u32 buckets_off    bucket_count * u32 (node index or WIMG_NONE)
+ *      u32 bucket_count   power of two, >= 1, <= 2^28
+ *      u32 nodes_off      node_count * 64-byte nodes
+ *      u32 buckets_off    bucket_count + 1 u32 starts (below)
  *      u32 children_off   u32 node indices; a dir's children are contiguous
  *                         and sorted by name (bytewise)
  *      u32 strings_off    names and symlink targets (no terminators)
@@ -58,16 +58,20 @@
  *      u32 slot_sizes_off slot_count * u32: byte size of each slot
  *      u32 reserved[2] = 0
  *
- *    node (56 bytes):
+ *    node (64 bytes: one cache line when the slot is 64-aligned):
  *      u32 parent         the root's parent is 0 (itself)
  *      u32 name_off, name_len   component name in strings ("" for the root)
  *      u32 mode           Linux st_mode: S_IFDIR/S_IFREG/S_IFLNK | 07777 bits
- *      u32 hash_next      next node in the same bucket, or WIMG_NONE
  *      u32 first_child    dirs: start in the children array
  *      u32 child_count    dirs: number of children
  *      u32 slot           files: bits 0..15 the slot holding the bytes,
  *                         bit 16 (WIMG_NODE_LZ4) set when they are stored
  *                         compressed (§6), bits 17..31 zero; others 0
+ *      u32 hash           the path hash: the root's is 0, any other node's
+ *                         wimg_hash(hash of its parent, name)
+ *      u8  name_head[8]   the name's first min(name_len, 8) bytes, then
+ *                         zeros: a lookup compares a short name without
+ *                         reading strings (the full name is there too)
  *      u64 offset         files: offset in that slot of the bytes, or of
  *                         their stored form when compressed; symlinks:
  *                         target offset in strings
@@ -75,9 +79,18 @@
  *                         length; dirs 0
  *      u64 mtime_ns       normalised modification time (the image's created time: FORMATS.md)
  *
+ *    Nodes 1 .. node_count - 1 are sorted by hash (non-decreasing), so the
+ *    nodes of one bucket, wimg_bucket(hash, bucket_count), are a run:
+ *    start[b] .. start[b + 1] - 1, where start[b] = 1 + the number of
+ *    non-root nodes in buckets before b (start[0] = 1, start[bucket_count]
+ *    = node_count). The root is in no bucket.
+ *
  *    A node's inode number is its index + 1. Lookup of a name under a dir:
- *    bucket = wimg_hash(parent, name) & (bucket_count - 1), then follow
- *    hash_next comparing parent and name. The packer builds the view from the
+ *    h = wimg_hash(dir's hash, name), read start[b] and start[b + 1] of
+ *    its bucket, then the run's nodes (contiguous), comparing hash, then
+ *    parent, name_len and name_head, and only for a name longer than 8
+ *    bytes the rest from strings. So a found name costs the start table
+ *    (small: it stays cached) and one place in the node table. The packer builds the view from the
  *    overlay (layers/overlay.h): whiteouts and opaque dirs are already
  *    applied, so the runtime knows no layer semantics.
  *
@@ -120,9 +133,10 @@
 #define WIMG_ABI_H
 
 #define WIMG_VIEW_MAGIC "WIMGVIEW"
-#define WIMG_VIEW_VERSION 3u
+#define WIMG_VIEW_VERSION 4u
 #define WIMG_VIEW_HEADER_SIZE 64u
-#define WIMG_VIEW_NODE_SIZE 56u
+#define WIMG_VIEW_NODE_SIZE 64u
+#define WIMG_NAME_HEAD 8u /* name bytes inline in a node (§5) */
 #define WIMG_NONE 0xFFFFFFFFu
 #define WIMG_SLOTS 128u /* view + up to 127 layers, like Docker's layer limit */
 #define WIMG_MAX_SYMLINK_HOPS 40
@@ -133,7 +147,8 @@
 /* The largest LZ4 block of n input bytes (LZ4_COMPRESSBOUND of lz4.h). */
 #define WIMG_LZ4_BOUND(n) ((n) + (n) / 255u + 16u)
 
-/* FNV-1a 32 over the parent index (4 bytes, little-endian) then the name. */
+/* FNV-1a 32 over `parent` (4 bytes, little-endian) then the name; the view
+ * passes the parent node's path hash (§5). */
 static inline unsigned int wimg_hash(unsigned int parent, const unsigned char *name, unsigned int len) {
   unsigned int h = 2166136261u;
   for (int i = 0; i < 4; ++i) {
@@ -145,6 +160,12 @@ static inline unsigned int wimg_hash(unsigned int parent, const unsigned char *n
     h *= 16777619u;
   }
   return h;
+}
+
+/* A hash's bucket: the top bits of hash * bucket_count, so sorting by hash
+ * sorts by bucket (§5). */
+static inline unsigned int wimg_bucket(unsigned int hash, unsigned int bucket_count) {
+  return (unsigned int)(((unsigned long long)hash * bucket_count) >> 32);
 }
 
 #endif

@@ -197,6 +197,7 @@ struct wrt_node {
   u32 slot; /* files: the slot (bits 0..15 of the view's field) */
   u32 lz4;  /* files: 1 when stored compressed (WIMG_NODE_LZ4) */
   u64 offset, size, mtime_ns;
+  u32 hash; /* view nodes: the path hash (wimg_abi.h §5), the key of a lookup under it */
 };
 
 /* A file's bytes in its slot, checked by wrt_view_file before any read:

@@ -1,5 +1,6 @@
 #include "runtime/pack/view.h"
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 
@@ -28,7 +29,12 @@ struct Node {
   std::uint32_t parent = 0;
   std::uint32_t first_child = 0;
   std::uint32_t child_count = 0;
+  std::uint32_t hash = 0;  // the path hash (wimg_abi.h §5)
 };
+
+std::string_view name_of(const Node& n) {
+  return n.entry == nullptr ? std::string_view() : layers::base_of(n.entry->entry.path);
+}
 
 // Breadth-first numbering; children of each directory in name order.
 std::vector<Node> number_nodes(const layers::Overlay& o) {
@@ -79,9 +85,9 @@ struct Regions {
 Regions plan_regions(std::size_t node_count, std::uint64_t strings_len, std::uint64_t config_len,
                      std::size_t slot_count) {
   Regions r;
-  while (r.bucket_count < 2 * node_count) r.bucket_count *= 2;
+  while (2ull * r.bucket_count < node_count) r.bucket_count *= 2;
   r.buckets_off = r.nodes_off + std::uint64_t{WIMG_VIEW_NODE_SIZE} * node_count;
-  r.children_off = r.buckets_off + 4ull * r.bucket_count;
+  r.children_off = r.buckets_off + 4ull * (r.bucket_count + 1);
   r.strings_off = r.children_off + 4ull * (node_count - 1);
   r.strings_len = strings_len;
   r.config_off = align4(r.strings_off + strings_len);
@@ -135,22 +141,58 @@ Result<std::vector<NodeData>> lay_out_strings(const std::vector<Node>& nodes, co
   return data;
 }
 
-// Chains in increasing index order: insert from the highest index down.
-std::pair<std::vector<std::uint32_t>, std::vector<std::uint32_t>> hash_chains(const std::vector<Node>& nodes,
-                                                                              std::uint32_t bucket_count) {
-  std::vector<std::uint32_t> buckets(bucket_count, WIMG_NONE), next(nodes.size(), WIMG_NONE);
-  for (std::size_t i = nodes.size(); i-- > 1;) {
-    std::uint32_t b = name_hash(nodes[i].parent, layers::base_of(nodes[i].entry->entry.path)) & (bucket_count - 1);
-    next[i] = buckets[b];
-    buckets[b] = static_cast<std::uint32_t>(i);
+// Path hashes (parents come first breadth-first), then the non-root nodes
+// renumbered in (hash, path) order, so each bucket's nodes are a run. The
+// children array keeps the breadth-first layout (a dir's first_child is
+// unchanged) and holds the new numbers.
+struct Ordered {
+  std::vector<Node> nodes;
+  std::vector<std::uint32_t> children;
+};
+
+Ordered order_by_hash(std::vector<Node> bfs) {
+  for (std::size_t i = 1; i < bfs.size(); ++i) bfs[i].hash = name_hash(bfs[bfs[i].parent].hash, name_of(bfs[i]));
+  std::vector<std::uint32_t> order(bfs.size() - 1);
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = static_cast<std::uint32_t>(k + 1);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    if (bfs[a].hash != bfs[b].hash) return bfs[a].hash < bfs[b].hash;
+    return bfs[a].entry->entry.path < bfs[b].entry->entry.path;  // unique: a total order
+  });
+  std::vector<std::uint32_t> renumber(bfs.size(), 0);
+  for (std::size_t k = 0; k < order.size(); ++k) renumber[order[k]] = static_cast<std::uint32_t>(k + 1);
+  Ordered o;
+  o.nodes.resize(bfs.size());
+  for (std::size_t i = 0; i < bfs.size(); ++i) {
+    o.nodes[renumber[i]] = bfs[i];
+    o.nodes[renumber[i]].parent = renumber[bfs[i].parent];
   }
-  return {std::move(buckets), std::move(next)};
+  o.children.assign(renumber.begin() + 1, renumber.end());
+  return o;
+}
+
+// start[b]: the first node of bucket b (bucket_count + 1 of them).
+std::vector<std::uint32_t> bucket_starts(const std::vector<Node>& nodes, std::uint32_t bucket_count) {
+  std::vector<std::uint32_t> starts(std::size_t{bucket_count} + 1);
+  std::size_t i = 1;
+  for (std::uint32_t b = 0; b <= bucket_count; ++b) {
+    while (i < nodes.size() && wimg_bucket(nodes[i].hash, bucket_count) < b) ++i;
+    starts[b] = static_cast<std::uint32_t>(i);
+  }
+  return starts;
+}
+
+// name_head: the name's first WIMG_NAME_HEAD bytes, zero-padded.
+void put_name_head(std::string& out, std::string_view name) {
+  const std::size_t head = std::min<std::size_t>(name.size(), WIMG_NAME_HEAD);
+  out.append(name.substr(0, head));
+  out.append(WIMG_NAME_HEAD - head, '\0');
 }
 
 }  // namespace
 
 Result<std::string> encode_view(const ViewInput& in) {
-  const std::vector<Node> nodes = number_nodes(*in.overlay);
+  const Ordered ordered = order_by_hash(number_nodes(*in.overlay));
+  const std::vector<Node>& nodes = ordered.nodes;
   std::string strings;
   WIMG_ASSIGN(std::vector<NodeData> data, lay_out_strings(nodes, *in.placements, strings));
   const std::string config = encode_config(in.config);
@@ -162,21 +204,23 @@ Result<std::string> encode_view(const ViewInput& in) {
   const Regions r = plan_regions(nodes.size(), strings.size(), config.size(), in.layer_slot_sizes.size() + 1);
   if (r.total > kMaxU32)
     return make_error(ErrorKind::Input, "view: " + std::to_string(r.total) + " bytes, more than a slot can hold");
-  auto [buckets, next] = hash_chains(nodes, r.bucket_count);
+  const std::vector<std::uint32_t> starts = bucket_starts(nodes, r.bucket_count);
 
   std::string out;
   out.reserve(r.total);
   put_header(out, r, static_cast<std::uint32_t>(nodes.size()));
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const Node& n = nodes[i];
-    for (std::uint32_t v : {n.parent, data[i].name_off, data[i].name_len, mode_of(n), next[i], n.first_child,
-                            n.child_count, data[i].slot}) {
+    for (std::uint32_t v :
+         {n.parent, data[i].name_off, data[i].name_len, mode_of(n), n.first_child, n.child_count, data[i].slot,
+          n.hash}) {
       le::put(out, v);
     }
+    put_name_head(out, name_of(n));
     for (std::uint64_t v : {data[i].offset, data[i].size, in.mtime_ns}) le::put(out, v);
   }
-  for (std::uint32_t b : buckets) le::put(out, b);
-  for (std::size_t i = 1; i < nodes.size(); ++i) le::put(out, static_cast<std::uint32_t>(i));
+  for (std::uint32_t v : starts) le::put(out, v);
+  for (std::uint32_t c : ordered.children) le::put(out, c);
   out += strings;
   out.resize(r.config_off, '\0');
   out += config;
@@ -207,7 +251,7 @@ class Decoder {
     WIMG_TRY(read_arrays());
     WIMG_TRY(read_nodes());
     WIMG_TRY(check_tree());
-    WIMG_TRY(check_chains());
+    WIMG_TRY(check_hashes());
     WIMG_TRY(read_config());
     return std::move(v_);
   }
@@ -248,8 +292,8 @@ class Decoder {
     if (h_.slot_count < 1 || h_.slot_count > WIMG_SLOTS)
       return fail("slot_count " + std::to_string(h_.slot_count) + " out of range");
     if (h_.node_count < 1) return fail("no root node");
-    if (h_.bucket_count == 0 || (h_.bucket_count & (h_.bucket_count - 1)) != 0) {
-      return fail("bucket_count " + std::to_string(h_.bucket_count) + " is not a power of two");
+    if (h_.bucket_count == 0 || (h_.bucket_count & (h_.bucket_count - 1)) != 0 || h_.bucket_count > (1u << 28)) {
+      return fail("bucket_count " + std::to_string(h_.bucket_count) + " is not a power of two up to 2^28");
     }
     WIMG_TRY(region(h_.slot_sizes_off, 4ull * h_.slot_count, "slot sizes"));
     v_.slot_sizes = u32_array(h_.slot_sizes_off, h_.slot_count);
@@ -261,11 +305,11 @@ class Decoder {
 
   Status read_arrays() {
     WIMG_TRY(region(h_.nodes_off, std::uint64_t{WIMG_VIEW_NODE_SIZE} * h_.node_count, "node table"));
-    WIMG_TRY(region(h_.buckets_off, 4ull * h_.bucket_count, "bucket table"));
+    WIMG_TRY(region(h_.buckets_off, 4ull * (std::uint64_t{h_.bucket_count} + 1), "bucket starts"));
     WIMG_TRY(region(h_.children_off, 4ull * (h_.node_count - 1), "children array"));
     WIMG_TRY(region(h_.strings_off, h_.strings_len, "strings"));
     WIMG_TRY(region(h_.config_off, h_.config_len, "config block"));
-    v_.buckets = u32_array(h_.buckets_off, h_.bucket_count);
+    v_.starts = u32_array(h_.buckets_off, std::size_t{h_.bucket_count} + 1);
     v_.children = u32_array(h_.children_off, h_.node_count - 1);
     strings_ = b_.substr(h_.strings_off, h_.strings_len);
     return {};
@@ -284,21 +328,24 @@ class Decoder {
       n.parent = u32_at(at);
       const std::uint32_t name_off = u32_at(at + 4), name_len = u32_at(at + 8);
       n.mode = u32_at(at + 12);
-      n.hash_next = u32_at(at + 16);
-      n.first_child = u32_at(at + 20);
-      n.child_count = u32_at(at + 24);
-      const std::uint32_t slot = u32_at(at + 28);
+      n.first_child = u32_at(at + 16);
+      n.child_count = u32_at(at + 20);
+      const std::uint32_t slot = u32_at(at + 24);
       n.slot = slot & WIMG_NODE_SLOT_MASK;
       n.lz4 = (slot & WIMG_NODE_LZ4) != 0;
       if ((slot & ~(WIMG_NODE_SLOT_MASK | WIMG_NODE_LZ4)) != 0 ||
           ((n.mode & kModeTypeMask) != kModeFile && slot != n.slot)) {
         return fail("node " + std::to_string(i) + ": bad slot field " + std::to_string(slot));
       }
-      n.offset = u64_at(at + 32);
-      n.size = u64_at(at + 40);
-      n.mtime_ns = u64_at(at + 48);
+      n.hash = u32_at(at + 28);
+      n.offset = u64_at(at + 40);
+      n.size = u64_at(at + 48);
+      n.mtime_ns = u64_at(at + 56);
       const std::string who = "node " + std::to_string(i);
       WIMG_ASSIGN(n.name, string_at(name_off, name_len, who + " name"));
+      std::string head;
+      put_name_head(head, n.name);
+      if (b_.substr(at + 32, WIMG_NAME_HEAD) != head) return fail(who + ": name_head differs from the name");
       WIMG_TRY(check_node(i, n, who));
     }
     return {};
@@ -312,7 +359,6 @@ class Decoder {
     if (i != 0 && !layers::check_path(n.name, who).ok()) return fail(who + ": bad name");
     if (i != 0 && n.name.find('/') != std::string_view::npos) return fail(who + ": name contains '/'");
     if ((n.mode & ~(kModeTypeMask | 07777u)) != 0) return fail(who + ": bad mode " + std::to_string(n.mode));
-    if (n.hash_next != WIMG_NONE && n.hash_next >= h_.node_count) return fail(who + ": hash_next out of range");
     const std::uint32_t type = n.mode & kModeTypeMask;
     if (type == kModeDir) {
       if (n.first_child > v_.children.size() || n.child_count > v_.children.size() - n.first_child) {
@@ -368,22 +414,20 @@ class Decoder {
     return {};
   }
 
-  Status check_chains() const {
-    std::vector<bool> seen(h_.node_count, false);
-    std::size_t chained = 0;
-    for (std::uint32_t b = 0; b < h_.bucket_count; ++b) {
-      for (std::uint32_t n = v_.buckets[b]; n != WIMG_NONE; n = v_.nodes[n].hash_next) {
-        if (n >= h_.node_count || n == 0 || seen[n])
-          return fail("bucket " + std::to_string(b) + ": bad or repeated node");
-        if ((name_hash(v_.nodes[n].parent, v_.nodes[n].name) & (h_.bucket_count - 1)) != b) {
-          return fail("node " + std::to_string(n) + " is in the wrong hash bucket");
-        }
-        seen[n] = true;
-        ++chained;
-      }
+  // Every path hash right (the root's 0), the non-root nodes sorted by
+  // hash, and the bucket starts exactly their runs.
+  Status check_hashes() const {
+    if (v_.nodes[0].hash != 0) return fail("the root's hash is not 0");
+    for (std::uint32_t i = 1; i < h_.node_count; ++i) {
+      const ViewNode& n = v_.nodes[i];
+      if (n.hash != name_hash(v_.nodes[n.parent].hash, n.name)) return fail("node " + std::to_string(i) + ": wrong hash");
+      if (i > 1 && v_.nodes[i - 1].hash > n.hash) return fail("node " + std::to_string(i) + ": not sorted by hash");
     }
-    if (chained != h_.node_count - 1)
-      return fail("hash chains miss " + std::to_string(h_.node_count - 1 - chained) + " nodes");
+    std::uint32_t i = 1;
+    for (std::uint32_t b = 0; b <= h_.bucket_count; ++b) {
+      while (i < h_.node_count && wimg_bucket(v_.nodes[i].hash, h_.bucket_count) < b) ++i;
+      if (v_.starts[b] != i) return fail("bucket " + std::to_string(b) + ": wrong start");
+    }
     return {};
   }
 
@@ -421,11 +465,11 @@ Result<DecodedView> decode_view(std::string_view bytes, std::string_view shown) 
 }
 
 std::optional<std::uint32_t> DecodedView::lookup(std::uint32_t dir, std::string_view name) const {
-  if (buckets.empty()) return std::nullopt;
-  const std::uint32_t mask = static_cast<std::uint32_t>(buckets.size() - 1);
-  for (std::uint32_t n = buckets[name_hash(dir, name) & mask]; n != WIMG_NONE && n < nodes.size();
-       n = nodes[n].hash_next) {
-    if (nodes[n].parent == dir && nodes[n].name == name) return n;
+  if (dir >= nodes.size() || starts.size() < 2) return std::nullopt;
+  const std::uint32_t h = name_hash(nodes[dir].hash, name);
+  const std::uint32_t b = wimg_bucket(h, static_cast<std::uint32_t>(starts.size() - 1));
+  for (std::uint32_t n = std::max(starts[b], 1u); n < starts[b + 1] && n < nodes.size(); ++n) {
+    if (nodes[n].hash == h && nodes[n].parent == dir && nodes[n].name == name) return n;
   }
   return std::nullopt;
 }

@@ -1,16 +1,18 @@
 // The VIEW: slot 0 of a packed binary, the merged file system as the guest
 // runtime reads it. The byte format is the contract in
-// runtime/guest/wimg_abi.h (header, 56-byte nodes, hash buckets, children,
-// strings, config block, slot sizes); this is its host-side encoder and a
+// runtime/guest/wimg_abi.h (header, 64-byte nodes sorted by path hash,
+// bucket starts, children, strings, config block, slot sizes); this is its host-side encoder and a
 // strict decoder.
 //
 // Encoding decisions the contract leaves open (all deterministic):
-//   - nodes in breadth-first order: node 0 is the root, then the root's
-//     children sorted by name, then each directory's children in node order,
-//     so a directory's children are also consecutive node indexes;
-//   - bucket_count = the smallest power of two >= 2 * node_count; each
-//     chain lists its nodes in increasing index order; the root (never
-//     looked up by name) is in no chain;
+//   - nodes: node 0 is the root; the others sorted by path hash (the
+//     contract's order), equal hashes by path; the children array lists
+//     the nodes breadth-first (the root's children sorted by name, then
+//     each directory's children in that order), so a directory's children
+//     are consecutive in the children array, not in the node table;
+//   - bucket_count = the smallest power of two >= node_count / 2: runs of
+//     about two nodes, and a start table of 4 bytes per two nodes that
+//     stays cached;
 //   - strings: per node in index order its name, then a symlink's target;
 //   - regions in header order, each directly after the previous one except
 //     that the config block and the slot sizes start 4-aligned (zero pad);
@@ -71,10 +73,10 @@ struct ViewNode {
   std::uint32_t parent = 0;
   std::string_view name;
   std::uint32_t mode = 0;  // st_mode: type bits | permission bits
-  std::uint32_t hash_next = 0;
   std::uint32_t first_child = 0;
   std::uint32_t child_count = 0;
   std::uint32_t slot = 0;  // files: bits 0..15 of the field (the slot)
+  std::uint32_t hash = 0;  // the path hash
   bool lz4 = false;        // files: WIMG_NODE_LZ4, offset is a stored form
   std::uint64_t offset = 0;
   std::uint64_t size = 0;
@@ -89,7 +91,7 @@ constexpr std::uint32_t kModeTypeMask = 0170000;
 
 struct DecodedView {
   std::vector<ViewNode> nodes;
-  std::vector<std::uint32_t> buckets;
+  std::vector<std::uint32_t> starts;  // bucket_count + 1 bucket starts
   std::vector<std::uint32_t> children;
   ViewConfig config;
   std::vector<std::uint32_t> slot_sizes;  // slot_sizes[0] is the view itself
@@ -102,8 +104,9 @@ struct DecodedView {
 };
 
 // Strict: every offset, count and index is bounds-checked, the tree is
-// connected and each directory's children are sorted, every non-root node
-// sits in exactly the hash chain its name selects, slot_sizes[0] equals
+// connected and each directory's children are sorted, every node's
+// name_head matches its name and its hash its parent's and name, the
+// non-root nodes are sorted by hash and the bucket starts are their runs, slot_sizes[0] equals
 // bytes.size() (so any truncation is refused). Views point into `bytes`.
 // Errors are ErrorKind::Corrupt naming `shown`.
 Result<DecodedView> decode_view(std::string_view bytes, std::string_view shown);

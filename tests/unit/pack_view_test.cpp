@@ -7,6 +7,7 @@
 #include "layers/overlay.h"
 #include "pack_test_util.h"
 #include "runtime/pack/view.h"
+#include "runtime/guest/wimg_abi.h"
 #include "support/le.h"
 
 namespace wimg::pack {
@@ -25,7 +26,8 @@ struct Fixture {
   Fixture() {
     overlay = layers::Overlay::merge({
         {dir("etc"), c.file("etc/motd", "hello\n"), dir("usr"), dir("usr/lib"), c.file("usr/lib/a.rb", "a"),
-         c.file("usr/lib/a.rb.bak", "b", 0600), c.file("usr/lib/z", ""), link("lib", "usr/lib"), dir("empty", 0700)},
+         c.file("usr/lib/a.rb.bak", "b", 0600), c.file("usr/lib/z", ""), link("lib", "usr/lib"), dir("empty", 0700),
+         c.file("usr/lib/a_name_longer_than_the_head.rb", "long")},
         {test::whiteout("usr/lib/a.rb.bak"), c.file("etc/motd", "new\n", 0444), dir("a.b"), c.file("a.b/c", "a")},
     });
     std::uint32_t off = 100;
@@ -99,14 +101,14 @@ TEST(PackView, HeaderAndLayoutFollowTheContract) {
   std::uint32_t h[14];
   for (auto& x : h) ASSERT_TRUE(r.get(&x));
   EXPECT_EQ(bytes.substr(0, 8), "WIMGVIEW");
-  EXPECT_EQ(h[0], 3u);  // version
+  EXPECT_EQ(h[0], 4u);  // version
   EXPECT_EQ(h[1], 2u);  // slot_count: view + 1 layer
   const std::uint32_t nodes = h[2];
   EXPECT_EQ(nodes, f.overlay.entries().size() + 1);
-  EXPECT_EQ(h[3], 32u);                     // 11 nodes -> smallest 2^k >= 22
+  EXPECT_EQ(h[3], 8u);                      // 12 nodes -> smallest 2^k >= 12 / 2
   EXPECT_EQ(h[4], 64u);                     // nodes right after the header
-  EXPECT_EQ(h[5], 64u + 56u * nodes);       // buckets
-  EXPECT_EQ(h[6], h[5] + 4 * h[3]);         // children
+  EXPECT_EQ(h[5], 64u + 64u * nodes);       // bucket starts
+  EXPECT_EQ(h[6], h[5] + 4 * (h[3] + 1));   // children
   EXPECT_EQ(h[7], h[6] + 4 * (nodes - 1));  // strings
   EXPECT_EQ(h[9] % 4, 0u);                  // config 4-aligned
   EXPECT_EQ(h[11] % 4, 0u);                 // slot sizes 4-aligned
@@ -125,9 +127,32 @@ TEST(PackView, ChildrenAreSortedBytewiseAndBreadthFirst) {
   for (std::uint32_t k = 0; k < root.child_count; ++k)
     top.emplace_back(v->nodes[v->children[root.first_child + k]].name);
   EXPECT_EQ(top, (std::vector<std::string>{"a.b", "empty", "etc", "lib", "usr"}));
-  // Breadth-first: the root's children are nodes 1..5.
-  EXPECT_EQ(v->children[root.first_child], 1u);
-  EXPECT_EQ(v->path_of(5), "usr");
+  // Breadth-first in the children array: the root's children first.
+  EXPECT_EQ(root.first_child, 0u);
+  EXPECT_EQ(v->path_of(v->children[4]), "usr");
+  EXPECT_EQ(v->path_of(v->children[5]), "a.b/c");
+}
+
+TEST(PackView, NodesAreSortedByPathHash) {
+  Fixture f;
+  const std::string bytes = encode_ok(f.input());
+  auto v = decode_view(bytes, "v");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->nodes[0].hash, 0u);
+  for (std::uint32_t i = 1; i < v->nodes.size(); ++i) {
+    const ViewNode& n = v->nodes[i];
+    const std::uint32_t parent_hash = v->nodes[n.parent].hash;
+    EXPECT_EQ(n.hash, wimg_hash(parent_hash, reinterpret_cast<const unsigned char*>(n.name.data()),
+                                static_cast<unsigned int>(n.name.size())));
+    if (i > 1) {
+      EXPECT_LE(v->nodes[i - 1].hash, n.hash);
+    }
+    const std::uint32_t b = wimg_bucket(n.hash, static_cast<std::uint32_t>(v->starts.size() - 1));
+    EXPECT_LE(v->starts[b], i);
+    EXPECT_LT(i, v->starts[b + 1]);
+  }
+  EXPECT_EQ(v->starts.front(), 1u);
+  EXPECT_EQ(v->starts.back(), v->nodes.size());
 }
 
 TEST(PackView, HashLookupFindsEveryNode) {
@@ -158,7 +183,7 @@ TEST(PackView, EmptyImageHasJustTheRoot) {
   auto v = decode_view(bytes, "v");
   ASSERT_TRUE(v.ok()) << v.error().message;
   EXPECT_EQ(v->nodes.size(), 1u);
-  EXPECT_EQ(v->buckets.size(), 2u);
+  EXPECT_EQ(v->starts, (std::vector<std::uint32_t>{1, 1}));  // one bucket, empty: the root is in none
   EXPECT_EQ(v->slot_sizes.size(), 1u);
 }
 
@@ -189,23 +214,36 @@ TEST(PackView, StrictDecodeRefusesBrokenStructure) {
     for (int i = 0; i < 4; ++i) b[off + static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xff);
     return b;
   };
-  const std::size_t node1 = 64 + 56;
-  // Breadth-first: a.b, empty, etc, lib, usr, then a.b/c (a 1-byte file).
-  const std::size_t node6 = 64 + 6 * 56;
+  auto v = decode_view(good, "v");
+  ASSERT_TRUE(v.ok());
+  // node1: the dir a.b; node6: the 1-byte file a.b/c.
+  const std::uint32_t ab = *v->lookup(0, "a.b");
+  const std::size_t node1 = 64 + 64 * ab;
+  const std::size_t node6 = 64 + 64 * *v->lookup(ab, "c");
+  std::uint32_t h[14];
+  le::Reader header(good, 8);
+  for (auto& x : h) ASSERT_TRUE(header.get(&x));
+  const std::size_t starts = h[5];
   for (const auto& [what, bytes] : std::vector<std::pair<std::string, std::string>>{
            {"magic", "X" + good.substr(1)},
            {"version", patched(8, 1)},
            {"bucket count", patched(20, 3)},
            {"parent", patched(node1, 999)},
-           {"parent not the lister", patched(node1, 2)},
+           {"parent not the lister", patched(node1, v->children[1])},
            {"name", patched(node1 + 8, 1 << 20)},
            {"mode", patched(node1 + 12, 0010644)},
-           {"hash_next", patched(node1 + 16, 999)},
-           {"child range", patched(64 + 24, 999)},
+           {"name head", patched(node1 + 32, 0x41414141)},
+           {"name head padding", patched(node1 + 36, 1)},
+           {"hash", patched(node1 + 28, 1)},
+           {"root hash", patched(64 + 28, 1)},
+           {"first start", patched(starts, 0)},
+           {"a start", patched(starts + 4, 999)},
+           {"last start", patched(starts + 4 * h[3], 11)},
+           {"child range", patched(64 + 20, 999)},
            {"reserved", patched(60, 1)},
-           {"a directory with the LZ4 flag", patched(node1 + 28, WIMG_NODE_LZ4)},
-           {"unknown slot field bits", patched(node6 + 28, 1 | 0x20000)},
-           {"slot 0 with the LZ4 flag", patched(node6 + 28, WIMG_NODE_LZ4)},
+           {"a directory with the LZ4 flag", patched(node1 + 24, WIMG_NODE_LZ4)},
+           {"unknown slot field bits", patched(node6 + 24, 1 | 0x20000)},
+           {"slot 0 with the LZ4 flag", patched(node6 + 24, WIMG_NODE_LZ4)},
        }) {
     auto r = decode_view(bytes, "v");
     EXPECT_FALSE(r.ok()) << what;
@@ -226,14 +264,14 @@ TEST(PackView, CompressedFilesCarryTheFlagInTheSlotField) {
   EXPECT_EQ(v->nodes[motd].offset, p.offset);  // the stored form
   EXPECT_EQ(v->nodes[motd].size, 4u);          // the content
   std::uint32_t field = 0;
-  le::Reader(bytes, 64 + 56 * motd + 28).get(&field);
+  le::Reader(bytes, 64 + 64 * motd + 24).get(&field);
   EXPECT_EQ(field, 1u | WIMG_NODE_LZ4);
   EXPECT_FALSE(v->nodes[*v->lookup(0, "lib")].lz4);
 
   // A compressed node needs its chunk count and end array (8 bytes for
   // 4 bytes of content) inside the slot; a raw one only its bytes.
   auto at = [&](std::string b, std::uint64_t off) {
-    for (int i = 0; i < 8; ++i) b[64 + 56 * motd + 32 + static_cast<std::size_t>(i)] = static_cast<char>(off >> (8 * i));
+    for (int i = 0; i < 8; ++i) b[64 + 64 * motd + 40 + static_cast<std::size_t>(i)] = static_cast<char>(off >> (8 * i));
     return b;
   };
   const std::string fits = at(bytes, 992), outside = at(bytes, 993);
