@@ -16,31 +16,7 @@ HashBehind::~HashBehind() {
 void HashBehind::add(std::string_view bytes) {
   {
     std::lock_guard<std::mutex> l(mu_);
-    queue_.push_back(Chunk{bytes, {}});
-    ++added_;
-  }
-  more_.notify_one();
-}
-
-void HashBehind::add_copy(std::string_view bytes) {
-  std::string buf;
-  {
-    std::unique_lock<std::mutex> l(mu_);
-    done_cv_.wait(l, [&] { return copied_ == 0 || copied_ + bytes.size() <= kMaxCopied; });
-    if (!spare_.empty()) {
-      buf = std::move(spare_.back());
-      spare_.pop_back();
-    }
-    copied_ += bytes.size();
-  }
-  buf.assign(bytes);  // outside the lock: the worker goes on hashing
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    // A deque never moves its elements on push_back, so the view set after
-    // the move stays valid (a short string's bytes live inside it).
-    Chunk& c = queue_.emplace_back();
-    c.copy = std::move(buf);
-    c.bytes = c.copy;
+    queue_.push_back(bytes);
     ++added_;
   }
   more_.notify_one();
@@ -66,13 +42,10 @@ void HashBehind::run() {
   for (;;) {
     more_.wait(l, [&] { return closing_ || !queue_.empty(); });
     if (queue_.empty()) return;
-    const std::string_view b = queue_.front().bytes;
+    const std::string_view b = queue_.front();
     l.unlock();
     h_.update(b.data(), b.size());
     l.lock();
-    Chunk& done = queue_.front();
-    copied_ -= done.copy.size();
-    if (done.copy.capacity() >= 4096 && spare_.size() < 16) spare_.push_back(std::move(done.copy));
     queue_.pop_front();
     ++hashed_;
     done_cv_.notify_all();
