@@ -32,6 +32,14 @@ struct Prepared {
   bool checked = true;  // false: a cache hit the caller re-hashes (Check::Later)
 };
 
+// A prepared-base cache result for base `base`: an entry naming the base
+// itself means the base was already prepared (used as it is).
+Prepared prepared_of(PreparedBase p, const Digest& base) {
+  const bool as_is = p.digest == base;
+  return Prepared{.bytes = std::move(p.bytes), .digest = p.digest, .prepared_now = !p.cached && !as_is, .as_is = as_is,
+                  .checked = p.checked};
+}
+
 // The mode the image asks for: a command when it says what to run.
 PrepareMode wanted_mode(const Manifest& m) {
   auto says = [](const std::optional<std::vector<std::string>>& words) { return words && !words->empty(); };
@@ -61,9 +69,7 @@ Result<Prepared> prepare(store::Store& store, const Digest& base_digest, Prepare
                 }
                 return prep.prepare(base, shown, mode);
               }, check));
-  const bool as_is = p.digest == key.base;
-  return Prepared{.bytes = std::move(p.bytes), .digest = p.digest, .prepared_now = !p.cached && !as_is, .as_is = as_is,
-                  .checked = p.checked};
+  return prepared_of(std::move(p), key.base);
 }
 
 // Everything an output is made of, planned: the prepared base and the
@@ -344,9 +350,8 @@ Result<WrittenWasm> write_wasm_from_base(store::Store& store, GivenBase& base, c
     // from here: prepare_given uses such a base as it is, unrecorded, and
     // the output must not depend on what the cache holds.
     if (hit && hit->digest != *base.digest) {
-      Prepared p{.bytes = std::move(hit->bytes), .digest = hit->digest, .prepared_now = false, .as_is = false,
-                 .checked = hit->checked};
-      return write_planned(store, std::move(p), base.size, base.shown, m, path, Output::AlwaysWithDigest);
+      return write_planned(store, prepared_of(std::move(*hit), *base.digest), base.size, base.shown, m, path,
+                           Output::AlwaysWithDigest);
     }
   }
   WIMG_ASSIGN(std::string bytes, base.load());
