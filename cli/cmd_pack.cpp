@@ -89,7 +89,7 @@ BaseFile base_file(const store::Store& store, const std::string& path, const Con
   f.key = layers::StatKey::from(st);
   const auto opts = ctx.import_options();
   if (opts.use_stat_cache && S_ISREG(st.st_mode)) {
-    f.cache = layers::StatCache::load(store.cache_dir() + "/stat", real, opts.walk_start_ns);
+    f.cache = layers::StatCache::in_store(store, real, opts.walk_start_ns);
     f.given.digest = f.cache->lookup("", f.key);
   }
   f.given.load = [path, real]() -> Result<std::string> {

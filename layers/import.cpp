@@ -38,7 +38,7 @@ Result<ImportResult> import_tree(store::Store& store, const std::string& root, c
   WIMG_ASSIGN(std::string real, fs::real_path(root));
   WIMG_ASSIGN(IgnoreRules ignore, load_ignore(root));
   std::optional<StatCache> cache;
-  if (opts.use_stat_cache) cache = StatCache::load(store.cache_dir() + "/stat", real, opts.walk_start_ns);
+  if (opts.use_stat_cache) cache = StatCache::in_store(store, real, opts.walk_start_ns);
   store::Batch batch(store);
   std::string shown = root.ends_with('/') ? root : root + "/";
   LayerBuilder builder(shown);

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "store/store.h"
 #include "support/fs.h"
 #include "support/le.h"
 
@@ -53,6 +54,10 @@ StatCache StatCache::load(const std::string& cache_dir, const std::string& tree_
   if (!bytes.ok()) return c;
   if (auto records = parse_records<Record>(*bytes)) c.old_ = std::move(*records);
   return c;
+}
+
+StatCache StatCache::in_store(const store::Store& store, const std::string& tree_root, std::int64_t walk_start_ns) {
+  return load(store.cache_dir() + "/stat", tree_root, walk_start_ns);
 }
 
 std::optional<std::vector<Digest>> StatCache::recorded_digests(const std::string& file) {

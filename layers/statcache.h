@@ -23,6 +23,10 @@
 #include "support/digest.h"
 #include "support/result.h"
 
+namespace wimg::store {
+class Store;
+}
+
 namespace wimg::layers {
 
 struct StatKey {
@@ -40,8 +44,9 @@ class StatCache {
  public:
   static constexpr std::int64_t kRacyWindowNs = 2'000'000'000;
 
-  // Loads the cache for `tree_root` (an absolute path) from `cache_dir`.
-  static StatCache load(const std::string& cache_dir, const std::string& tree_root, std::int64_t walk_start_ns);
+  // Loads the cache for `tree_root` (an absolute path) from the store's
+  // stat-cache directory (<store>/cache/stat/).
+  static StatCache in_store(const store::Store& store, const std::string& tree_root, std::int64_t walk_start_ns);
 
   std::optional<Digest> lookup(const std::string& rel_path, const StatKey& key) const;
   void record(const std::string& rel_path, const StatKey& key, const Digest& d);
@@ -54,6 +59,7 @@ class StatCache {
   static std::optional<std::vector<Digest>> recorded_digests(const std::string& file);
 
  private:
+  static StatCache load(const std::string& cache_dir, const std::string& tree_root, std::int64_t walk_start_ns);
   struct Record {
     StatKey key;
     Digest digest;

@@ -559,7 +559,7 @@ Result<BuildResult> build(store::Store& store, const Plan& plan, const BuildOpti
   WIMG_ASSIGN(BuildContext ctx, open_context(opts.context, opts.import));
   std::optional<layers::StatCache> cache;
   if (opts.import.use_stat_cache) {
-    cache = layers::StatCache::load(store.cache_dir() + "/stat", ctx.real_root, opts.import.walk_start_ns);
+    cache = layers::StatCache::in_store(store, ctx.real_root, opts.import.walk_start_ns);
     ctx.stat_cache = &*cache;
   }
   Run run{store, plan, opts, progress, std::move(ctx), {}, 0, 0, 0, {}};
